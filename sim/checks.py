@@ -1,0 +1,129 @@
+"""Checks across a scenario that its shape alone cannot express: names that must exist or be unique.
+
+They read the raw mapping defensively, so they run even when the shape is wrong and a file's
+mistakes are all reported at once; each returns problems rather than raising.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import networkx as nx
+
+from .errors import Problem
+from .units import parse_duration
+
+
+def nearest(name: str, choices: list[str]) -> str:
+    """' (did you mean X?)' when a choice is close to `name`, else the list of choices."""
+    choices = list(dict.fromkeys(choices))
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (known: {', '.join(choices)})" if choices else ""
+
+
+def check_scenario(raw: dict) -> list[Problem]:
+    """Every cross-reference problem in a scenario mapping (raw YAML or a validated model's dump)."""
+    sites = [s for s in _items(raw.get("sites")) if isinstance(s, dict)]
+    return [*_unique_names(sites), *_hub_per_site(sites), *_site_links(raw, sites), *_faults(raw, sites)]
+
+
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _name(item) -> str | None:
+    name = item.get("name") if isinstance(item, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _hub_names(site: dict) -> list[str]:
+    hubs = site.get("hubs")
+    if isinstance(hubs, int) and not isinstance(hubs, bool):
+        return [f"{site.get('name', 'SITE')}-HUB{i + 1}" for i in range(max(hubs, 0))]
+    names = [_name(h) for h in _items(hubs)]
+    names += [_name(m) for m in _items(site.get("mailbox_servers")) if "hub" in _items(_get(m, "roles"))]
+    return [n for n in names if n]
+
+
+def _get(item, key):
+    return item.get(key) if isinstance(item, dict) else None
+
+
+def _unique_names(sites: list[dict]) -> list[Problem]:
+    problems, seen_sites, seen_servers = [], {}, {}
+    for i, site in enumerate(sites):
+        name = _name(site)
+        if name in seen_sites:
+            problems.append(Problem(f"sites[{i}].name", f"duplicate site name {name!r} (also sites[{seen_sites[name]}])"))
+        seen_sites.setdefault(name, i)
+        servers = [(f"sites[{i}].hubs[{j}].name", _name(h)) for j, h in enumerate(_items(site.get("hubs")))]
+        servers += [(f"sites[{i}].mailbox_servers[{j}].name", _name(m))
+                    for j, m in enumerate(_items(site.get("mailbox_servers")))]
+        for path, server in servers:
+            if server is None:
+                continue
+            key = server.upper()  # Windows computer names are case-insensitive
+            if key in seen_servers:
+                problems.append(Problem(path, f"duplicate server name {server!r} (also {seen_servers[key]}); "
+                                        "server names must be unique in the organisation"))
+            seen_servers.setdefault(key, path)
+    return problems
+
+
+def _hub_per_site(sites: list[dict]) -> list[Problem]:
+    problems = []
+    for i, site in enumerate(sites):
+        if _items(site.get("mailbox_servers")) and not _hub_names(site):
+            problems.append(Problem(
+                f"sites[{i}]",
+                f"site {_name(site)!r} has Mailbox servers but no Hub Transport server; Exchange 2007 needs a Hub "
+                "in every site with a Mailbox server: add one under hubs or give a Mailbox server roles [mailbox, hub]"))
+    return problems
+
+
+def _site_links(raw: dict, sites: list[dict]) -> list[Problem]:
+    names = [n for n in map(_name, sites) if n]
+    problems, graph = [], nx.Graph()
+    graph.add_nodes_from(names)
+    for i, link in enumerate(_items(raw.get("site_links"))):
+        ends = _get(link, "sites")
+        if not isinstance(ends, (list, tuple)) or len(ends) != 2:
+            continue  # the shape check reports it
+        for j, site in enumerate(ends):
+            if site not in names:
+                problems.append(Problem(f"site_links[{i}].sites[{j}]", f"unknown site {site!r}{nearest(str(site), names)}"))
+        if ends[0] == ends[1]:
+            problems.append(Problem(f"site_links[{i}].sites", "a site link joins two different sites"))
+        if not problems:
+            graph.add_edge(*ends)
+    if problems:
+        return problems
+    with_mail = [_name(s) for s in sites if _items(s.get("mailbox_servers")) and _name(s)]
+    for site in with_mail[1:]:
+        if not nx.has_path(graph, with_mail[0], site):
+            problems.append(Problem(
+                "site_links", f"no site link path between {with_mail[0]!r} and {site!r}; add a site link joining them"))
+    return problems
+
+
+def _faults(raw: dict, sites: list[dict]) -> list[Problem]:
+    hubs = [h for site in sites for h in _hub_names(site)]
+    problems = []
+    for i, fault in enumerate(_items(raw.get("faults"))):
+        server = _get(fault, "server")
+        if isinstance(server, str) and server not in hubs:
+            problems.append(Problem(
+                f"faults[{i}].server",
+                f"unknown Hub Transport server {server!r}{nearest(server, hubs)}"))
+        elif server is not None and _seconds(_get(fault, "down_at")) >= _seconds(raw.get("duration", "8h")) + _seconds(raw.get("drain", 0)):
+            problems.append(Problem(f"faults[{i}].down_at", "the fault starts after the run ends; make down_at earlier than duration"))
+    return problems
+
+
+def _seconds(value) -> float:
+    try:
+        return parse_duration(value)
+    except (ValueError, TypeError):
+        return float("nan")

@@ -1,0 +1,111 @@
+"""The `exsim` command (also `python -m sim`).
+
+Exit status: 0 success, 2 bad input (one clear line per problem on stderr, no traceback), 1 an
+internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .errors import Problem, ScenarioError
+from .report import format_summary, format_topology
+
+
+class UsageError(Exception):
+    """A command-line mistake that the user can fix."""
+
+
+def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        path, sep, value = pair.partition("=")
+        if not sep or not path.strip():
+            raise UsageError(f"--set {pair!r}: write it as PATH=VALUE, e.g. --set workload.profile=heavy")
+        overrides[path.strip()] = value
+    return overrides
+
+
+def _load(args):
+    from .loading import load_scenario
+
+    return load_scenario(args.scenario, _parse_sets(getattr(args, "set", None) or []))
+
+
+def cmd_run(args) -> int:
+    from .model import Model
+
+    scenario = _load(args)
+    if args.record:
+        scenario = scenario.model_copy(update={"record": args.record})
+    progress = sys.stderr.isatty() and not args.quiet
+    result = Model(scenario, args.seed).run(progress=progress)
+    summary = result.summary()
+    print(format_summary(summary))
+    if args.out:
+        folder = result.save(args.out)
+        print(f"\nTables, summary.json and plots written to {folder}/")
+    return 0 if summary["lost"] == 0 else 1
+
+
+def cmd_validate(args) -> int:
+    from .topology import Topology
+
+    scenario = _load(args)
+    print(format_topology(scenario, Topology(scenario)))
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from .scenario import Scenario
+
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="exsim", description="Simulate Exchange Server 2007 mail transport.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a scenario and print its summary")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    run.add_argument("--out", help="folder for tables (CSV), summary.json and plots (PNG)")
+    run.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
+    run.add_argument("--record", choices=["summary", "messages", "hops"], help="how much to record")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+
+    validate = commands.add_parser("validate", help="check a scenario and print its topology")
+    validate.add_argument("scenario", help="scenario YAML file")
+    validate.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
+    validate.set_defaults(func=cmd_validate)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except UsageError as error:
+        print(f"exsim: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # e.g. --out names a file, or a folder we may not write
+        print(f"exsim: {error.strerror}: {error.filename}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

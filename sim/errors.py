@@ -1,0 +1,40 @@
+"""Errors a user can fix: every problem names its place (file and key path) and what is expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, at a key path such as `sites[0].hubs[1].cores`."""
+
+    path: str
+    message: str
+
+    def render(self, source: str | None) -> str:
+        place = ": ".join(part for part in (source, self.path) if part)
+        return f"{place}: {self.message}" if place else self.message
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; holds every problem found, one line each."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__("\n".join(p.render(source) for p in self.problems))
+
+    def with_source(self, source: str) -> "ScenarioError":
+        return ScenarioError(self.problems, source)
+
+
+def format_path(loc: tuple) -> str:
+    """('sites', 0, 'hubs', 1, 'cores') -> 'sites[0].hubs[1].cores'."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

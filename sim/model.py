@@ -1,0 +1,122 @@
+"""The SimPy model of one organisation: servers, workload and faults, and the run itself.
+
+`run()` is the whole pipeline: scenario -> topology -> model -> recorder -> Results. The model never
+reads YAML and knows nothing of what is done with its results.
+"""
+
+from __future__ import annotations
+
+import os
+from itertools import count
+from typing import Any, Mapping
+
+from simpy import Environment
+
+from .faults import outage
+from .loading import load_scenario
+from .policies import RoundRobin
+from .random import Streams
+from .recorder import Recorder
+from .results import Results
+from .roles.hub import HubTransport
+from .roles.mailbox import MailboxServer
+from .scenario import Scenario
+from .topology import Topology
+from .workload import MailSource
+
+
+class Model:
+    """Every server of the organisation wired together on one SimPy Environment."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else int(seed)
+        self.env = Environment()
+        self.streams = Streams(self.seed)
+        self.topology = Topology(scenario)
+        self.recorder = Recorder(scenario.record, scenario.warmup)
+        self.hop_log = self.recorder.hop if self.recorder.keep_hops else None
+        self.hubs: dict[str, HubTransport] = {}
+        hubs_by_site: dict[str, list[HubTransport]] = {}
+        for site in scenario.sites:
+            hubs_by_site[site.name] = [HubTransport(self, spec, site.name) for spec in site.all_hubs]
+            self.hubs.update((hub.name, hub) for hub in hubs_by_site[site.name])
+        for hub in self.hubs.values():
+            hub.connect(hubs_by_site)
+        self.stations = [station for hub in self.hubs.values() for station in hub.stations]
+        self.mailbox_servers: dict[str, MailboxServer] = {}
+        self.sources: list[MailSource] = []
+        ids = count(1)
+        for site in scenario.sites:
+            for spec in site.mailbox_servers:
+                local = self.hubs[spec.name] if spec.is_hub else None
+                role = MailboxServer(self.env, spec.name, self.topology.index[spec.name], site.name,
+                                     RoundRobin(hubs_by_site[site.name], local), scenario.mail_submission.retry_interval)
+                self.mailbox_servers[spec.name] = role
+                if spec.mailboxes > 0 and self.topology.total_mailboxes > 0:
+                    self.sources.append(MailSource(
+                        self.env, scenario.workload, self.streams, spec.name, role.index, spec.mailboxes,
+                        self.topology.first_mailbox(spec.name), self.topology.total_mailboxes, ids,
+                        scenario.duration, role.submit, scenario.workload.start_of_day))
+        self._services: dict[tuple[str, str], tuple] = {}
+
+    def service(self, server: str, stage: str) -> tuple:
+        """(sampler, per_kb, per_recipient) of a stage on a server, on the stream service/SERVER/stage."""
+        spec = getattr(self.scenario.stages, stage)
+        return spec.sampler(self.streams, f"service/{server}/{stage}"), spec.per_kb, spec.per_recipient
+
+    # -- running ---------------------------------------------------------------------------------
+    def _start(self) -> None:
+        for source in self.sources:
+            source.start()
+        for fault in self.scenario.faults:
+            self.env.process(outage(self.env, fault, self.hubs[fault.server]))
+        self.env.process(self._sampler())
+        if self.scenario.warmup > 0:
+            self.env.timeout(self.scenario.warmup).callbacks.append(self._mark_warmup)
+
+    def _mark_warmup(self, _event=None) -> None:
+        for station in self.stations:
+            station.mark_warmup()
+        for hub in self.hubs.values():
+            hub.cpu.touch(self.env.now)
+            hub.cpu.area_at_warmup = hub.cpu.area
+
+    def _sampler(self):
+        interval, recorder = self.scenario.sample_interval, self.recorder
+        hubs = list(self.hubs.values())
+        while True:
+            recorder.sample(self.env.now, self.stations, [(hub.index, hub.categorized) for hub in hubs])
+            yield self.env.timeout(interval)
+
+    def run(self, progress: bool = False) -> Results:
+        """Run to the end time and return the results."""
+        self._start()
+        end = self.scenario.end_time
+        if progress:
+            self._run_with_progress(end)
+        else:
+            self.env.run(until=end)
+        return Results(self)
+
+    def _run_with_progress(self, end: float) -> None:
+        from tqdm import tqdm
+
+        steps = 200
+        with tqdm(total=round(end), unit="sim-s", desc=self.scenario.name, leave=False) as bar:
+            for step in range(1, steps + 1):
+                self.env.run(until=end * step / steps)
+                bar.update(round(end * step / steps) - bar.n)
+
+    def recipients_in_flight(self) -> int:
+        """Recipients still held anywhere: in a queue, in service, in transit, or in an Outbox."""
+        held = sum(station.recipients_held() for station in self.stations)
+        return held + sum(role.recipients_waiting() for role in self.mailbox_servers.values())
+
+
+def run(scenario: Scenario | str | os.PathLike | Mapping, seed: int | None = None,
+        overrides: Mapping[str, Any] | None = None, progress: bool = False) -> Results:
+    """Run a scenario (a Scenario, a YAML path or a mapping) and return its Results."""
+    if overrides or not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    return Model(scenario, seed).run(progress=progress)

@@ -1,0 +1,45 @@
+"""How a server picks a Hub Transport server: round robin with failover, and local preference.
+
+DOMAIN.md 1.1 and 2: the Mail Submission Service always uses the local Hub when the Mailbox server
+also holds the Hub role (and its Transport service is up); otherwise it goes round robin over the
+Hubs of its own site. A Hub relaying to another site rotates over that site's Hubs. Either way a
+Hub whose Transport service is down is skipped and the next one tried; there is never a Hub of
+another site as a fallback.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+
+class Available(Protocol):
+    up: bool
+
+
+class RoundRobin:
+    """Rotates over `hubs`, skipping those that are down."""
+
+    __slots__ = ("hubs", "next_index", "local")
+
+    def __init__(self, hubs: Sequence[Available], local: Available | None = None) -> None:
+        self.hubs = list(hubs)
+        self.next_index = 0
+        self.local = local
+
+    def choose(self):
+        """The next Hub that is up, or None when none is."""
+        local = self.local
+        if local is not None and local.up:
+            return local
+        hubs = self.hubs
+        count = len(hubs)
+        start = self.next_index
+        for offset in range(count):
+            hub = hubs[(start + offset) % count]
+            if hub.up:
+                self.next_index = (start + offset + 1) % count
+                return hub
+        return None
+
+    def any_up(self) -> bool:
+        return any(hub.up for hub in self.hubs)

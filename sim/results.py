@@ -1,0 +1,183 @@
+"""`Results`: what a run produced, as DataFrames, a summary with its conservation check, figures and files.
+
+End of run: `run()` stops at duration + drain; events due exactly then are not processed. Mail still
+anywhere in the model at that moment (Outbox, queue, service, transit) is counted in `in_queue_at_end`,
+never in latency statistics. Latency statistics cover recipients whose message was submitted at or
+after the warm-up; throughput covers deliveries at or after it.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .message import DELIVERED, NDR, REJECTED, STATUS_NAMES
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .model import Model
+
+FIGURES = ("throughput", "latency", "queues", "utilisation")
+
+
+class Results:
+    """Everything one run produced; tables are built on first use."""
+
+    def __init__(self, model: "Model") -> None:
+        self.scenario = model.scenario
+        self.seed = model.seed
+        self.end_time = model.env.now
+        self._model = model
+        self._recorder = model.recorder
+        self._topology = model.topology
+        self._generated = sum(s.generated for s in model.sources)
+        self._recipients = sum(s.recipients_generated for s in model.sources)
+        self._in_flight = model.recipients_in_flight()
+        warmup = self.scenario.warmup
+        self._station_stats = [station.stats(warmup) for station in model.stations]
+        self._utilisation = {name: hub.cpu.utilisation(warmup, self.end_time) for name, hub in model.hubs.items()}
+        self._submissions = {name: hub.submissions for name, hub in model.hubs.items()}
+
+    # -- tables ---------------------------------------------------------------------------------
+    @cached_property
+    def messages(self) -> pd.DataFrame:
+        """One row per recipient outcome (empty unless `record` is messages or hops)."""
+        r, topo = self._recorder, self._topology
+        servers = np.array(topo.servers, dtype=object)
+        sites = np.array(topo.server_site, dtype=object)
+        origin, dest = np.asarray(r.m_origin), np.asarray(r.m_dest)
+        status = np.asarray(r.m_status)
+        submitted, finished = np.asarray(r.m_submitted), np.asarray(r.m_finished)
+        delivered = status == DELIVERED
+        path_names = [">".join(topo.servers[i] for i in path) for path in r.paths]
+        path_hops = np.array([len(path) - 1 for path in r.paths] or [0])
+        path_ids = np.asarray(r.m_path)
+        domain = self.scenario.domain
+        return pd.DataFrame({
+            "message_id": np.asarray(r.m_id),
+            "recipient": [f"user{n}@{domain}" for n in r.m_rcpt],
+            "sender": [f"user{n}@{domain}" for n in r.m_sender],
+            "origin_server": pd.Categorical(servers[origin] if len(origin) else [], categories=topo.servers),
+            "origin_site": sites[origin] if len(origin) else [],
+            "destination_server": pd.Categorical(servers[dest] if len(dest) else [], categories=topo.servers),
+            "destination_site": sites[dest] if len(dest) else [],
+            "size_bytes": np.asarray(r.m_size),
+            "submitted_at": submitted,
+            "delivered_at": np.where(delivered, finished, np.nan),
+            "finished_at": finished,
+            "latency_s": np.where(delivered, finished - submitted, np.nan),
+            "status": pd.Categorical([STATUS_NAMES[s] for s in status], categories=list(STATUS_NAMES.values())),
+            "hops": path_hops[path_ids] if len(path_ids) else np.array([], dtype=int),
+            "path": pd.Categorical(np.array(path_names, dtype=object)[path_ids] if len(path_ids) else [],
+                                   categories=list(dict.fromkeys(path_names))),
+        })
+
+    @cached_property
+    def hops(self) -> pd.DataFrame:
+        """One row per message copy per station (empty unless `record: hops`)."""
+        r = self._recorder
+        station_ids = np.asarray(r.h_station, dtype=np.int64)
+        servers = np.array([s.server for s in r.stations] or [""], dtype=object)
+        names = np.array([s.name for s in r.stations] or [""], dtype=object)
+        queued, started, finished = np.asarray(r.h_queued), np.asarray(r.h_started), np.asarray(r.h_finished)
+        return pd.DataFrame({
+            "message_id": np.asarray(r.h_id), "server": servers[station_ids], "station": names[station_ids],
+            "queued_at": queued, "started_at": started, "finished_at": finished,
+            "wait_s": started - queued, "service_s": finished - started,
+        })
+
+    @cached_property
+    def queues(self) -> pd.DataFrame:
+        """Queue samples every sample_interval: length counts waiting and in-service messages."""
+        r = self._recorder
+        ids = np.asarray(r.s_station, dtype=np.int64)
+        servers = np.array([s.server for s in r.stations] or [""], dtype=object)
+        identity = np.array([s.identity for s in r.stations] or [""], dtype=object)
+        types = np.array([s.delivery_type for s in r.stations] or [""], dtype=object)
+        return pd.DataFrame({
+            "time": np.asarray(r.s_time), "server": servers[ids], "queue": identity[ids],
+            "delivery_type": types[ids], "length": np.asarray(r.s_length), "waiting": np.asarray(r.s_waiting),
+            "state": r.s_state,
+        })
+
+    @cached_property
+    def stations(self) -> pd.DataFrame:
+        """Per station since warm-up: arrivals, mean wait, time-averaged queue length, utilisation."""
+        return pd.DataFrame(self._station_stats)
+
+    @cached_property
+    def throughput(self) -> pd.DataFrame:
+        """Messages categorized per Hub in each sample interval, and the hourly rate."""
+        r = self._recorder
+        frame = pd.DataFrame({
+            "time": np.asarray(r.t_time),
+            "server": [self._topology.servers[i] for i in r.t_server],
+            "cumulative": np.asarray(r.t_count),
+        })
+        frame["messages"] = frame.groupby("server")["cumulative"].diff().fillna(frame["cumulative"]).astype(int)
+        frame["per_hour"] = frame["messages"] * 3600.0 / self.scenario.sample_interval
+        return frame
+
+    # -- summary --------------------------------------------------------------------------------
+    def summary(self) -> dict:
+        """Headline figures; `lost` is what no end state or queue accounts for, and must be 0."""
+        r = self._recorder
+        delivered, ndr, rejected = r.outcomes[DELIVERED], r.outcomes[NDR], r.outcomes[REJECTED]
+        lost = self._recipients - delivered - ndr - rejected - self._in_flight
+        latencies = np.frombuffer(r.latencies, dtype=float) if len(r.latencies) else np.array([np.nan])
+        p50, p90, p99 = np.percentile(latencies, [50, 90, 99])
+        window = self.end_time - self.scenario.warmup
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "simulated_s": self.end_time,
+            "messages_generated": self._generated,
+            "recipients_total": self._recipients,
+            "delivered": delivered,
+            "ndr": ndr,
+            "rejected": rejected,
+            "in_queue_at_end": self._in_flight,
+            "lost": lost,
+            "throughput_per_hour": r.delivered_in_window * 3600.0 / window if window > 0 else 0.0,
+            "latency_mean_s": float(np.mean(latencies)),
+            "latency_p50_s": float(p50),
+            "latency_p90_s": float(p90),
+            "latency_p99_s": float(p99),
+            "latency_max_s": float(np.max(latencies)),
+            "submissions_by_hub": dict(self._submissions),
+            "utilisation_by_server": {k: round(v, 4) for k, v in self._utilisation.items()},
+            "max_queue_length": {s["queue"]: s["max_queue_length"] for s in self._station_stats},
+        }
+
+    # -- figures and files ----------------------------------------------------------------------
+    def figure(self, name: str) -> "Figure":
+        """A matplotlib Figure: throughput, latency, queues or utilisation."""
+        from . import plots
+
+        if name not in FIGURES:
+            raise ValueError(f"unknown figure {name!r}; choose one of {', '.join(FIGURES)}")
+        return getattr(plots, name)(self)
+
+    def save(self, folder: str | Path) -> Path:
+        """Every table (CSV), the summary (JSON), the effective scenario and every figure (PNG)."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+        (out / "scenario.json").write_text(self.scenario.model_dump_json(indent=2) + "\n")
+        tables = {"stations": self.stations, "queues": self.queues, "throughput": self.throughput}
+        if self._recorder.keep_messages:
+            tables["messages"] = self.messages
+        if self._recorder.keep_hops:
+            tables["hops"] = self.hops
+        for name, table in tables.items():
+            table.to_csv(out / f"{name}.csv", index=False)
+        for name in FIGURES:
+            fig = self.figure(name)
+            fig.savefig(out / f"{name}.png", dpi=110)
+        return out
