@@ -38,13 +38,24 @@ def _name(item) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _hub_names(site: dict) -> list[str]:
+def _dedicated_hubs(site: dict) -> list[tuple[str, str | None]]:
+    """(key path, name) of each dedicated Hub; `hubs: N` stands for N Hubs named SITE-HUB1.. (as Site does)."""
     hubs = site.get("hubs")
     if isinstance(hubs, int) and not isinstance(hubs, bool):
-        return [f"{site.get('name', 'SITE')}-HUB{i + 1}" for i in range(max(hubs, 0))]
-    names = [_name(h) for h in _items(hubs)]
+        return [("hubs", f"{site.get('name', 'SITE')}-HUB{i + 1}") for i in range(max(hubs, 0))]
+    return [(f"hubs[{j}]", _name(h)) for j, h in enumerate(_items(hubs))]
+
+
+def _hub_names(site: dict) -> list[str]:
+    """Dedicated Hubs and Mailbox servers with the Hub role (whether hubs is a list or a count)."""
+    names = [name for _, name in _dedicated_hubs(site)]
     names += [_name(m) for m in _items(site.get("mailbox_servers")) if "hub" in _items(_get(m, "roles"))]
     return [n for n in names if n]
+
+
+def _site_label(site: dict) -> str:
+    name = _name(site)
+    return f"site {name!r}" if name else "this site"
 
 
 def _get(item, key):
@@ -55,10 +66,12 @@ def _unique_names(sites: list[dict]) -> list[Problem]:
     problems, seen_sites, seen_servers = [], {}, {}
     for i, site in enumerate(sites):
         name = _name(site)
-        if name in seen_sites:
+        if name is not None and name in seen_sites:
             problems.append(Problem(f"sites[{i}].name", f"duplicate site name {name!r} (also sites[{seen_sites[name]}])"))
-        seen_sites.setdefault(name, i)
-        servers = [(f"sites[{i}].hubs[{j}].name", _name(h)) for j, h in enumerate(_items(site.get("hubs")))]
+        if name is not None:
+            seen_sites.setdefault(name, i)
+        servers = [(f"sites[{i}].{place}" + (".name" if place.endswith("]") else ""), server)
+                   for place, server in _dedicated_hubs(site)]
         servers += [(f"sites[{i}].mailbox_servers[{j}].name", _name(m))
                     for j, m in enumerate(_items(site.get("mailbox_servers")))]
         for path, server in servers:
@@ -78,7 +91,7 @@ def _hub_per_site(sites: list[dict]) -> list[Problem]:
         if _items(site.get("mailbox_servers")) and not _hub_names(site):
             problems.append(Problem(
                 f"sites[{i}]",
-                f"site {_name(site)!r} has Mailbox servers but no Hub Transport server; Exchange 2007 needs a Hub "
+                f"{_site_label(site)} has Mailbox servers but no Hub Transport server; Exchange 2007 needs a Hub "
                 "in every site with a Mailbox server: add one under hubs or give a Mailbox server roles [mailbox, hub]"))
     return problems
 
@@ -110,10 +123,17 @@ def _site_links(raw: dict, sites: list[dict]) -> list[Problem]:
 
 def _faults(raw: dict, sites: list[dict]) -> list[Problem]:
     hubs = [h for site in sites for h in _hub_names(site)]
+    mailbox_only = [_name(m) for site in sites for m in _items(site.get("mailbox_servers"))
+                    if _name(m) and _name(m) not in hubs]
     problems = []
     for i, fault in enumerate(_items(raw.get("faults"))):
         server = _get(fault, "server")
-        if isinstance(server, str) and server not in hubs:
+        if isinstance(server, str) and server in mailbox_only:
+            problems.append(Problem(
+                f"faults[{i}].server",
+                f"{server!r} is a Mailbox server without the Hub role; a fault stops the Transport service "
+                f"of a Hub Transport server{nearest(server, hubs)}"))
+        elif isinstance(server, str) and server not in hubs:
             problems.append(Problem(
                 f"faults[{i}].server",
                 f"unknown Hub Transport server {server!r}{nearest(server, hubs)}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -13,8 +14,10 @@ class Problem:
     message: str
 
     def render(self, source: str | None) -> str:
+        """`file: key.path: message`, always on one line (newlines inside are folded to spaces)."""
         place = ": ".join(part for part in (source, self.path) if part)
-        return f"{place}: {self.message}" if place else self.message
+        line = f"{place}: {self.message}" if place else self.message
+        return re.sub(r"\s*[\r\n]+\s*", " ", line).strip()
 
 
 class ScenarioError(ValueError):

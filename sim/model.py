@@ -53,7 +53,7 @@ class Model:
                 role = MailboxServer(self.env, spec.name, self.topology.index[spec.name], site.name,
                                      RoundRobin(hubs_by_site[site.name], local), scenario.mail_submission.retry_interval)
                 self.mailbox_servers[spec.name] = role
-                if spec.mailboxes > 0 and self.topology.total_mailboxes > 0:
+                if spec.sends_mail and spec.mailboxes > 0 and self.topology.total_mailboxes > 0:
                     self.sources.append(MailSource(
                         self.env, scenario.workload, self.streams, spec.name, role.index, spec.mailboxes,
                         self.topology.first_mailbox(spec.name), self.topology.total_mailboxes, ids,

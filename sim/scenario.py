@@ -84,6 +84,7 @@ class MailboxServer(_Strict):
     roles: list[Literal["mailbox", "hub"]] = Field(
         default_factory=lambda: ["mailbox"], description="[mailbox] or [mailbox, hub] for a co-located Hub")
     hub: HubSettings = Field(default_factory=HubSettings, description="settings of the co-located Hub role")
+    sends_mail: bool = Field(True, description="false: its mailboxes receive mail but their users send none")
 
     @property
     def is_hub(self) -> bool:

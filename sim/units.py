@@ -7,43 +7,65 @@ is taken in the base unit. Each raises ValueError with a message that says what 
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 _SIZE_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}  # Exchange sizes are binary
 _BANDWIDTH_UNITS = {"bps": 1.0, "kbps": 1e3, "mbps": 1e6, "gbps": 1e9}
-_RATE_UNITS = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "day": 86400.0}
+_RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "m": 60.0, "minute": 60.0,
+               "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "d": 86400.0, "day": 86400.0}
 
 _NUMBER = r"(\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _DURATION_PART = re.compile(rf"\s*({_NUMBER})\s*(ms|min|s|m|h|d)\s*")
 _QUANTITY = re.compile(rf"^\s*([-+]?{_NUMBER})\s*([a-zA-Z]*)\s*$")
+_SIGNED_NUMBER = re.compile(rf"^\s*[-+]?{_NUMBER}\s*$")
+
+
+def _finite(number: float, value: object) -> float:
+    """The number, unless it is infinite or not a number (YAML .inf / .nan, or "1e400s")."""
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite quantity, got {value!r}")
+    return number
 
 
 def _bare_number(value: object) -> float | None:
+    """A plain number (not a bool) as a float, else None; infinity and NaN are refused."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return _finite(float(value), value)
     return None
 
 
 def parse_duration(value: object) -> float:
-    """Seconds from "250ms", "30s", "5m", "2h30m", "1d" or a bare number of seconds."""
+    """Seconds from "250ms", "30s", "5m", "2h30m", "1d" or a bare number of seconds.
+
+    A leading sign is read ("-5m" is -300), so the field's own bound says what is allowed.
+    """
     number = _bare_number(value)
     if number is not None:
         return number
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected a duration such as '30s', '5m' or '2h30m', got {value!r}")
-    text, pos, total = value.strip(), 0, 0.0
+    text = value.strip()
+    if _SIGNED_NUMBER.match(text):  # "90" in quotes: seconds, as a bare number is
+        return _finite(float(text), value)
+    sign = -1.0 if text[0] == "-" else 1.0
+    text = text[1:].lstrip() if text[0] in "+-" else text
+    pos, total = 0, 0.0
+    if not text:
+        pos = -1  # a lone sign: no number at all
     while pos < len(text):
-        match = _DURATION_PART.match(text, pos)
+        match = _DURATION_PART.match(text, pos) if pos >= 0 else None
         if match is None:
             raise ValueError(
                 f"expected a duration such as '30s', '5m' or '2h30m' (units ms, s, m, h, d), got {value!r}"
             )
         total += float(match.group(1)) * _DURATION_UNITS[match.group(3)]
         pos = match.end()
-    return total
+    return _finite(sign * total, value)
 
 
 def _parse_with_units(value: object, units: dict[str, float], example: str, default: str) -> float:
@@ -55,7 +77,7 @@ def _parse_with_units(value: object, units: dict[str, float], example: str, defa
     if match is None or unit not in units:
         names = ", ".join(units)
         raise ValueError(f"expected a quantity such as {example} (units {names}), got {value!r}")
-    return float(match.group(1)) * units[unit]
+    return _finite(float(match.group(1)) * units[unit], value)
 
 
 def parse_size(value: object) -> float:
@@ -73,28 +95,43 @@ def parse_rate(value: object) -> float:
     number = _bare_number(value)
     if number is not None:
         return number
+    if isinstance(value, str) and _SIGNED_NUMBER.match(value):
+        return _finite(float(value), value)
     if isinstance(value, str) and "/" in value:
         amount, _, unit = value.partition("/")
         unit = unit.strip().lower()
-        try:
-            count = float(amount)
-        except ValueError:
-            count = None
-        if count is not None and unit in _RATE_UNITS:
-            return count / _RATE_UNITS[unit]
+        if _SIGNED_NUMBER.match(amount) and unit in _RATE_UNITS:
+            return _finite(float(amount) / _RATE_UNITS[unit], value)
     raise ValueError(f"expected a rate such as '2/s', '120/min' or '5000/h', got {value!r}")
 
 
 def format_duration(seconds: float) -> str:
-    """The shortest readable form of a duration, for summaries and error messages."""
-    if seconds < 1:
-        return f"{seconds * 1000:g}ms"
+    """The shortest readable form of a duration, for summaries and error messages.
+
+    parse_duration(format_duration(x)) gives x back to 12 significant digits: the arithmetic is done
+    on x rounded to 12 decimal digits, so float noise (3.70000000019s, 300.00000000000004ms) never shows.
+    """
+    value = float(seconds)
+    if not math.isfinite(value):
+        return str(value)
+    if value < 0:
+        return "-" + format_duration(-value)
+    rest = Decimal(f"{value:.12g}")
+    if rest == 0:
+        return "0s"
+    if rest < 1:
+        return f"{_plain_decimal(rest * 1000)}ms"
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            whole = int(seconds // size)
+        if rest >= size:
+            whole = int(rest // size)
             parts.append(f"{whole}{unit}")
-            seconds -= whole * size
-    if seconds or not parts:
-        parts.append(f"{seconds:g}s")
+            rest -= whole * size
+    if rest or not parts:
+        parts.append(f"{_plain_decimal(rest)}s")
     return "".join(parts)
+
+
+def _plain_decimal(number: Decimal) -> str:
+    """'250' rather than '2.5E+2', '0.5' rather than '0.500'."""
+    return format(number.normalize(), "f")

@@ -1,0 +1,34 @@
+"""Shared scenario builders for the tests: small organisations written as plain mappings."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ZERO_STAGES = {name: "0s" for name in
+               ("store_driver_submit", "smtp_receive", "categorizer", "store_driver_deliver", "smtp_send")}
+
+
+def one_site(hubs=2, mailbox_servers=1, rate="2/s", duration="2h", **extra) -> dict:
+    """One AD site with `hubs` Hubs and `mailbox_servers` Mailbox servers in fixed-rate Poisson mode."""
+    scenario = {
+        "name": "test",
+        "duration": duration,
+        "seed": 5,
+        "sites": [{
+            "name": "A",
+            "hubs": [{"name": f"HUB{i + 1}"} for i in range(hubs)],
+            "mailbox_servers": [{"name": f"MBX{i + 1}", "mailboxes": 100} for i in range(mailbox_servers)],
+        }],
+        "workload": {"rate": rate, "recipients": {"dist": "constant", "mean": 1}, "size": "10KB"},
+    }
+    scenario.update(copy.deepcopy(extra))
+    return scenario
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
