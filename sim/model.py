@@ -108,6 +108,10 @@ class Model:
                 self.env.run(until=end * step / steps)
                 bar.update(round(end * step / steps) - bar.n)
 
+    def events_scheduled(self) -> int:
+        """Events scheduled so far, read from SimPy's event-id counter (for benchmarks and tests)."""
+        return int(repr(self.env._eid)[len("count("):-1])
+
     def recipients_in_flight(self) -> int:
         """Recipients still held anywhere: in a queue, in service, in transit, or in an Outbox."""
         held = sum(station.recipients_held() for station in self.stations)

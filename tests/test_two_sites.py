@@ -1,0 +1,106 @@
+"""Mail between AD sites: remote delivery queues, direct relay by SMTP, round robin and failover."""
+
+from __future__ import annotations
+
+import pytest
+
+import sim
+from conftest import ZERO_STAGES
+
+
+def two_sites(faults=(), london_hubs=2, **extra) -> dict:
+    scenario = {
+        "name": "two sites", "duration": "1h", "seed": 3,
+        "sites": [
+            {"name": "Seattle", "hubs": [{"name": "SEA-HUB1"}],
+             "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}]},
+            {"name": "London", "hubs": [{"name": f"LON-HUB{i + 1}"} for i in range(london_hubs)],
+             "mailbox_servers": [{"name": "LON-MBX1", "mailboxes": 300, "sends_mail": False}]},
+        ],
+        "site_links": [{"sites": ["Seattle", "London"], "cost": 10, "latency": "80ms", "bandwidth": "10Mbps"}],
+        "workload": {"rate": "2/s", "recipients": {"dist": "constant", "mean": 1}, "size": "100KB"},
+        "faults": list(faults),
+    }
+    scenario.update(extra)
+    return scenario
+
+
+def test_cross_site_mail_is_relayed_directly_to_a_target_site_hub():
+    result = sim.run(two_sites())
+    messages = result.messages
+    to_london = messages[messages["destination_site"] == "London"]
+    assert 0.7 < len(to_london) / len(messages) < 0.8          # 300 of 400 mailboxes
+    paths = set(to_london["path"].astype(str))
+    assert paths == {"SEA-MBX1>SEA-HUB1>LON-HUB1>LON-MBX1", "SEA-MBX1>SEA-HUB1>LON-HUB2>LON-MBX1"}
+    local = messages[messages["destination_site"] == "Seattle"]
+    assert set(local["path"].astype(str)) == {"SEA-MBX1>SEA-HUB1>SEA-MBX1"}
+    assert (to_london["hops"] == 3).all() and (local["hops"] == 2).all()
+
+
+def test_site_link_latency_and_bandwidth_add_transfer_time():
+    scenario = two_sites(stages=ZERO_STAGES)
+    messages = sim.run(scenario).messages
+    to_london = messages[messages["destination_site"] == "London"]
+    transfer = 0.080 + 100 * 1024 * 8 / 10e6
+    assert to_london["latency_s"].to_numpy() == pytest.approx(transfer)
+    local = messages[messages["destination_site"] == "Seattle"]
+    assert (local["latency_s"] == 0).all()
+
+
+def test_remote_queue_has_exchange_identity_and_delivery_type():
+    result = sim.run(two_sites())
+    stations = result.stations.set_index("queue")
+    assert stations.loc["SEA-HUB1\\London", "delivery_type"] == "SmtpRelayToRemoteAdSite"
+    assert stations.loc["SEA-HUB1\\SEA-MBX1", "delivery_type"] == "MapiDelivery"
+    assert stations.loc["SEA-HUB1\\Submission", "delivery_type"] == "Undefined"
+    assert stations.loc["LON-HUB1\\LON-MBX1", "delivery_type"] == "MapiDelivery"
+
+
+def test_target_site_hubs_share_inbound_relay_in_round_robin():
+    result = sim.run(two_sites(london_hubs=4, duration="2h"))
+    to_london = result.messages[result.messages["destination_site"] == "London"]
+    shares = to_london["path"].astype(str).str.split(">").str[2].value_counts(normalize=True)
+    assert len(shares) == 4
+    assert (shares - 0.25).abs().max() <= 0.01
+
+
+def test_target_hub_down_fails_over_to_the_others():
+    result = sim.run(two_sites(faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "40m"}]))
+    messages = result.messages
+    to_london = messages[messages["destination_site"] == "London"]
+    window = to_london[(to_london["submitted_at"] > 600) & (to_london["submitted_at"] < 2400)]
+    assert set(window["path"].astype(str).str.split(">").str[2]) == {"LON-HUB2"}
+    assert window["latency_s"].max() < 5   # failover, not waiting
+    assert result.summary()["lost"] == 0
+
+
+def test_whole_target_site_down_puts_the_remote_queue_in_retry_and_delivers_later():
+    scenario = two_sites(london_hubs=1, faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "30m"}],
+                         drain="30m", sample_interval="30s")
+    result = sim.run(scenario)
+    summary = result.summary()
+    assert summary["lost"] == 0 and summary["in_queue_at_end"] == 0
+    queues = result.queues
+    remote = queues[queues["queue"] == "SEA-HUB1\\London"]
+    during = remote[(remote["time"] > 660) & (remote["time"] < 1800)]
+    assert "Retry" in set(during["state"])
+    assert during["length"].max() > 100
+    to_london = result.messages[result.messages["destination_site"] == "London"]
+    waited = to_london[(to_london["submitted_at"] > 600) & (to_london["submitted_at"] < 1800)]
+    assert (waited["delivered_at"] >= 1800).all()
+    # and the retry interval (1 min) bounds how long after the return they leave
+    assert waited["delivered_at"].min() < 1800 + 61
+
+
+def test_bifurcation_makes_one_copy_per_next_hop():
+    scenario = two_sites(record="hops", drain="5m")
+    scenario["workload"]["recipients"] = {"dist": "constant", "mean": 20}
+    result = sim.run(scenario)
+    hops = result.hops
+    # one relay per message to London however many London recipients it has
+    relays = hops[(hops["server"] == "SEA-HUB1") & (hops["station"] == "London")]
+    assert relays["message_id"].is_unique
+    assert len(relays) == result.summary()["messages_generated"]  # each has London recipients (P(none) = 0.25^20)
+    deliveries = hops[hops["station"] == "SEA-MBX1"]
+    assert deliveries["message_id"].is_unique
+    assert result.summary()["delivered"] == result.summary()["recipients_total"] - result.summary()["in_queue_at_end"]
