@@ -1,7 +1,9 @@
 """Checks across a scenario that its shape alone cannot express: names that must exist or be unique.
 
 They read the raw mapping defensively, so they run even when the shape is wrong and a file's
-mistakes are all reported at once; each returns problems rather than raising.
+mistakes are all reported at once; each returns problems rather than raising. A few repeat a
+model validator of sim.scenario (warmup < duration, up_at > down_at) because pydantic skips those
+when a field has an error; load_scenario keeps one line per key path.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def nearest(name: str, choices: list[str]) -> str:
 def check_scenario(raw: dict) -> list[Problem]:
     """Every cross-reference problem in a scenario mapping (raw YAML or a validated model's dump)."""
     sites = [s for s in _items(raw.get("sites")) if isinstance(s, dict)]
-    return [*_unique_names(sites), *_hub_per_site(sites), *_site_links(raw, sites), *_faults(raw, sites)]
+    return [*_warmup(raw), *_unique_names(sites), *_hub_per_site(sites), *_site_links(raw, sites),
+            *_faults(raw, sites)]
 
 
 def _items(value) -> list:
@@ -42,7 +45,8 @@ def _dedicated_hubs(site: dict) -> list[tuple[str, str | None]]:
     """(key path, name) of each dedicated Hub; `hubs: N` stands for N Hubs named SITE-HUB1.. (as Site does)."""
     hubs = site.get("hubs")
     if isinstance(hubs, int) and not isinstance(hubs, bool):
-        return [("hubs", f"{site.get('name', 'SITE')}-HUB{i + 1}") for i in range(max(hubs, 0))]
+        name = site.get("name", "SITE")  # a name that is not text gets no Hub names (its own error says why)
+        return [("hubs", f"{name}-HUB{i + 1}" if isinstance(name, str) else None) for i in range(max(hubs, 0))]
     return [(f"hubs[{j}]", _name(h)) for j, h in enumerate(_items(hubs))]
 
 
@@ -71,7 +75,7 @@ def _unique_names(sites: list[dict]) -> list[Problem]:
         if name is not None:
             seen_sites.setdefault(name, i)
         servers = [(f"sites[{i}].{place}" + (".name" if place.endswith("]") else ""), server)
-                   for place, server in _dedicated_hubs(site)]
+                   for place, server in _dedicated_hubs(site) if place != "hubs" or name is not None]
         servers += [(f"sites[{i}].mailbox_servers[{j}].name", _name(m))
                     for j, m in enumerate(_items(site.get("mailbox_servers")))]
         for path, server in servers:
@@ -88,7 +92,7 @@ def _unique_names(sites: list[dict]) -> list[Problem]:
 def _hub_per_site(sites: list[dict]) -> list[Problem]:
     problems = []
     for i, site in enumerate(sites):
-        if _items(site.get("mailbox_servers")) and not _hub_names(site):
+        if _items(site.get("mailbox_servers")) and not (_dedicated_hubs(site) or _hub_names(site)):
             problems.append(Problem(
                 f"sites[{i}]",
                 f"{_site_label(site)} has Mailbox servers but no Hub Transport server; Exchange 2007 needs a Hub "
@@ -132,14 +136,29 @@ def _faults(raw: dict, sites: list[dict]) -> list[Problem]:
             problems.append(Problem(
                 f"faults[{i}].server",
                 f"{server!r} is a Mailbox server without the Hub role; a fault stops the Transport service "
-                f"of a Hub Transport server{nearest(server, hubs)}"))
+                f"of a Hub Transport server (Hub Transport servers: {', '.join(hubs) or 'none'})"))
         elif isinstance(server, str) and server not in hubs:
             problems.append(Problem(
                 f"faults[{i}].server",
                 f"unknown Hub Transport server {server!r}{nearest(server, hubs)}"))
         elif server is not None and _seconds(_get(fault, "down_at")) >= _seconds(raw.get("duration", "8h")) + _seconds(raw.get("drain", 0)):
             problems.append(Problem(f"faults[{i}].down_at", "the fault starts after the run ends; make down_at earlier than duration"))
+        down, up = _get(fault, "down_at"), _get(fault, "up_at")
+        if up is not None and _seconds(up) <= _seconds(down):
+            problems.append(Problem(f"faults[{i}].up_at", f"must be later than down_at, got {up!r} while down_at is {down!r}"))
     return problems
+
+
+def _warmup(raw: dict) -> list[Problem]:
+    """warmup < duration. Scenario checks it too, but pydantic skips a model's own validator when any
+    field has an error, so without this a file with other mistakes would hide this one."""
+    if "warmup" not in raw:
+        return []
+    duration = raw.get("duration")
+    if _seconds(raw["warmup"]) >= _seconds(duration if duration is not None else "8h"):
+        shown = repr(duration) if duration is not None else "8h (the default)"
+        return [Problem("warmup", f"must be shorter than duration, got {raw['warmup']!r} while duration is {shown}")]
+    return []
 
 
 def _seconds(value) -> float:

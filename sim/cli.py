@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Sequence
 
-from .errors import Problem, ScenarioError
+from .errors import ScenarioError
 from .report import format_summary, format_topology
 
 
@@ -100,6 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"exsim: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `exsim validate x.yaml | head -1`
+        sys.stderr.close()
+        return 0
     except OSError as error:  # e.g. --out names a file, or a folder we may not write
         print(f"exsim: {error.strerror}: {error.filename}", file=sys.stderr)
         return 2

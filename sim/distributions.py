@@ -103,6 +103,13 @@ class SizeDistribution(_Distribution):
     mean: Size = Field(50 * 1024, gt=0, description="mean size")
     samples: list[Size] | None = Field(None, description="observed sizes (empirical only)")
 
+    @field_validator("samples")
+    @classmethod
+    def _positive(cls, samples):
+        if samples and min(samples) <= 0:
+            raise ValueError("sizes must be greater than 0")
+        return samples
+
 
 class Service(TimeDistribution):
     """The core time one stage spends on a message: a drawn base time plus per-KB and per-recipient work."""

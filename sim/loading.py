@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import copy
 import os
-import types
-import typing
 from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from .checks import check_scenario, nearest
-from .errors import Problem, ScenarioError, format_path
+from .checks import check_scenario
+from .errors import Problem, ScenarioError
+from .overrides import apply_overrides
 from .scenario import Scenario
+from .validation_messages import _problems_from, _short
 
 
 def load_scenario(source: str | os.PathLike | Mapping | Scenario,
@@ -36,8 +36,9 @@ def load_scenario(source: str | os.PathLike | Mapping | Scenario,
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        problems = _problems_from(error)
-    problems += check_scenario(raw)
+        problems = _problems_from(error, raw)
+    reported = {p.path for p in problems}
+    problems += [p for p in check_scenario(raw) if p.path not in reported]  # one line per key path
     if problems:
         raise ScenarioError(problems, label)
     return scenario
@@ -50,117 +51,63 @@ def read_yaml(path: Path) -> dict:
     if path.is_dir():
         raise ScenarioError([Problem("", "is a folder; give the path of a scenario YAML file")], str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError([Problem("", f"cannot read as UTF-8 text ({error.reason} at byte {error.start}); "
+                                         "save the scenario as a UTF-8 YAML file")], str(path)) from None
+    except OSError as error:
+        raise ScenarioError([Problem("", f"cannot read the file: {error.strerror or error}")], str(path)) from None
+    loader = None
+    try:
+        loader = _StrictLoader(text)
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         raise ScenarioError([Problem("", f"YAML syntax error at {where}: {error.problem}")], str(path)) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        raise ScenarioError([Problem("", f"YAML syntax error at line {line}: character #x{error.character:04x} "
+                                         "is not allowed in YAML text")], str(path)) from None
+    except yaml.YAMLError as error:
         raise ScenarioError([Problem("", f"cannot read as YAML: {error}")], str(path)) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if loader.duplicates:
+        raise ScenarioError(loader.duplicates, str(path))
     if not isinstance(data, dict):
-        raise ScenarioError([Problem("", "a scenario file must be a YAML mapping (keys such as name, sites, workload)")], str(path))
+        found = "the file is empty" if data is None else f"found {_kind(data)}"
+        raise ScenarioError([Problem("", f"a scenario file must be a YAML mapping (keys such as name, sites, workload); "
+                                         f"{found}")], str(path))
     return data
 
 
-def _problems_from(error: ValidationError) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        loc = _clean_loc(item["loc"])
-        if item["type"] == "extra_forbidden":
-            known = list(_model_at(loc[:-1]).model_fields) if _model_at(loc[:-1]) else []
-            problems.append(Problem(format_path(loc), f"unknown key{nearest(str(loc[-1]), known)}"))
-            continue
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] not in ("missing", "value_error", "assertion_error") and "input" in item:
-            message += f", got {item['input']!r}"
-        problems.append(Problem(format_path(loc), message))
-    return problems
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return f"a single value {_short(value)}"
 
 
-def _clean_loc(loc: tuple) -> tuple:
-    """Drop pydantic's union-branch labels such as 'list[Hub]' or 'function-before[...]'."""
-    return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in ("int", "str", "float")))
+class _StrictLoader(yaml.SafeLoader):
+    """safe_load, except that a key written twice in one mapping is a problem, not a silent overwrite."""
 
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.duplicates: list[Problem] = []
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The schema model found at a key path, for suggesting valid key names."""
-    model: type[BaseModel] | None = Scenario
-    for part in loc:
-        if isinstance(part, int) or model is None:
-            continue
-        field = model.model_fields.get(part)
-        model = _model_in(field.annotation) if field else None
-    return model
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found:
-            return found
-    return None
-
-
-def apply_overrides(raw: dict, overrides: Mapping[str, Any], source: str | None = None) -> None:
-    """Set each dotted path (sites.Seattle.hubs, workload.rate, sites[0].hubs[1].cores) in the raw mapping."""
-    for path, value in overrides.items():
-        if isinstance(value, str):
-            value = yaml.safe_load(value) if value.strip() else value
-        try:
-            _set_path(raw, path, value)
-        except KeyError as error:
-            raise ScenarioError([Problem(f"--set {path}", error.args[0])], source) from None
-
-
-def _split_path(path: str) -> list[str]:
-    return [part for part in path.replace("[", ".").replace("]", "").split(".") if part]
-
-
-def _set_path(raw: dict, path: str, value: Any) -> None:
-    parts = _split_path(path)
-    if not parts:
-        raise KeyError("empty path; write it like workload.rate or sites.Seattle.hubs")
-    node: Any = raw
-    model: type[BaseModel] | None = Scenario
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        if isinstance(node, list):
-            index = _list_index(node, part)
-            if last:
-                node[index] = value
-                return
-            node = node[index]
-            continue
-        if not isinstance(node, dict):
-            raise KeyError(f"{'.'.join(parts[:depth])} is a value, not a mapping; nothing lies under it")
-        fields = list(model.model_fields) if model else list(node)
-        if part not in fields and part not in node:
-            raise KeyError(f"no key {part!r} at {'.'.join(parts[:depth]) or 'the top level'}{nearest(part, fields)}")
-        if last:
-            node[part] = value
-            return
-        field = model.model_fields.get(part) if model else None
-        model = _model_in(field.annotation) if field else None
-        if part not in node:
-            node[part] = [] if _is_list(field) else {}
-        node = node[part]
-
-
-def _is_list(field) -> bool:
-    origin = typing.get_origin(field.annotation) if field else None
-    return origin is list or (origin in (typing.Union, types.UnionType) and
-                              any(typing.get_origin(a) is list for a in typing.get_args(field.annotation)))
-
-
-def _list_index(items: list, part: str) -> int:
-    if part.lstrip("-").isdigit():
-        index = int(part)
-        if -len(items) <= index < len(items):
-            return index
-        raise KeyError(f"index {index} is out of range (the list has {len(items)} items)")
-    names = [item.get("name") for item in items if isinstance(item, dict)]
-    if part in names:
-        return names.index(part)
-    raise KeyError(f"no item named {part!r}{nearest(part, [n for n in names if n])}")
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:
+                continue  # an unhashable key: construct_mapping reports it
+            line = key_node.start_mark.line + 1
+            if first != line:
+                self.duplicates.append(Problem("", f"line {line}: key {key!r} is written twice in one mapping "
+                                                   f"(also line {first}); keep one"))
+        return super().construct_mapping(node, deep=deep)

@@ -98,7 +98,7 @@ class Site(_Strict):
     name: str = Field(min_length=1, description="AD site name")
     hubs: list[Hub] = Field(
         default_factory=list, description="Hub Transport servers; a count N instead makes N default Hubs")
-    mailbox_servers: list[MailboxServer] = Field(default_factory=list)
+    mailbox_servers: list[MailboxServer] = Field(default_factory=list, description="Mailbox servers of this site")
 
     @model_validator(mode="before")
     @classmethod
@@ -213,13 +213,13 @@ class Scenario(_Strict):
     record: Literal["summary", "messages", "hops"] = Field(
         "messages", description="summary: latencies only; messages: a row per recipient; hops: also a row per hop")
     sample_interval: Duration = Field(60.0, gt=0, description="how often queue lengths and throughput are sampled")
-    sites: list[Site] = Field(min_length=1)
-    site_links: list[SiteLink] = Field(default_factory=list)
-    stages: Stages = Field(default_factory=Stages)
-    workload: Workload = Field(default_factory=Workload)
-    mail_submission: MailSubmission = Field(default_factory=MailSubmission)
-    transport: Transport = Field(default_factory=Transport)
-    faults: list[Fault] = Field(default_factory=list)
+    sites: list[Site] = Field(min_length=1, description="the AD sites with their Exchange servers")
+    site_links: list[SiteLink] = Field(default_factory=list, description="IP site links joining the AD sites")
+    stages: Stages = Field(default_factory=Stages, description="time each Hub stage spends per message")
+    workload: Workload = Field(default_factory=Workload, description="the mail users send")
+    mail_submission: MailSubmission = Field(default_factory=MailSubmission, description="the Mailbox servers' Mail Submission Service")
+    transport: Transport = Field(default_factory=Transport, description="organisation-wide transport timers")
+    faults: list[Fault] = Field(default_factory=list, description="Transport service outages")
 
     @model_validator(mode="after")
     def _warmup_inside(self):
