@@ -10,7 +10,7 @@ import os
 from itertools import count
 from typing import Any, Mapping
 
-from simpy import Environment
+from .engine import Environment
 
 from .faults import outage
 from .loading import load_scenario

@@ -34,6 +34,10 @@ class RoundRobin:
         hubs = self.hubs
         count = len(hubs)
         start = self.next_index
+        hub = hubs[start]
+        if hub.up:   # the usual case: the next Hub in turn is up
+            self.next_index = start + 1 if start + 1 < count else 0
+            return hub
         for offset in range(count):
             hub = hubs[(start + offset) % count]
             if hub.up:
@@ -42,4 +46,7 @@ class RoundRobin:
         return None
 
     def any_up(self) -> bool:
-        return any(hub.up for hub in self.hubs)
+        for hub in self.hubs:
+            if hub.up:
+                return True
+        return False

@@ -21,5 +21,5 @@ def _schema(example: str, meaning: str) -> WithJsonSchema:
 
 Duration = Annotated[float, BeforeValidator(parse_duration), _schema("30s", "a duration: ms, s, m, h, d")]
 Size = Annotated[float, BeforeValidator(parse_size), _schema("50KB", "a size in B, KB, MB or GB (1 KB = 1024 B)")]
-Bandwidth = Annotated[float, BeforeValidator(parse_bandwidth), _schema("10Mbps", "bits per second: bps, kbps, Mbps, Gbps")]
+Bandwidth = Annotated[float, BeforeValidator(parse_bandwidth), _schema("10Mbps", "bits per second: bps, kbps, Mbps, Gbps, or unlimited")]
 Rate = Annotated[float, BeforeValidator(parse_rate), _schema("2/s", "events per s, min, h or day")]

@@ -13,6 +13,8 @@ from array import array
 from .message import DELIVERED, Message
 
 LEVELS = ("summary", "messages", "hops")
+MESSAGE_INTS = ("message_id", "recipient", "sender", "origin", "destination", "status", "path")
+MESSAGE_FLOATS = ("size_bytes", "submitted_at", "finished_at")
 
 
 class Recorder:
@@ -27,9 +29,8 @@ class Recorder:
         self.delivered_in_window = 0               # recipients delivered after warm-up
         self.latencies = array("d")                # delivered recipients submitted after warm-up
         # one row per recipient outcome
-        self.m_id, self.m_rcpt, self.m_sender, self.m_origin = array("q"), array("q"), array("q"), array("q")
-        self.m_dest, self.m_size, self.m_status, self.m_path = array("q"), array("d"), array("b"), array("q")
-        self.m_submitted, self.m_finished = array("d"), array("d")
+        # one row per recipient outcome, row-major: MESSAGE_INTS ints and MESSAGE_FLOATS floats per row
+        self.m_ints, self.m_floats = array("q"), array("d")
         self.paths: dict[tuple, int] = {}
         # one row per copy per station
         self.h_id, self.h_station = array("q"), array("q")
@@ -43,31 +44,36 @@ class Recorder:
 
     def finished(self, msg: Message, dest_server: int, now: float, status: int = DELIVERED) -> None:
         """Every recipient of this copy reached an end state (delivered, NDR or rejected)."""
-        count = len(msg.recipients)
+        recipients = msg.recipients
+        count = len(recipients)
         self.outcomes[status] += count
+        submitted = msg.submitted_at
         if status == DELIVERED:
-            if now >= self.warmup:
+            warmup = self.warmup
+            if now >= warmup:
                 self.delivered_in_window += count
-            if msg.submitted_at >= self.warmup:
-                latency = now - msg.submitted_at
-                self.latencies.extend([latency] * count)
+            if submitted >= warmup:
+                if count == 1:
+                    self.latencies.append(now - submitted)
+                else:
+                    self.latencies.extend([now - submitted] * count)
         if not self.keep_messages:
             return
         path = tuple(msg.path)
         path_id = self.paths.get(path)
         if path_id is None:
             path_id = self.paths[path] = len(self.paths)
-        for recipient in msg.recipients:
-            self.m_id.append(msg.id)
-            self.m_rcpt.append(recipient)
-            self.m_sender.append(msg.sender)
-            self.m_origin.append(msg.origin)
-            self.m_dest.append(dest_server)
-            self.m_size.append(msg.size)
-            self.m_submitted.append(msg.submitted_at)
-            self.m_finished.append(now)
-            self.m_status.append(status)
-            self.m_path.append(path_id)
+        # two interleaved row-major columns blocks: 7 ints and 3 floats per recipient row
+        floats = (msg.size, submitted, now)
+        if count == 1:
+            self.m_ints.extend((msg.id, recipients[0], msg.sender, msg.origin, dest_server, status, path_id))
+            self.m_floats.extend(floats)
+            return
+        msg_id, sender, origin = msg.id, msg.sender, msg.origin
+        ints, flts = self.m_ints, self.m_floats
+        for recipient in recipients:
+            ints.extend((msg_id, recipient, sender, origin, dest_server, status, path_id))
+            flts.extend(floats)
 
     def register(self, station) -> int:
         key = id(station)

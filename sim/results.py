@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .message import DELIVERED, NDR, REJECTED, STATUS_NAMES
+from .recorder import MESSAGE_FLOATS, MESSAGE_INTS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -51,23 +52,25 @@ class Results:
         r, topo = self._recorder, self._topology
         servers = np.array(topo.servers, dtype=object)
         sites = np.array(topo.server_site, dtype=object)
-        origin, dest = np.asarray(r.m_origin), np.asarray(r.m_dest)
-        status = np.asarray(r.m_status)
-        submitted, finished = np.asarray(r.m_submitted), np.asarray(r.m_finished)
+        ints = np.frombuffer(r.m_ints, dtype=np.int64).reshape(-1, len(MESSAGE_INTS)) if len(r.m_ints) else \
+            np.zeros((0, len(MESSAGE_INTS)), dtype=np.int64)
+        floats = np.frombuffer(r.m_floats, dtype=float).reshape(-1, len(MESSAGE_FLOATS)) if len(r.m_floats) else \
+            np.zeros((0, len(MESSAGE_FLOATS)))
+        msg_id, rcpt, sender, origin, dest, status, path_ids = ints.T
+        size, submitted, finished = floats.T
         delivered = status == DELIVERED
         path_names = [">".join(topo.servers[i] for i in path) for path in r.paths]
         path_hops = np.array([len(path) - 1 for path in r.paths] or [0])
-        path_ids = np.asarray(r.m_path)
         domain = self.scenario.domain
         return pd.DataFrame({
-            "message_id": np.asarray(r.m_id),
-            "recipient": [f"user{n}@{domain}" for n in r.m_rcpt],
-            "sender": [f"user{n}@{domain}" for n in r.m_sender],
+            "message_id": msg_id,
+            "recipient": [f"user{n}@{domain}" for n in rcpt.tolist()],
+            "sender": [f"user{n}@{domain}" for n in sender.tolist()],
             "origin_server": pd.Categorical(servers[origin] if len(origin) else [], categories=topo.servers),
             "origin_site": sites[origin] if len(origin) else [],
             "destination_server": pd.Categorical(servers[dest] if len(dest) else [], categories=topo.servers),
             "destination_site": sites[dest] if len(dest) else [],
-            "size_bytes": np.asarray(r.m_size),
+            "size_bytes": size,
             "submitted_at": submitted,
             "delivered_at": np.where(delivered, finished, np.nan),
             "finished_at": finished,

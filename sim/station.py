@@ -15,10 +15,13 @@ updated at each state change, never by polling.
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 from typing import Callable
 
-from simpy import Environment, Timeout
+from simpy import Environment
+from simpy.events import NORMAL
 
+from .engine import Completion, call_later
 from .message import Message
 
 ACTIVE, READY, RETRY, SUSPENDED = "Active", "Ready", "Retry", "Suspended"
@@ -71,7 +74,7 @@ class Station:
 
     __slots__ = ("env", "server", "name", "identity", "delivery_type", "limit", "pool", "cpu",
                  "on_done", "hop_log", "queue", "busy", "in_service", "stopped", "retrying", "open",
-                 "pool_waiting", "zero", "_draw", "_per_kb", "_per_rcpt",
+                 "pool_waiting", "zero", "_plain", "_draw", "_per_kb", "_per_rcpt",
                  "arrivals", "starts", "completions", "wait_sum", "max_length",
                  "area_q", "area_busy", "t_last", "baseline")
 
@@ -98,6 +101,7 @@ class Station:
         sampler, per_kb, per_rcpt = service
         self.zero = per_kb == 0 and per_rcpt == 0 and getattr(sampler, "value", None) == 0
         self._draw = sampler.next
+        self._plain = per_kb == 0 and per_rcpt == 0 and type(self).service_time is Station.service_time
         self._per_kb = per_kb
         self._per_rcpt = per_rcpt
         self.arrivals = self.starts = self.completions = 0
@@ -106,6 +110,8 @@ class Station:
         self.area_q = self.area_busy = 0.0
         self.t_last = 0.0
         self.baseline = (0, 0, 0, 0.0, 0.0, 0.0)
+
+    _fast_start = True   # False where _try_start has its own checks (RelayStation)
 
     # -- flow -----------------------------------------------------------------------------------
     def put(self, msg: Message) -> None:
@@ -122,11 +128,18 @@ class Station:
             self.on_done(msg)
             return
         dt = now - self.t_last
+        queue = self.queue
         if dt:
-            self.area_q += len(self.queue) * dt
+            self.area_q += len(queue) * dt
             self.area_busy += self.busy * dt
             self.t_last = now
-        queue = self.queue
+        if not queue and self.open and self.busy < self.limit and self._fast_start:
+            pool = self.pool
+            if pool is None or pool.free > 0:
+                if pool is not None:
+                    pool.free -= 1
+                self._start(msg)   # no wait: skip the deque round trip and the _try_start loop
+                return
         queue.append(msg)
         if self.open:
             self._try_start()
@@ -158,28 +171,28 @@ class Station:
         self.starts += 1
         self.wait_sum += now - msg.queued_at
         msg.started_at = now
-        duration = self.service_time(msg)
+        duration = self._draw() if self._plain else self.service_time(msg)
         cpu = self.cpu
-        if cpu is None:
-            self._schedule(msg, duration)
-        elif cpu.busy < cpu.cores:
+        if cpu is not None:
+            if cpu.busy >= cpu.cores:
+                cpu.waiting.append((self, msg, duration))
+                return
             cpu.area += cpu.busy * (now - cpu.t_last)
             cpu.t_last = now
             cpu.busy += 1
-            self._schedule(msg, duration)
-        else:
-            cpu.waiting.append((self, msg, duration))
+        env = self.env
+        event = Completion([self._done], msg)
+        heappush(env._queue, (now + duration, NORMAL, next(env._eid), event))   # call_later, inlined
+        msg.token = event
 
     def service_time(self, msg: Message) -> float:
         """Core time for this message: a drawn base plus per-KB and per-recipient work."""
         return self._draw() + self._per_kb * msg.kb + self._per_rcpt * len(msg.recipients)
 
     def _schedule(self, msg: Message, duration: float) -> None:
-        event = Timeout(self.env, duration, msg)
-        event.callbacks.append(self._done)
-        msg.token = event
+        msg.token = call_later(self.env, duration, self._done, msg)
 
-    def _done(self, event: Timeout) -> None:
+    def _done(self, event: Completion) -> None:
         msg = event._value
         if msg.token is not event:
             return  # the service stopped while this was in progress; the message was re-queued
@@ -204,8 +217,11 @@ class Station:
                 station._schedule(waiting_msg, duration)
         if self.hop_log is not None:
             self.hop_log(msg, self, now)
-        self._release_slot()
-        self.finish(msg)
+        if self.pool is None and not self.queue:
+            pass                        # nothing to start: skip the call
+        else:
+            self._release_slot()
+        self.on_done(msg)
 
     def finish(self, msg: Message) -> None:
         """Hand a served message on (a hook for stations that check their next hop first)."""

@@ -86,8 +86,10 @@ def parse_size(value: object) -> float:
 
 
 def parse_bandwidth(value: object) -> float:
-    """Bits per second from "64kbps", "10Mbps", "1Gbps" or a bare number of bits per second."""
-    return _parse_with_units(value, _BANDWIDTH_UNITS, "'10Mbps' or '1Gbps'", "bps")
+    """Bits per second from "64kbps", "10Mbps", "1Gbps", a bare number of bits per second, or "unlimited"."""
+    if isinstance(value, str) and value.strip().lower() == "unlimited":
+        return float("inf")
+    return _parse_with_units(value, _BANDWIDTH_UNITS, "'10Mbps', '1Gbps' or 'unlimited'", "bps")
 
 
 def parse_rate(value: object) -> float:

@@ -16,6 +16,7 @@ from typing import Callable
 
 from simpy import Environment
 
+from .engine import call_later
 from .message import Message
 from .random import Streams
 from .scenario import Workload
@@ -74,17 +75,25 @@ class MailSource:
         return float("inf")
 
     def _schedule_after(self, now: float) -> None:
-        at = self._next_time(now)
+        if self.hourly is None:
+            at = now + self._unit() / self.rate
+        else:
+            at = self._next_time(now)
         if at < self.stop_at:
-            self.env.timeout(at - now).callbacks.append(self._arrive)
+            call_later(self.env, at - now, self._arrive)
 
     def _arrive(self, _event) -> None:
         now = self.env._now
-        recipient = self._recipient
-        recipients = [recipient() for _ in range(self._count())]
-        msg = Message(next(self.ids), self.first_mailbox + self._sender(), self._size(), self.server_index, now,
-                      recipients, [self.server_index])
+        n = self._count()
+        if n == 1:
+            recipients = [self._recipient()]
+        else:
+            recipient = self._recipient
+            recipients = [recipient() for _ in range(n)]
+        index = self.server_index
+        msg = Message(next(self.ids), self.first_mailbox + self._sender(), self._size(), index, now,
+                      recipients, [index])
         self.generated += 1
-        self.recipients_generated += len(recipients)
+        self.recipients_generated += n
         self.submit(msg)
         self._schedule_after(now)

@@ -104,3 +104,25 @@ def test_bifurcation_makes_one_copy_per_next_hop():
     deliveries = hops[hops["station"] == "SEA-MBX1"]
     assert deliveries["message_id"].is_unique
     assert result.summary()["delivered"] == result.summary()["recipients_total"] - result.summary()["in_queue_at_end"]
+
+
+@pytest.mark.parametrize("link", [{"latency": "0s", "bandwidth": "unlimited"}, {"latency": "50ms", "bandwidth": "10Mbps"}])
+def test_zero_time_smtp_send_relays_every_message(link):
+    """Regression: a zero-time relay once handed messages to nobody."""
+    scenario = two_sites(stages=ZERO_STAGES, drain="1m",
+                         faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "20m"}])
+    scenario["site_links"][0].update(link)
+    summary = sim.run(scenario).summary()
+    assert summary["lost"] == 0 and summary["in_queue_at_end"] == 0
+    assert summary["delivered"] == summary["recipients_total"]
+
+
+def test_zero_time_relay_retries_while_the_target_site_is_down():
+    scenario = two_sites(stages=ZERO_STAGES, london_hubs=1, drain="5m",
+                         faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "20m"}])
+    scenario["site_links"][0].update(latency="0s", bandwidth="unlimited")
+    result = sim.run(scenario)
+    assert result.summary()["lost"] == 0 and result.summary()["in_queue_at_end"] == 0
+    to_london = result.messages[result.messages["destination_site"] == "London"]
+    waited = to_london[(to_london["submitted_at"] > 600) & (to_london["submitted_at"] < 1200)]
+    assert len(waited) > 500 and (waited["delivered_at"] >= 1200).all()

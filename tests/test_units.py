@@ -66,7 +66,7 @@ def test_parse_size_rejects(bad):
 
 @pytest.mark.parametrize("text, bps", [
     ("10Mbps", 1e7), ("10mbps", 1e7), ("64kbps", 64e3), ("1Gbps", 1e9), ("512bps", 512.0), ("512", 512.0),
-    (1e6, 1e6),
+    (1e6, 1e6), ("unlimited", float("inf")), ("Unlimited", float("inf")),
 ])
 def test_parse_bandwidth(text, bps):
     assert parse_bandwidth(text) == bps
@@ -74,7 +74,7 @@ def test_parse_bandwidth(text, bps):
 
 @pytest.mark.parametrize("bad", ["", "10MB", "10 Mbit/s", "fast", False, None])
 def test_parse_bandwidth_rejects(bad):
-    with pytest.raises(ValueError, match=r"^expected a quantity such as '10Mbps' or '1Gbps'"):
+    with pytest.raises(ValueError, match=r"^expected a quantity such as '10Mbps', '1Gbps' or 'unlimited'"):
         parse_bandwidth(bad)
 
 

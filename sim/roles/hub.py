@@ -40,15 +40,17 @@ class HubTransport:
         env, hop_log = model.env, model.hop_log
         self.cpu = Cpu(env, spec.cores)
         stage = partial(model.service, self.name)
-        self.submit = Station(env, self.name, "StoreDriverSubmission", "None", spec.max_concurrent_mailbox_submissions,
-                              stage("store_driver_submit"), self._to_categorizer, cpu=self.cpu, hop_log=hop_log)
-        self.receive = Station(env, self.name, "SmtpReceive", "None", 1_000_000,
-                               stage("smtp_receive"), self._to_categorizer, cpu=self.cpu, hop_log=hop_log)
         self.categorizer = Station(env, self.name, "Submission", "Undefined", spec.categorizer_threads,
                                    stage("categorizer"), self._route, cpu=self.cpu, hop_log=hop_log)
+        self.submit = Station(env, self.name, "StoreDriverSubmission", "None", spec.max_concurrent_mailbox_submissions,
+                              stage("store_driver_submit"), self.categorizer.put, cpu=self.cpu, hop_log=hop_log)
+        self.receive = Station(env, self.name, "SmtpReceive", "None", 1_000_000,
+                               stage("smtp_receive"), self.categorizer.put, cpu=self.cpu, hop_log=hop_log)
         self.delivery_threads = Pool(spec.max_concurrent_mailbox_deliveries)
         self.outbound_connections = Pool(spec.max_outbound_connections)
         self._spec = spec
+        self._env = env
+        self._finished = model.recorder.finished
         self.stations: list[Station] = [self.submit, self.receive, self.categorizer]
         self.next_hop: list[Station | None] = []   # by destination Mailbox server index
 
@@ -116,7 +118,7 @@ class HubTransport:
     def _deliver(self, mailbox_server: int, msg: Message) -> None:
         """Store Driver delivery done: the recipients are in their mailboxes."""
         msg.path.append(mailbox_server)
-        self.model.recorder.finished(msg, mailbox_server, self.model.env._now)
+        self._finished(msg, mailbox_server, self._env._now)
 
     # -- the Transport service --------------------------------------------------------------------
     def stop(self) -> None:
@@ -144,16 +146,45 @@ class RelayStation(Station):
     """
 
     __slots__ = ("selector", "route", "retry_interval", "retry_pending")
+    _fast_start = False
 
     def __init__(self, model: "Model", hub: HubTransport, site: str, selector: RoundRobin, route: "Route") -> None:
         spec = hub._spec
         super().__init__(model.env, hub.name, site, "SmtpRelayToRemoteAdSite", spec.max_per_domain_outbound_connections,
-                         model.service(hub.name, "smtp_send"), lambda msg: None,
+                         model.service(hub.name, "smtp_send"), None,
                          pool=hub.outbound_connections, hop_log=model.hop_log)
+        self.on_done = self.finish
         self.selector = selector
         self.route = route
         self.retry_interval = model.scenario.transport.retry_interval
         self.retry_pending = False
+        # zero only when the whole transfer is free: no session time and a free path (latency 0, unlimited bandwidth)
+        self.zero = self.zero and route.latency == 0 and route.bandwidth == float("inf")
+
+    def put(self, msg: Message) -> None:
+        if self.zero and self.open:
+            hub = self.selector.choose()
+            if hub is not None:   # a zero-time relay: straight to the target Hub, no event
+                self.arrivals += 1
+                self.starts += 1
+                self.completions += 1
+                if self.hop_log is not None:
+                    msg.queued_at = msg.started_at = self.env._now
+                    self.hop_log(msg, self, self.env._now)
+                hub.receive_smtp(msg)
+                return
+            self.zero_blocked(msg)
+            return
+        Station.put(self, msg)
+
+    def zero_blocked(self, msg: Message) -> None:
+        """No Hub of the target site is up: queue the message and retry later (as a non-zero relay would)."""
+        now = self.env._now
+        msg.queued_at = now
+        self.arrivals += 1
+        self._touch()
+        self.queue.append(msg)
+        self._retry_later()
 
     def _try_start(self) -> None:
         if self.queue and self.open and not self.selector.any_up():
