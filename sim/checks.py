@@ -28,8 +28,8 @@ def nearest(name: str, choices: list[str]) -> str:
 def check_scenario(raw: dict) -> list[Problem]:
     """Every cross-reference problem in a scenario mapping (raw YAML or a validated model's dump)."""
     sites = [s for s in _items(raw.get("sites")) if isinstance(s, dict)]
-    return [*_warmup(raw), *_unique_names(sites), *_hub_per_site(sites), *_site_links(raw, sites),
-            *_faults(raw, sites)]
+    return [*_warmup(raw), *_unique_names(sites, raw), *_hub_per_site(sites), *_site_links(raw, sites),
+            *_faults(raw, sites), *_edges(raw, sites), *_connectors(raw, sites)]
 
 
 def _items(value) -> list:
@@ -66,7 +66,11 @@ def _get(item, key):
     return item.get(key) if isinstance(item, dict) else None
 
 
-def _unique_names(sites: list[dict]) -> list[Problem]:
+def _edge_names(raw: dict) -> list[str]:
+    return [n for n in map(_name, _items(raw.get("edges"))) if n]
+
+
+def _unique_names(sites: list[dict], raw: dict) -> list[Problem]:
     problems, seen_sites, seen_servers = [], {}, {}
     for i, site in enumerate(sites):
         name = _name(site)
@@ -86,6 +90,14 @@ def _unique_names(sites: list[dict]) -> list[Problem]:
                 problems.append(Problem(path, f"duplicate server name {server!r} (also {seen_servers[key]}); "
                                         "server names must be unique in the organisation"))
             seen_servers.setdefault(key, path)
+    for j, edge in enumerate(_items(raw.get("edges"))):
+        server = _name(edge)
+        if server is None:
+            continue
+        if server.upper() in seen_servers:
+            problems.append(Problem(f"edges[{j}].name", f"duplicate server name {server!r} (also "
+                                    f"{seen_servers[server.upper()]}); server names must be unique in the organisation"))
+        seen_servers.setdefault(server.upper(), f"edges[{j}].name")
     return problems
 
 
@@ -126,7 +138,7 @@ def _site_links(raw: dict, sites: list[dict]) -> list[Problem]:
 
 
 def _faults(raw: dict, sites: list[dict]) -> list[Problem]:
-    hubs = [h for site in sites for h in _hub_names(site)]
+    hubs = [h for site in sites for h in _hub_names(site)] + _edge_names(raw)
     mailbox_only = [_name(m) for site in sites for m in _items(site.get("mailbox_servers"))
                     if _name(m) and _name(m) not in hubs]
     problems = []
@@ -136,16 +148,49 @@ def _faults(raw: dict, sites: list[dict]) -> list[Problem]:
             problems.append(Problem(
                 f"faults[{i}].server",
                 f"{server!r} is a Mailbox server without the Hub role; a fault stops the Transport service "
-                f"of a Hub Transport server (Hub Transport servers: {', '.join(hubs) or 'none'})"))
+                f"of a Hub or Edge Transport server (those servers: {', '.join(hubs) or 'none'})"))
         elif isinstance(server, str) and server not in hubs:
             problems.append(Problem(
                 f"faults[{i}].server",
-                f"unknown Hub Transport server {server!r}{nearest(server, hubs)}"))
+                f"unknown Hub or Edge Transport server {server!r}{nearest(server, hubs)}"))
         elif server is not None and _seconds(_get(fault, "down_at")) >= _seconds(raw.get("duration", "8h")) + _seconds(raw.get("drain", 0)):
             problems.append(Problem(f"faults[{i}].down_at", "the fault starts after the run ends; make down_at earlier than duration"))
         down, up = _get(fault, "down_at"), _get(fault, "up_at")
         if up is not None and _seconds(up) <= _seconds(down):
             problems.append(Problem(f"faults[{i}].up_at", f"must be later than down_at, got {up!r} while down_at is {down!r}"))
+    return problems
+
+
+def _edges(raw: dict, sites: list[dict]) -> list[Problem]:
+    with_hubs = [_name(s) for s in sites if _name(s) and (_dedicated_hubs(s) or _hub_names(s))]
+    names = [n for n in map(_name, sites) if n]
+    problems = []
+    for j, edge in enumerate(_items(raw.get("edges"))):
+        site = _get(edge, "subscribed_site")
+        if isinstance(site, str) and site not in names:
+            problems.append(Problem(f"edges[{j}].subscribed_site", f"unknown site {site!r}{nearest(site, names)}"))
+        elif isinstance(site, str) and site not in with_hubs:
+            problems.append(Problem(f"edges[{j}].subscribed_site",
+                                    f"site {site!r} has no Hub Transport server to sync the Edge Subscription"))
+    rate = _get(raw.get("internet"), "inbound_rate")
+    if rate not in (None, 0, "0", "0/s") and not _items(raw.get("edges")):
+        problems.append(Problem("internet.inbound_rate", "inbound Internet mail needs an Edge Transport server "
+                                "to receive it: add one under edges, or set inbound_rate to 0"))
+    return problems
+
+
+def _connectors(raw: dict, sites: list[dict]) -> list[Problem]:
+    from .connectors import accepted_domain_problems, source_site_problems
+
+    site_of = {hub: _name(site) for site in sites for hub in _hub_names(site) if _name(site)}
+    site_of.update({hub: _name(site) for site in sites for _, hub in _dedicated_hubs(site) if hub and _name(site)})
+    for edge in _items(raw.get("edges")):
+        if _name(edge) and isinstance(_get(edge, "subscribed_site"), str):
+            site_of[_name(edge)] = _get(edge, "subscribed_site")
+    connectors = [c for c in _items(raw.get("send_connectors")) if isinstance(c, dict)]
+    problems = [Problem(path, message) for path, message in source_site_problems(connectors, site_of)]
+    domains = _items(raw.get("accepted_domains"))
+    problems += [Problem(path, message) for path, message in accepted_domain_problems(domains)]
     return problems
 
 

@@ -16,7 +16,7 @@ class Message:
     """One copy of a message: identity, envelope and where it has been."""
 
     __slots__ = ("id", "sender", "size", "kb", "origin", "submitted_at", "recipients",
-                 "path", "queued_at", "started_at", "token", "next_hub")
+                 "path", "queued_at", "started_at", "token", "next_hub", "internal_id")
 
     def __init__(self, id: int, sender: int, size: float, origin: int, submitted_at: float,
                  recipients: list[int], path: list[int]) -> None:
@@ -31,8 +31,11 @@ class Message:
         self.queued_at = 0.0              # when it entered its current station
         self.started_at = 0.0             # when its current service started
         self.token = None                 # the pending completion event; None when not in service
-        self.next_hub = None              # the Hub an SMTP relay is sending it to
+        self.next_hub = None              # the server an SMTP relay is sending it to
+        self.internal_id = 0              # internal-message-id on the server holding it (tracking log)
 
     def copy_for(self, recipients: list[int]) -> "Message":
         """A bifurcated copy carrying `recipients`, with its own copy of the path so far."""
-        return Message(self.id, self.sender, self.size, self.origin, self.submitted_at, recipients, list(self.path))
+        copy = Message(self.id, self.sender, self.size, self.origin, self.submitted_at, recipients, list(self.path))
+        copy.internal_id = self.internal_id
+        return copy

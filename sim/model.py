@@ -18,8 +18,12 @@ from .policies import RoundRobin
 from .random import Streams
 from .recorder import Recorder
 from .results import Results
+from .addresses import AddressBook
+from .internet import InternetSenders
+from .roles.edge import EdgeTransport
 from .roles.hub import HubTransport
 from .roles.mailbox import MailboxServer
+from .routing import Router
 from .scenario import Scenario
 from .topology import Topology
 from .workload import MailSource
@@ -33,32 +37,51 @@ class Model:
         self.seed = scenario.seed if seed is None else int(seed)
         self.env = Environment()
         self.streams = Streams(self.seed)
-        self.topology = Topology(scenario)
-        self.recorder = Recorder(scenario.record, scenario.warmup)
+        self.topology = topology = Topology(scenario)
+        for edge in scenario.edges:
+            topology.server_index(edge.name, "Perimeter")
+        topology.server_index("Internet", "Internet")
+        self.addresses = AddressBook(topology.total_mailboxes, scenario.domain,
+                                     [d.domain for d in scenario.workload.domains])
+        self.recorder = Recorder(scenario.record, scenario.warmup, scenario.tracking_log)
         self.hop_log = self.recorder.hop if self.recorder.keep_hops else None
+        self.stations: list = []          # every queue of every server, in the order they were made
+        self.router = Router(self)
         self.hubs: dict[str, HubTransport] = {}
         hubs_by_site: dict[str, list[HubTransport]] = {}
         for site in scenario.sites:
             hubs_by_site[site.name] = [HubTransport(self, spec, site.name) for spec in site.all_hubs]
-            self.hubs.update((hub.name, hub) for hub in hubs_by_site[site.name])
+            for hub in hubs_by_site[site.name]:
+                self.hubs[hub.name] = hub
+                self.router.add_server(hub, site.name)
+        self.edges: dict[str, EdgeTransport] = {}
+        for spec in scenario.edges:
+            edge = self.edges[spec.name] = EdgeTransport(self, spec)
+            self.router.add_server(edge, spec.subscribed_site)
         for hub in self.hubs.values():
-            hub.connect(hubs_by_site)
-        self.stations = [station for hub in self.hubs.values() for station in hub.stations]
+            hub.connect()
         self.mailbox_servers: dict[str, MailboxServer] = {}
-        self.sources: list[MailSource] = []
+        self.sources: list = []
         ids = count(1)
         for site in scenario.sites:
             for spec in site.mailbox_servers:
                 local = self.hubs[spec.name] if spec.is_hub else None
-                role = MailboxServer(self.env, spec.name, self.topology.index[spec.name], site.name,
-                                     RoundRobin(hubs_by_site[site.name], local), scenario.mail_submission.retry_interval)
+                role = MailboxServer(self.env, spec.name, topology.index[spec.name], site.name,
+                                     RoundRobin(hubs_by_site[site.name], local), scenario.mail_submission.retry_interval,
+                                     self.recorder if self.recorder.keep_tracking else None)
                 self.mailbox_servers[spec.name] = role
-                if spec.sends_mail and spec.mailboxes > 0 and self.topology.total_mailboxes > 0:
+                if spec.sends_mail and spec.mailboxes > 0 and topology.total_mailboxes > 0:
                     self.sources.append(MailSource(
                         self.env, scenario.workload, self.streams, spec.name, role.index, spec.mailboxes,
-                        self.topology.first_mailbox(spec.name), self.topology.total_mailboxes, ids,
+                        topology.first_mailbox(spec.name), self.addresses, ids,
                         scenario.duration, role.submit, scenario.workload.start_of_day))
-        self._services: dict[tuple[str, str], tuple] = {}
+        self.internet = InternetSenders(self, list(self.edges.values()), ids)
+        self.sources.append(self.internet)
+
+    @property
+    def transport_servers(self) -> dict:
+        """Every Hub and Edge by name."""
+        return {**self.hubs, **self.edges}
 
     def service(self, server: str, stage: str) -> tuple:
         """(sampler, per_kb, per_recipient) of a stage on a server, on the stream service/SERVER/stage."""
@@ -70,7 +93,7 @@ class Model:
         for source in self.sources:
             source.start()
         for fault in self.scenario.faults:
-            self.env.process(outage(self.env, fault, self.hubs[fault.server]))
+            self.env.process(outage(self.env, fault, self.transport_servers[fault.server]))
         self.env.process(self._sampler())
         if self.scenario.warmup > 0:
             self.env.timeout(self.scenario.warmup).callbacks.append(self._mark_warmup)
@@ -78,9 +101,9 @@ class Model:
     def _mark_warmup(self, _event=None) -> None:
         for station in self.stations:
             station.mark_warmup()
-        for hub in self.hubs.values():
-            hub.cpu.touch(self.env.now)
-            hub.cpu.area_at_warmup = hub.cpu.area
+        for server in self.transport_servers.values():
+            server.cpu.touch(self.env.now)
+            server.cpu.area_at_warmup = server.cpu.area
 
     def _sampler(self):
         interval, recorder = self.scenario.sample_interval, self.recorder
@@ -115,6 +138,7 @@ class Model:
     def recipients_in_flight(self) -> int:
         """Recipients still held anywhere: in a queue, in service, in transit, or in an Outbox."""
         held = sum(station.recipients_held() for station in self.stations)
+        held += self.internet.recipients_waiting()
         return held + sum(role.recipients_waiting() for role in self.mailbox_servers.values())
 
 

@@ -13,16 +13,30 @@ from array import array
 from .message import DELIVERED, Message
 
 LEVELS = ("summary", "messages", "hops")
-MESSAGE_INTS = ("message_id", "recipient", "sender", "origin", "destination", "status", "path")
+MESSAGE_INTS = ("message_id", "recipient", "sender", "origin", "destination", "status", "path", "reason")
 MESSAGE_FLOATS = ("size_bytes", "submitted_at", "finished_at")
 
 
 class Recorder:
     """Collects what the model reports, in columns."""
 
-    def __init__(self, level: str, warmup: float) -> None:
+    def __init__(self, level: str, warmup: float, tracking: bool = False) -> None:
         self.level = level
         self.warmup = warmup
+        self.keep_tracking = tracking
+        self.reasons: dict[str, int] = {"": 0}     # interned status texts of NDRs and rejections
+        self.outcome_reasons: dict[tuple[int, str], int] = {}
+        # message tracking log events, one row each (only when tracking)
+        self.k_time, self.k_server, self.k_message, self.k_origin = array("d"), array("q"), array("q"), array("q")
+        self.k_internal, self.k_size, self.k_sender, self.k_peer = array("q"), array("d"), array("q"), array("q")
+        self.k_submitted = array("d")
+        self.k_event: list[str] = []
+        self.k_source: list[str] = []
+        self.k_recipients: list = []
+        self.k_peer_name: list[str] = []
+        self.k_connector: list[str] = []
+        self.k_status: list[str] = []
+        self.k_reference: list[str] = []
         self.keep_messages = level in ("messages", "hops")
         self.keep_hops = level == "hops"
         self.outcomes = [0, 0, 0]                  # recipients delivered, NDR'd, rejected
@@ -42,11 +56,16 @@ class Recorder:
         self.s_state: list[str] = []
         self.t_time, self.t_server, self.t_count = array("d"), array("q"), array("q")
 
-    def finished(self, msg: Message, dest_server: int, now: float, status: int = DELIVERED) -> None:
+    def finished(self, msg: Message, dest_server: int, now: float, status: int = DELIVERED, reason: str = "") -> None:
         """Every recipient of this copy reached an end state (delivered, NDR or rejected)."""
         recipients = msg.recipients
         count = len(recipients)
         self.outcomes[status] += count
+        reason_id = 0
+        if reason:
+            reason_id = self.reasons.setdefault(reason, len(self.reasons))
+            key = (status, reason)
+            self.outcome_reasons[key] = self.outcome_reasons.get(key, 0) + count
         submitted = msg.submitted_at
         if status == DELIVERED:
             warmup = self.warmup
@@ -63,17 +82,37 @@ class Recorder:
         path_id = self.paths.get(path)
         if path_id is None:
             path_id = self.paths[path] = len(self.paths)
-        # two interleaved row-major columns blocks: 7 ints and 3 floats per recipient row
+        # row-major blocks: the MESSAGE_INTS and MESSAGE_FLOATS of each recipient row
         floats = (msg.size, submitted, now)
         if count == 1:
-            self.m_ints.extend((msg.id, recipients[0], msg.sender, msg.origin, dest_server, status, path_id))
+            self.m_ints.extend((msg.id, recipients[0], msg.sender, msg.origin, dest_server, status, path_id, reason_id))
             self.m_floats.extend(floats)
             return
         msg_id, sender, origin = msg.id, msg.sender, msg.origin
         ints, flts = self.m_ints, self.m_floats
         for recipient in recipients:
-            ints.extend((msg_id, recipient, sender, origin, dest_server, status, path_id))
+            ints.extend((msg_id, recipient, sender, origin, dest_server, status, path_id, reason_id))
             flts.extend(floats)
+
+    def track(self, now: float, server: int, event: str, source: str, msg: Message, peer: int, peer_name: str,
+              connector: str, status: str, recipients, reference: str) -> None:
+        """One message tracking log event on `server` (see sim/tracking.py for the format)."""
+        self.k_time.append(now)
+        self.k_server.append(server)
+        self.k_event.append(event)
+        self.k_source.append(source)
+        self.k_message.append(msg.id)
+        self.k_origin.append(msg.origin)
+        self.k_internal.append(msg.internal_id)
+        self.k_recipients.append(msg.recipients if recipients is None else recipients)
+        self.k_size.append(msg.size)
+        self.k_sender.append(msg.sender)
+        self.k_submitted.append(msg.submitted_at)
+        self.k_peer.append(peer)
+        self.k_peer_name.append(peer_name)
+        self.k_connector.append(connector)
+        self.k_status.append(status)
+        self.k_reference.append(reference)
 
     def register(self, station) -> int:
         key = id(station)

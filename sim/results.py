@@ -38,44 +38,51 @@ class Results:
         self._recorder = model.recorder
         self._topology = model.topology
         self._generated = sum(s.generated for s in model.sources)
+        self._internet_generated = model.internet.generated
         self._recipients = sum(s.recipients_generated for s in model.sources)
         self._in_flight = model.recipients_in_flight()
         warmup = self.scenario.warmup
         self._station_stats = [station.stats(warmup) for station in model.stations]
-        self._utilisation = {name: hub.cpu.utilisation(warmup, self.end_time) for name, hub in model.hubs.items()}
+        self._utilisation = {name: server.cpu.utilisation(warmup, self.end_time)
+                             for name, server in model.transport_servers.items()}
+        self._rejected_by = {}
+        for edge in model.edges.values():
+            for agent, n in edge.rejected_by.items():
+                self._rejected_by[agent] = self._rejected_by.get(agent, 0) + n
         self._submissions = {name: hub.submissions for name, hub in model.hubs.items()}
 
     # -- tables ---------------------------------------------------------------------------------
     @cached_property
     def messages(self) -> pd.DataFrame:
         """One row per recipient outcome (empty unless `record` is messages or hops)."""
-        r, topo = self._recorder, self._topology
-        servers = np.array(topo.servers, dtype=object)
-        sites = np.array(topo.server_site, dtype=object)
+        r, topo, book = self._recorder, self._topology, self._model.addresses
+        servers = np.array([*topo.servers, ""], dtype=object)        # index -1: no server (NDR, rejection)
+        sites = np.array([*topo.server_site, ""], dtype=object)
         ints = np.frombuffer(r.m_ints, dtype=np.int64).reshape(-1, len(MESSAGE_INTS)) if len(r.m_ints) else \
             np.zeros((0, len(MESSAGE_INTS)), dtype=np.int64)
         floats = np.frombuffer(r.m_floats, dtype=float).reshape(-1, len(MESSAGE_FLOATS)) if len(r.m_floats) else \
             np.zeros((0, len(MESSAGE_FLOATS)))
-        msg_id, rcpt, sender, origin, dest, status, path_ids = ints.T
+        msg_id, rcpt, sender, origin, dest, status, path_ids, reason_ids = ints.T
         size, submitted, finished = floats.T
         delivered = status == DELIVERED
         path_names = [">".join(topo.servers[i] for i in path) for path in r.paths]
         path_hops = np.array([len(path) - 1 for path in r.paths] or [0])
-        domain = self.scenario.domain
+        reasons = np.array(list(r.reasons), dtype=object)
         return pd.DataFrame({
             "message_id": msg_id,
-            "recipient": [f"user{n}@{domain}" for n in rcpt.tolist()],
-            "sender": [f"user{n}@{domain}" for n in sender.tolist()],
-            "origin_server": pd.Categorical(servers[origin] if len(origin) else [], categories=topo.servers),
-            "origin_site": sites[origin] if len(origin) else [],
-            "destination_server": pd.Categorical(servers[dest] if len(dest) else [], categories=topo.servers),
-            "destination_site": sites[dest] if len(dest) else [],
+            "recipient": [book.text(n) for n in rcpt.tolist()],
+            "sender": [book.text(n) for n in sender.tolist()],
+            "origin_server": pd.Categorical(servers[origin], categories=list(dict.fromkeys(servers))),
+            "origin_site": sites[origin],
+            "destination_server": pd.Categorical(servers[dest], categories=list(dict.fromkeys(servers))),
+            "destination_site": sites[dest],
             "size_bytes": size,
             "submitted_at": submitted,
             "delivered_at": np.where(delivered, finished, np.nan),
             "finished_at": finished,
             "latency_s": np.where(delivered, finished - submitted, np.nan),
             "status": pd.Categorical([STATUS_NAMES[s] for s in status], categories=list(STATUS_NAMES.values())),
+            "reason": reasons[reason_ids],
             "hops": path_hops[path_ids] if len(path_ids) else np.array([], dtype=int),
             "path": pd.Categorical(np.array(path_names, dtype=object)[path_ids] if len(path_ids) else [],
                                    categories=list(dict.fromkeys(path_names))),

@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits, SendConnector
 from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
+from .perimeter import EdgeServer, Internet, RecipientDomain
 from .quantities import Bandwidth, Duration, Rate
 
 PROFILES: dict[str, float] = {"light": 5, "average": 10, "heavy": 20, "very-heavy": 30}
@@ -99,6 +101,7 @@ class Site(_Strict):
     hubs: list[Hub] = Field(
         default_factory=list, description="Hub Transport servers; a count N instead makes N default Hubs")
     mailbox_servers: list[MailboxServer] = Field(default_factory=list, description="Mailbox servers of this site")
+    hub_site: bool = Field(False, description="Set-AdSite -HubSiteEnabled: mail crossing this site stops here to be re-categorized")
 
     @model_validator(mode="before")
     @classmethod
@@ -150,6 +153,16 @@ class Workload(_Strict):
     size: Annotated[SizeDistribution, BeforeValidator(coerce_shorthand)] = Field(
         default_factory=lambda: SizeDistribution(dist="lognormal", mean=50 * 1024, cv=1.0),
         description="message size (mean 50 KB per DOMAIN.md 7; the lognormal shape is a stand-in)")
+    domains: list[RecipientDomain] = Field(
+        default_factory=list, description="other domains users send to (Internet, shared namespaces), with shares")
+    unknown_share: float = Field(
+        0.0, ge=0, le=1, description="share of recipients addressed to no one in the organisation's own domain")
+
+    @model_validator(mode="after")
+    def _shares_fit(self):
+        if sum(d.share for d in self.domains) + self.unknown_share > 1:
+            raise ValueError("the shares of domains and unknown_share add up to more than 1")
+        return self
 
     @field_validator("diurnal")
     @classmethod
@@ -182,6 +195,8 @@ class Transport(_Strict):
 
     retry_interval: Duration = Field(
         60.0, gt=0, description="a remote delivery queue in Retry tries again after this (QueueGlitchRetryInterval, 1 min)")
+    message_expiration_timeout: Duration = Field(
+        2 * 86400.0, gt=0, description="MessageExpirationTimeout: an undeliverable message expires into an NDR (2 days)")
 
 
 class Fault(_Strict):
@@ -220,6 +235,16 @@ class Scenario(_Strict):
     mail_submission: MailSubmission = Field(default_factory=MailSubmission, description="the Mailbox servers' Mail Submission Service")
     transport: Transport = Field(default_factory=Transport, description="organisation-wide transport timers")
     faults: list[Fault] = Field(default_factory=list, description="Transport service outages")
+    edges: list[EdgeServer] = Field(default_factory=list, description="Edge Transport servers in the perimeter")
+    internet: Internet = Field(default_factory=Internet, description="inbound Internet mail and remote hosts")
+    accepted_domains: list[AcceptedDomainField] = Field(
+        default_factory=list, description="accepted domains; empty means `domain` alone, authoritative")
+    send_connectors: list[SendConnector] = Field(default_factory=list, description="Send connectors")
+    limits: OrganizationLimits = Field(
+        default_factory=OrganizationLimits, description="Set-TransportConfig organisation limits (SP1 defaults)")
+    tracking_log: bool = Field(True, description="keep the message tracking log (result.tracking_log, tracking/ files)")
+    start_date: str = Field("2026-01-05", pattern=r"^\d{4}-\d{2}-\d{2}$",
+                            description="UTC date of the run's first day, for tracking log timestamps")
 
     @model_validator(mode="after")
     def _warmup_inside(self):
@@ -230,3 +255,11 @@ class Scenario(_Strict):
     @property
     def end_time(self) -> float:
         return self.duration + self.drain
+
+    @property
+    def effective_accepted_domains(self) -> list[AcceptedDomain]:
+        """The accepted domains, with the organisation's own `domain` authoritative if not listed."""
+        listed = list(self.accepted_domains)
+        if not any(d.domain.lower() == self.domain.lower() for d in listed):
+            listed.insert(0, AcceptedDomain(domain=self.domain, type="authoritative", default=not listed))
+        return listed

@@ -322,6 +322,6 @@ class Station:
             "mean_wait_s": (self.wait_sum - wait_sum) / n_starts if n_starts else 0.0,
             "mean_queue_length": (self.area_q - area_q) / span if span > 0 else 0.0,
             "mean_busy": (self.area_busy - area_busy) / span if span > 0 else 0.0,
-            "utilisation": (self.area_busy - area_busy) / (span * self.limit) if span > 0 else 0.0,
+            "utilisation": (self.area_busy - area_busy) / (span * self.limit) if span > 0 and self.limit else 0.0,
             "max_queue_length": self.max_length,
         }

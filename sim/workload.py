@@ -11,11 +11,12 @@ from streams named after the server, so adding a server leaves every other serve
 
 from __future__ import annotations
 
-from itertools import count
+from itertools import accumulate, count
 from typing import Callable
 
 from simpy import Environment
 
+from .addresses import AddressBook
 from .engine import call_later
 from .message import Message
 from .random import Streams
@@ -28,7 +29,7 @@ class MailSource:
     """Users of one Mailbox server sending mail."""
 
     def __init__(self, env: Environment, workload: Workload, streams: Streams, server: str, server_index: int,
-                 mailboxes: int, first_mailbox: int, total_mailboxes: int, ids: count, stop_at: float,
+                 mailboxes: int, first_mailbox: int, book: AddressBook, ids: count, stop_at: float,
                  submit: Callable[[Message], None], start_of_day: float = 0.0) -> None:
         self.env = env
         self.server_index = server_index
@@ -48,8 +49,16 @@ class MailSource:
             self.rate = base
         self._unit = streams.batched(f"arrivals/{server}", lambda g, n: g.exponential(1.0, n)).next
         self._count = workload.recipients.sampler(streams, f"recipients/{server}").next
+        total_mailboxes = book.mailboxes
         self._recipient = streams.batched(f"recipient-mailboxes/{server}",
                                           lambda g, n: g.integers(0, total_mailboxes, n)).next
+        # recipients outside our mailboxes: cumulative shares of (unknown, domain 1, domain 2, ...)
+        shares = [workload.unknown_share] + [d.share for d in workload.domains]
+        self._other_bounds = list(accumulate(shares)) if sum(shares) > 0 else None
+        if self._other_bounds is not None:
+            self._book = book
+            self._kind = streams.batched(f"recipient-kinds/{server}", lambda g, n: g.random(n)).next
+            self._user = streams.batched(f"recipient-users/{server}", lambda g, n: g.integers(0, 100_000, n)).next
         self._sender = streams.batched(f"senders/{server}", lambda g, n: g.integers(0, max(mailboxes, 1), n)).next
         self._size = workload.size.sampler(streams, f"sizes/{server}").next
 
@@ -74,6 +83,14 @@ class MailSource:
             t += remaining
         return float("inf")
 
+    def _mixed_recipient(self) -> int:
+        """A mailbox, or with the configured shares an unknown address or one in another domain."""
+        draw = self._kind()
+        for index, bound in enumerate(self._other_bounds):
+            if draw < bound:
+                return self._book.other(index, self._user())   # index 0 is the unknown-user domain
+        return self._recipient()
+
     def _schedule_after(self, now: float) -> None:
         if self.hourly is None:
             at = now + self._unit() / self.rate
@@ -85,7 +102,9 @@ class MailSource:
     def _arrive(self, _event) -> None:
         now = self.env._now
         n = self._count()
-        if n == 1:
+        if self._other_bounds is not None:
+            recipients = [self._mixed_recipient() for _ in range(n)]
+        elif n == 1:
             recipients = [self._recipient()]
         else:
             recipient = self._recipient

@@ -149,9 +149,8 @@ def test_unknown_top_level_key(tmp_path, capsys):
 
 
 def test_unknown_key_far_from_any_name_lists_the_known_ones(tmp_path, capsys):
-    assert only_line(tmp_path, capsys, MINIMAL + "workload: {zzz: 1}\n") == (
-        "workload.zzz: unknown key (known: profile, sent_per_mailbox_per_day, diurnal, start_of_day, rate, "
-        "recipients, size)")
+    assert only_line(tmp_path, capsys, MINIMAL + "mail_submission: {zzz: 1}\n") == (
+        "mail_submission.zzz: unknown key (known: retry_interval)")
 
 
 def test_wrong_type(tmp_path, capsys):
@@ -307,13 +306,13 @@ def test_sites_without_names_are_not_duplicates_of_each_other(tmp_path, capsys):
 
 def test_fault_naming_an_unknown_server(tmp_path, capsys):
     assert only_line(tmp_path, capsys, MINIMAL + "faults: [{server: SEA-HUB01, down_at: 1h}]\n") == (
-        "faults[0].server: unknown Hub Transport server 'SEA-HUB01' (did you mean 'SEA-HUB1'?)")
+        "faults[0].server: unknown Hub or Edge Transport server 'SEA-HUB01' (did you mean 'SEA-HUB1'?)")
 
 
 def test_fault_naming_a_mailbox_server(tmp_path, capsys):
     assert only_line(tmp_path, capsys, MINIMAL + "faults: [{server: SEA-MBX1, down_at: 1h}]\n") == (
         "faults[0].server: 'SEA-MBX1' is a Mailbox server without the Hub role; a fault stops the Transport "
-        "service of a Hub Transport server (Hub Transport servers: SEA-HUB1, SEA-HUB2)")
+        "service of a Hub or Edge Transport server (those servers: SEA-HUB1, SEA-HUB2)")
 
 
 def test_fault_up_before_down(tmp_path, capsys):
@@ -374,7 +373,7 @@ SEVERAL_EXPECTED = [
     "sites[1]: site 'London' has Mailbox servers but no Hub Transport server; Exchange 2007 needs a Hub in every "
     "site with a Mailbox server: add one under hubs or give a Mailbox server roles [mailbox, hub]",
     "site_links: no site link path between 'Seattle' and 'London'; add a site link joining them",
-    "faults[0].server: unknown Hub Transport server 'LON-HUB1' (did you mean 'SEA-HUB1'?)",
+    "faults[0].server: unknown Hub or Edge Transport server 'LON-HUB1' (did you mean 'SEA-HUB1'?)",
 ]
 
 

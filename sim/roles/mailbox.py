@@ -22,7 +22,7 @@ class MailboxServer:
     """One Mailbox server's Mail Submission Service and the Outbox messages wait in."""
 
     def __init__(self, env: "Environment", name: str, index: int, site: str, selector: RoundRobin,
-                 retry_interval: float) -> None:
+                 retry_interval: float, recorder=None) -> None:
         self.env = env
         self.name = name
         self.index = index
@@ -31,6 +31,8 @@ class MailboxServer:
         self.retry_interval = retry_interval
         self.outbox: deque[Message] = deque()
         self.retry_pending = False
+        self.recorder = recorder          # set when keeping the message tracking log
+        self._internal_ids = 0
 
     def submit(self, msg: Message) -> None:
         """A user sent `msg`: notify a Hub, or keep it in the Outbox while none is up."""
@@ -42,7 +44,16 @@ class MailboxServer:
             self.outbox.append(msg)
             self._retry_later()
         else:
-            hub.submit_from_mailbox(msg)
+            self._hand_to(hub, msg)
+
+    def _hand_to(self, hub, msg: Message) -> None:
+        """Notify the Hub (SUBMIT in this server's tracking log); its Store Driver takes the message."""
+        if self.recorder is not None:
+            self._internal_ids += 1
+            msg.internal_id = self._internal_ids
+            self.recorder.track(self.env._now, self.index, "SUBMIT", "STOREDRIVER", msg, hub.index, "", "", "",
+                                None, "")
+        hub.submit_from_mailbox(msg)
 
     def _retry_later(self) -> None:
         if not self.retry_pending:
@@ -56,7 +67,7 @@ class MailboxServer:
             if hub is None:
                 self._retry_later()
                 return
-            hub.submit_from_mailbox(self.outbox.popleft())
+            self._hand_to(hub, self.outbox.popleft())
 
     def recipients_waiting(self) -> int:
         return sum(len(m.recipients) for m in self.outbox)

@@ -1,0 +1,202 @@
+"""Delivery queues that send by SMTP, and the Unreachable queue, as Queue Viewer shows them.
+
+- `RelayStation`: a queue whose next hop is a set of Exchange servers (the Hubs of another AD site, the
+  source Hubs of a Send connector, the Edges of a subscription, the subscribed site's Hubs from an
+  Edge). A transfer starts with a server chosen round robin among those that are up; with none up the
+  queue is in Retry and tries again after the retry interval.
+- `InternetQueue`: a queue to a remote domain (DNS MX) or a smart host outside the organisation. A
+  remote host may answer 4xx; the message is deferred (DEFER) and tried again later.
+- `UnreachableQueue`: messages with no route wait here until they expire, then their senders get an NDR.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from ..engine import call_later
+from ..message import DELIVERED, NDR, Message
+from ..policies import RoundRobin
+from ..station import Station
+
+if TYPE_CHECKING:
+    from ..model import Model
+
+
+class RelayStation(Station):
+    """A remote delivery queue that relays by SMTP to one of several Exchange servers."""
+
+    __slots__ = ("owner", "selector", "latency", "bandwidth", "retry_interval", "retry_pending", "connector")
+    _fast_start = False
+
+    def __init__(self, model: "Model", owner, name: str, delivery_type: str, selector: RoundRobin,
+                 latency: float = 0.0, bandwidth: float = float("inf"), connector: str = "") -> None:
+        super().__init__(model.env, owner.name, name, delivery_type, owner.spec.max_per_domain_outbound_connections,
+                         model.service(owner.name, "smtp_send"), None, pool=owner.outbound_connections,
+                         hop_log=model.hop_log)
+        self.on_done = self.finish
+        self.owner = owner
+        self.selector = selector
+        self.latency = latency
+        self.bandwidth = bandwidth
+        self.connector = connector or "Intra-Organization SMTP Send Connector"
+        self.retry_interval = model.scenario.transport.retry_interval
+        self.retry_pending = False
+        # zero only when the whole transfer is free: no session time and a free path
+        self.zero = self.zero and latency == 0 and bandwidth == float("inf")
+        model.recorder.register(self)
+
+    def put(self, msg: Message) -> None:
+        if self.zero and self.open:
+            target = self.selector.choose()
+            if target is not None:   # a zero-time relay: straight to the next server, no event
+                now = self.env._now
+                msg.queued_at = msg.started_at = now
+                self.arrivals += 1
+                self.starts += 1
+                self.completions += 1
+                if self.hop_log is not None:
+                    self.hop_log(msg, self, now)
+                self._hand_over(msg, target)
+                return
+            msg.queued_at = self.env._now
+            self.arrivals += 1
+            self._touch()
+            self.queue.append(msg)
+            self._retry_later()
+            return
+        Station.put(self, msg)
+
+    def _try_start(self) -> None:
+        if self.queue and self.open and not self.selector.any_up():
+            self._retry_later()
+            return
+        super()._try_start()
+
+    def service_time(self, msg: Message) -> float:
+        """Connection time: the SMTP session plus the path's latency and the bytes over its bandwidth."""
+        msg.next_hub = self.selector.choose()
+        return self._draw() + self._per_kb * msg.kb + self.latency + msg.size * 8.0 / self.bandwidth
+
+    def finish(self, msg: Message) -> None:
+        target = msg.next_hub
+        msg.next_hub = None
+        if target.up:
+            self._hand_over(msg, target)
+            return
+        # The target stopped during the session: the message stays here and goes to the next server.
+        self._touch()
+        self.queue.appendleft(msg)
+        if self.open:
+            self._try_start()
+
+    def _hand_over(self, msg: Message, target) -> None:
+        owner = self.owner
+        if owner.track is not None:
+            owner.track("SEND", "SMTP", msg, peer=target.index, connector=self.connector,
+                        status="250 2.6.0 Queued mail for delivery")
+        target.receive_smtp(msg, owner.index)
+
+    def _retry_later(self) -> None:
+        self.enter_retry()
+        if not self.retry_pending:
+            self.retry_pending = True
+            self.env.timeout(self.retry_interval).callbacks.append(self._retry_now)
+
+    def _retry_now(self, _event) -> None:
+        self.retry_pending = False
+        self.leave_retry()
+
+
+class InternetQueue(Station):
+    """A queue to hosts outside the organisation: a remote domain by MX, or a smart host."""
+
+    __slots__ = ("owner", "host", "host_index", "internet", "deferred", "_failure", "connector", "finished")
+    _fast_start = True
+
+    def __init__(self, model: "Model", owner, name: str, delivery_type: str, host: str, connector: str) -> None:
+        internet = model.scenario.internet
+        super().__init__(model.env, owner.name, name, delivery_type, owner.spec.max_per_domain_outbound_connections,
+                         model.service(owner.name, "smtp_send"), None, pool=owner.outbound_connections,
+                         hop_log=model.hop_log)
+        self.on_done = self.finish
+        self.zero = False
+        self.owner = owner
+        self.host = host
+        self.host_index = model.topology.index["Internet"]
+        self.internet = internet
+        self.connector = connector
+        self.deferred: dict[Message, None] = {}
+        share = internet.transient_failure_share
+        self._failure = (model.streams.batched(f"internet-failures/{owner.name}/{name}",
+                                               lambda g, n: g.random(n)).next if share > 0 else None)
+        self.finished = model.recorder.finished
+        model.recorder.register(self)
+
+    def service_time(self, msg: Message) -> float:
+        internet = self.internet
+        return self._draw() + self._per_kb * msg.kb + internet.latency + msg.size * 8.0 / internet.bandwidth
+
+    def finish(self, msg: Message) -> None:
+        """The remote host answered: 250 (handed over) or, for a share of messages, 4xx (try later)."""
+        owner, now = self.owner, self.env._now
+        if self._failure is not None and self._failure() < self.internet.transient_failure_share:
+            if owner.track is not None:
+                owner.track("DEFER", "SMTP", msg, peer_name=self.host, connector=self.connector,
+                            status="451 4.4.0 Primary target IP address responded with: 421 try again later")
+            self.deferred[msg] = None
+            call_later(self.env, self.internet.retry_interval, self._retry, msg)
+            return
+        if owner.track is not None:
+            owner.track("SEND", "SMTP", msg, peer_name=self.host, connector=self.connector,
+                        status="250 2.0.0 OK")
+        msg.path.append(self.host_index)
+        self.finished(msg, self.host_index, now, DELIVERED)
+
+    def _retry(self, event) -> None:
+        msg = event._value
+        del self.deferred[msg]
+        Station.put(self, msg)
+
+    def recipients_held(self) -> int:
+        return super().recipients_held() + sum(len(m.recipients) for m in self.deferred)
+
+    @property
+    def length(self) -> int:
+        return len(self.queue) + len(self.in_service) + len(self.deferred)
+
+
+class UnreachableQueue(Station):
+    """The server's one Unreachable queue: no route; the message expires and its sender gets an NDR."""
+
+    __slots__ = ("expire_after", "ndr")
+    _fast_start = False
+
+    def __init__(self, model: "Model", owner, ndr: Callable[[Message, str], None]) -> None:
+        super().__init__(model.env, owner.name, "Unreachable", "Unreachable", 0,
+                         (_NoService(), 0.0, 0.0), lambda msg: None)
+        self.zero = False
+        self.expire_after = model.scenario.transport.message_expiration_timeout
+        self.ndr = ndr
+        model.recorder.register(self)
+
+    def put(self, msg: Message) -> None:
+        Station.put(self, msg)
+        wait = max(0.0, msg.submitted_at + self.expire_after - self.env._now)
+        call_later(self.env, wait, self._expire, msg)
+
+    def _expire(self, event) -> None:
+        msg = event._value
+        self._touch()
+        self.queue.remove(msg)
+        self.completions += 1
+        self.ndr(msg, "550 5.4.4 ROUTING.NoConnectorForAddressType; unable to route (no route found to next hop)")
+
+
+class _NoService:
+    value = 1.0
+
+    def next(self) -> float:
+        return 1.0
+
+
+__all__ = ["InternetQueue", "RelayStation", "UnreachableQueue", "NDR"]
