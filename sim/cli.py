@@ -59,6 +59,19 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_trace(args) -> int:
+    from .model import Model
+    from .trace import trace
+
+    scenario = _load(args).model_copy(update={"record": "hops"})
+    result = Model(scenario, args.seed).run()
+    try:
+        print(trace(result, args.message))
+    except KeyError as error:
+        raise UsageError(f"--message {args.message}: {error.args[0]}") from None
+    return 0
+
+
 def cmd_schema(args) -> int:
     from .scenario import Scenario
 
@@ -83,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenario", help="scenario YAML file")
     validate.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
     validate.set_defaults(func=cmd_validate)
+
+    trace = commands.add_parser("trace", help="run a scenario and print one message's journey, hop by hop")
+    trace.add_argument("scenario", help="scenario YAML file")
+    trace.add_argument("--message", type=int, required=True, help="message id (result.messages.message_id)")
+    trace.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    trace.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
+    trace.set_defaults(func=cmd_trace)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=cmd_schema)

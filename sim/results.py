@@ -9,6 +9,7 @@ after the warm-up; throughput covers deliveries at or after it.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,6 +90,54 @@ class Results:
         })
 
     @cached_property
+    def tracking_raw(self) -> pd.DataFrame:
+        """The model's tracking events, one row each, with names and addresses resolved (sim/tracking.py input)."""
+        r, topo, book = self._recorder, self._topology, self._model.addresses
+        names = [*topo.servers, ""]
+        roles = {name: "Hub" for name in self._model.hubs} | {name: "Edge" for name in self._model.edges}
+        servers = [names[i] for i in r.k_server]
+        events = r.k_event
+        peers = [name or names[i] for i, name in zip(r.k_peer, r.k_peer_name)]
+        receive = [event == "RECEIVE" for event in events]
+        text = book.text
+        domain = self.scenario.domain
+        message_ids = [f"<{n:08d}@{names[o]}.{domain}>" if names[o] != "Internet" else f"<{n:08d}@internet.example>"
+                       for n, o in zip(r.k_message, r.k_origin)]
+        return pd.DataFrame({
+            "time_s": np.asarray(r.k_time),
+            "server": servers,
+            "role": ["Mailbox" if event == "SUBMIT" else roles.get(server, "Hub")
+                     for event, server in zip(events, servers)],
+            "event_id": events,
+            "source": r.k_source,
+            "internal_message_id": np.asarray(r.k_internal),
+            "message_id": message_ids,
+            "recipients": [[text(a) for a in recipients] for recipients in r.k_recipients],
+            "recipient_status": r.k_status,
+            "total_bytes": np.asarray(r.k_size).astype(np.int64),
+            "sender": [text(a) for a in r.k_sender],
+            "client_hostname": [p if is_receive else "" for p, is_receive in zip(peers, receive)],
+            "server_hostname": [p if not is_receive else "" for p, is_receive in zip(peers, receive)],
+            "connector_id": r.k_connector,
+            "reference": r.k_reference,
+            "subject": [f"Message {n}" for n in r.k_message],
+            "original_time_s": np.asarray(r.k_submitted),
+        })
+
+    @cached_property
+    def tracking_log(self) -> pd.DataFrame:
+        """The message tracking log in the Exchange 2007 fields, plus `server` and `role` (empty when off)."""
+        from .tracking import format_log
+
+        return format_log(self.tracking_raw, self.start, set(self._topology.servers) - {"Internet"})
+
+    @property
+    def start(self) -> datetime:
+        """The UTC clock time of simulated second 0."""
+        day = datetime.fromisoformat(self.scenario.start_date).replace(tzinfo=timezone.utc)
+        return day + timedelta(seconds=self.scenario.workload.start_of_day)
+
+    @cached_property
     def hops(self) -> pd.DataFrame:
         """One row per message copy per station (empty unless `record: hops`)."""
         r = self._recorder
@@ -134,6 +183,12 @@ class Results:
         frame["per_hour"] = frame["messages"] * 3600.0 / self.scenario.sample_interval
         return frame
 
+    def _station_named(self, server: str, name: str):
+        for station in self._model.stations:
+            if station.server == server and station.name == name:
+                return station
+        raise KeyError(f"{server}\\{name}")
+
     # -- summary --------------------------------------------------------------------------------
     def summary(self) -> dict:
         """Headline figures; `lost` is what no end state or queue accounts for, and must be 0."""
@@ -160,6 +215,10 @@ class Results:
             "latency_p90_s": float(p90),
             "latency_p99_s": float(p99),
             "latency_max_s": float(np.max(latencies)),
+            "rejected_by": dict(sorted(self._rejected_by.items())),
+            "outcomes_by_reason": {f"{STATUS_NAMES[status]}: {reason}": n
+                                   for (status, reason), n in sorted(r.outcome_reasons.items())},
+            "internet_messages_generated": self._internet_generated,
             "submissions_by_hub": dict(self._submissions),
             "utilisation_by_server": {k: round(v, 4) for k, v in self._utilisation.items()},
             "max_queue_length": {s["queue"]: s["max_queue_length"] for s in self._station_stats},
@@ -187,6 +246,10 @@ class Results:
             tables["hops"] = self.hops
         for name, table in tables.items():
             table.to_csv(out / f"{name}.csv", index=False)
+        if self._recorder.keep_tracking:
+            from .tracking import write_logs
+
+            write_logs(self.tracking_log, out / "tracking")
         for name in FIGURES:
             fig = self.figure(name)
             fig.savefig(out / f"{name}.png", dpi=110)

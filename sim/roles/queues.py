@@ -122,7 +122,9 @@ class InternetQueue(Station):
         self.zero = False
         self.owner = owner
         self.host = host
-        self.host_index = model.topology.index["Internet"]
+        # a smart host is a named destination; remote domains reached by MX are "Internet"
+        self.host_index = (model.topology.server_index(host, "External") if delivery_type == "SmartHostConnectorDelivery"
+                           else model.topology.index["Internet"])
         self.internet = internet
         self.connector = connector
         self.deferred: dict[Message, None] = {}
