@@ -8,6 +8,8 @@ event), and `call_later` pushes the lightest object `step()` can process instead
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from heapq import heappop, heappush
 from typing import Any, Callable
 
@@ -32,6 +34,24 @@ def call_later(env: simpy.Environment, delay: float, callback: Callable[[Complet
     event = Completion([callback], value)
     heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
     return event
+
+
+@contextmanager
+def cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector for a run, restoring its state afterwards.
+
+    A run keeps hundreds of thousands of small records alive (rows, messages, tracking events); each
+    full collection scans all of them, which measured at up to 40% of a day's run. The model makes no
+    reference cycles that outlive a message (a copy and its completion event drop each other when the
+    service ends), so reference counting frees everything in time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Environment(simpy.Environment):

@@ -10,7 +10,7 @@ import os
 from itertools import count
 from typing import Any, Mapping
 
-from .engine import Environment
+from .engine import Environment, cyclic_gc_paused
 
 from .faults import outage
 from .loading import load_scenario
@@ -116,11 +116,12 @@ class Model:
         """Run to the end time and return the results."""
         self._start()
         end = self.scenario.end_time
-        if progress:
-            self._run_with_progress(end)
-        else:
-            self.env.run(until=end)
-        return Results(self)
+        with cyclic_gc_paused():
+            if progress:
+                self._run_with_progress(end)
+            else:
+                self.env.run(until=end)
+            return Results(self)
 
     def _run_with_progress(self, end: float) -> None:
         from tqdm import tqdm

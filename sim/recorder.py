@@ -15,6 +15,8 @@ from .message import DELIVERED, Message
 LEVELS = ("summary", "messages", "hops")
 MESSAGE_INTS = ("message_id", "recipient", "sender", "origin", "destination", "status", "path", "reason")
 MESSAGE_FLOATS = ("size_bytes", "submitted_at", "finished_at")
+TRACK_COLUMNS = ("time", "server", "event", "source", "msg", "internal", "recipients", "peer", "peer_name",
+                 "connector", "status", "reference")
 
 
 class Recorder:
@@ -26,17 +28,8 @@ class Recorder:
         self.keep_tracking = tracking
         self.reasons: dict[str, int] = {"": 0}     # interned status texts of NDRs and rejections
         self.outcome_reasons: dict[tuple[int, str], int] = {}
-        # message tracking log events, one row each (only when tracking)
-        self.k_time, self.k_server, self.k_message, self.k_origin = array("d"), array("q"), array("q"), array("q")
-        self.k_internal, self.k_size, self.k_sender, self.k_peer = array("q"), array("d"), array("q"), array("q")
-        self.k_submitted = array("d")
-        self.k_event: list[str] = []
-        self.k_source: list[str] = []
-        self.k_recipients: list = []
-        self.k_peer_name: list[str] = []
-        self.k_connector: list[str] = []
-        self.k_status: list[str] = []
-        self.k_reference: list[str] = []
+        # message tracking log events, one tuple of TRACK_COLUMNS each (only when tracking)
+        self.k_rows: list[tuple] = []
         self.keep_messages = level in ("messages", "hops")
         self.keep_hops = level == "hops"
         self.outcomes = [0, 0, 0]                  # recipients delivered, NDR'd, rejected
@@ -94,25 +87,16 @@ class Recorder:
             ints.extend((msg_id, recipient, sender, origin, dest_server, status, path_id, reason_id))
             flts.extend(floats)
 
-    def track(self, now: float, server: int, event: str, source: str, msg: Message, peer: int, peer_name: str,
-              connector: str, status: str, recipients, reference: str) -> None:
-        """One message tracking log event on `server` (see sim/tracking.py for the format)."""
-        self.k_time.append(now)
-        self.k_server.append(server)
-        self.k_event.append(event)
-        self.k_source.append(source)
-        self.k_message.append(msg.id)
-        self.k_origin.append(msg.origin)
-        self.k_internal.append(msg.internal_id)
-        self.k_recipients.append(msg.recipients if recipients is None else recipients)
-        self.k_size.append(msg.size)
-        self.k_sender.append(msg.sender)
-        self.k_submitted.append(msg.submitted_at)
-        self.k_peer.append(peer)
-        self.k_peer_name.append(peer_name)
-        self.k_connector.append(connector)
-        self.k_status.append(status)
-        self.k_reference.append(reference)
+    def track(self, now: float, server: int, event: str, source: str, msg: Message, peer: int = -1,
+              peer_name: str = "", connector: str = "", status: str = "", recipients=None,
+              reference: str = "") -> None:
+        """One message tracking log event on `server` (TRACK_COLUMNS; sim/tracking.py has the format).
+
+        The copy itself is kept (its id, sender, size never change); what changes per hop is copied.
+        """
+        self.k_rows.append((now, server, event, source, msg, msg.internal_id,
+                            msg.recipients if recipients is None else recipients, peer, peer_name, connector,
+                            status, reference))
 
     def register(self, station) -> int:
         key = id(station)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from .scenario import Scenario
-from .topology import Topology
+from .topology import Topology, site_order
 from .units import format_duration
 
 
@@ -26,9 +26,14 @@ def format_summary(summary: dict) -> str:
     ]
     width = max(len(label) for label, _ in rows)
     lines += [f"{label:<{width}}  {value}" for label, value in rows]
-    lines += ["", f"{'Hub':<{width}}  submissions  core utilisation"]
-    for hub, count in summary["submissions_by_hub"].items():
-        lines.append(f"{hub:<{width}}  {count:>11,}  {summary['utilisation_by_server'].get(hub, 0) * 100:>15.1f}%")
+    lines += ["", f"{'server':<{width}}  submissions  core utilisation"]
+    for server, share in summary["utilisation_by_server"].items():
+        submitted = summary["submissions_by_hub"].get(server)
+        count = f"{submitted:>11,}" if submitted is not None else f"{'-':>11}"
+        lines.append(f"{server:<{width}}  {count}  {share * 100:>15.1f}%")
+    if summary.get("outcomes_by_reason"):
+        lines += ["", "NDRs and rejections by reason"]
+        lines += [f"  {reason}: {n:,}" for reason, n in summary["outcomes_by_reason"].items()]
     busiest = sorted(summary["max_queue_length"].items(), key=lambda kv: -kv[1])[:5]
     if busiest and busiest[0][1] > 0:
         lines += ["", "longest queues (max waiting)"]
@@ -52,18 +57,37 @@ def format_topology(scenario: Scenario, topology: Topology) -> str:
             cost = f"cost {link.cost}" + (f", Exchange cost {link.exchange_cost}" if link.exchange_cost else "")
             lines.append(f"  {link.sites[0]} - {link.sites[1]}: {cost}, latency {format_duration(link.latency)}, "
                          f"{link.bandwidth / 1e6:g} Mbps")
-        lines += ["", "Routes (least cost; direct relay to a Hub of the target site)"]
-        names = [s.name for s in scenario.sites]
-        for source in names:
-            for target in names:
-                if source != target:
-                    route = topology.route(source, target)
-                    lines.append(f"  {source} -> {target}: {' > '.join(route.path)} (cost {route.cost})")
+    if len(scenario.sites) > 1:
+        lines += ["", *_routes(scenario, topology)]
     assumed = _collapse(unconfirmed_defaults(scenario))
     if assumed:
         lines += ["", "Assumed defaults (UNCONFIRMED for Exchange 2007; set them to override):"]
         lines += [f"  {path} = {value}" for path, value in assumed]
     return "\n".join(lines)
+
+
+def _routes(scenario: Scenario, topology: Topology) -> list[str]:
+    """Each site's routing table: target, path, cost and next hop, with the reason underneath."""
+    hub_sites = [site.name for site in scenario.sites if site.hub_site]
+    lines = ["Routes: least cost (Exchange cost where set); on a tie fewest hops, then the lower name of the",
+             "site before the destination; direct relay to the target site unless a hub site is on the path"]
+    if hub_sites:
+        lines.append(f"Hub sites: {', '.join(hub_sites)}")
+    names = sorted(topology.site_names, key=site_order)
+    for source in topology.site_names:
+        table = {route.target: route for route in topology.routing_table(source)}
+        rows = [(target, " > ".join(table[target].path), str(table[target].cost), table[target].next_hop)
+                if target in table else (target, "no route: no IP site link path joins them", "", "")
+                for target in names if target != source]
+        widths = [max([len(title)] + [len(row[i]) for row in rows if row[0] in table or i == 0])
+                  for i, title in enumerate(("to", "path", "cost"))]
+        lines.append(f"  from {source}")
+        lines.append(f"    {'to':<{widths[0]}}  {'path':<{widths[1]}}  {'cost':>{widths[2]}}  next hop")
+        for target, path, cost, next_hop in rows:
+            lines.append(f"    {target:<{widths[0]}}  {path:<{widths[1]}}  {cost:>{widths[2]}}  {next_hop}".rstrip())
+            if target in table:
+                lines.append(f"    {'':<{widths[0]}}  {table[target].reason}")
+    return lines
 
 
 def _collapse(found: list[tuple[str, str]]) -> list[tuple[str, str]]:

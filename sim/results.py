@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 
 from .message import DELIVERED, NDR, REJECTED, STATUS_NAMES
-from .recorder import MESSAGE_FLOATS, MESSAGE_INTS
+from .recorder import MESSAGE_FLOATS, MESSAGE_INTS, TRACK_COLUMNS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from .model import Model
 
-FIGURES = ("throughput", "latency", "queues", "utilisation")
+FIGURES = ("throughput", "latency", "queues", "utilisation", "topology")
 
 
 class Results:
@@ -95,33 +95,35 @@ class Results:
         r, topo, book = self._recorder, self._topology, self._model.addresses
         names = [*topo.servers, ""]
         roles = {name: "Hub" for name in self._model.hubs} | {name: "Edge" for name in self._model.edges}
-        servers = [names[i] for i in r.k_server]
-        events = r.k_event
-        peers = [name or names[i] for i, name in zip(r.k_peer, r.k_peer_name)]
+        k = dict(zip(TRACK_COLUMNS, zip(*r.k_rows))) if r.k_rows else {c: () for c in TRACK_COLUMNS}
+        servers = [names[i] for i in k["server"]]
+        events = list(k["event"])
+        peers = [name or names[i] for i, name in zip(k["peer"], k["peer_name"])]
         receive = [event == "RECEIVE" for event in events]
         text = book.text
         domain = self.scenario.domain
-        message_ids = [f"<{n:08d}@{names[o]}.{domain}>" if names[o] != "Internet" else f"<{n:08d}@internet.example>"
-                       for n, o in zip(r.k_message, r.k_origin)]
+        msgs = k["msg"]
+        message_ids = [f"<{m.id:08d}@{names[m.origin]}.{domain}>" if names[m.origin] != "Internet"
+                       else f"<{m.id:08d}@internet.example>" for m in msgs]
         return pd.DataFrame({
-            "time_s": np.asarray(r.k_time),
+            "time_s": np.asarray(k["time"], dtype=float),
             "server": servers,
             "role": ["Mailbox" if event == "SUBMIT" else roles.get(server, "Hub")
                      for event, server in zip(events, servers)],
             "event_id": events,
-            "source": r.k_source,
-            "internal_message_id": np.asarray(r.k_internal),
+            "source": list(k["source"]),
+            "internal_message_id": np.asarray(k["internal"], dtype=np.int64),
             "message_id": message_ids,
-            "recipients": [[text(a) for a in recipients] for recipients in r.k_recipients],
-            "recipient_status": r.k_status,
-            "total_bytes": np.asarray(r.k_size).astype(np.int64),
-            "sender": [text(a) for a in r.k_sender],
+            "recipients": [[text(a) for a in recipients] for recipients in k["recipients"]],
+            "recipient_status": list(k["status"]),
+            "total_bytes": np.asarray([m.size for m in msgs], dtype=float).astype(np.int64),
+            "sender": [text(m.sender) for m in msgs],
             "client_hostname": [p if is_receive else "" for p, is_receive in zip(peers, receive)],
             "server_hostname": [p if not is_receive else "" for p, is_receive in zip(peers, receive)],
-            "connector_id": r.k_connector,
-            "reference": r.k_reference,
-            "subject": [f"Message {n}" for n in r.k_message],
-            "original_time_s": np.asarray(r.k_submitted),
+            "connector_id": list(k["connector"]),
+            "reference": list(k["reference"]),
+            "subject": [f"Message {m.id}" for m in msgs],
+            "original_time_s": np.asarray([m.submitted_at for m in msgs], dtype=float),
         })
 
     @cached_property
@@ -226,11 +228,13 @@ class Results:
 
     # -- figures and files ----------------------------------------------------------------------
     def figure(self, name: str) -> "Figure":
-        """A matplotlib Figure: throughput, latency, queues or utilisation."""
-        from . import plots
+        """A matplotlib Figure: throughput, latency, queues, utilisation or topology."""
+        from . import plots, plots_topology
 
         if name not in FIGURES:
             raise ValueError(f"unknown figure {name!r}; choose one of {', '.join(FIGURES)}")
+        if name == "topology":
+            return plots_topology.topology(self)
         return getattr(plots, name)(self)
 
     def save(self, folder: str | Path) -> Path:

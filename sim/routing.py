@@ -88,7 +88,7 @@ class Router:
     def site_queue(self, server, site: str):
         """The remote delivery queue from `server` toward AD site `site` (its route's next hop)."""
         route = self.topology.route(server.site, site)
-        next_site = getattr(route, "next_hop", site)
+        next_site = route.next_hop
 
         def make():
             return RelayStation(self.model, server, next_site, "SmtpRelayToRemoteAdSite",
@@ -128,10 +128,8 @@ class Router:
         return self._connector_queue(server, connector, choice.source_site, domain), max_size
 
     def _path_cost(self, source: str, target: str) -> int | None:
-        try:
-            return self.topology.route(source, target).cost
-        except (ValueError, KeyError):   # no site link path: that connector is out of reach
-            return None
+        """Least-cost path cost between two sites; None when no site link joins them (connector out of reach)."""
+        return self.topology.path_cost(source, target)
 
     def _connector_queue(self, server, connector: SendConnector, source_site: str, domain: str):
         if server.name.lower() in (name.lower() for name in connector.source_servers):

@@ -64,8 +64,11 @@ def _why(result: "Results", row, station) -> str:
         source_site = model.hubs[row.server].site if row.server in model.hubs else None
         if source_site is None:
             return f"Edge relays accepted-domain mail in to the Hubs of {row.station}, round robin"
-        route = model.topology.route(source_site, row.station)
-        reason = getattr(route, "reason", f"least-cost path {'>'.join(route.path)}, cost {route.cost}")
+        targets = sorted(set(result.messages.loc[result.messages["message_id"] == row.message_id, "destination_site"]))
+        routes = [model.topology.route(source_site, t) for t in targets
+                  if t in model.topology.hubs_by_site and t != source_site]
+        routes = [r for r in routes if r.next_hop == row.station] or [model.topology.route(source_site, row.station)]
+        reason = "; ".join(dict.fromkeys(r.reason for r in routes))
         target = _next_server(result, row)
         return f"{reason}; target Hub {target} by round robin" if target else reason
     decisions = [text for (server, _), text in model.router.decisions.items() if server == row.server]

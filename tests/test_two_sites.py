@@ -126,3 +126,48 @@ def test_zero_time_relay_retries_while_the_target_site_is_down():
     to_london = result.messages[result.messages["destination_site"] == "London"]
     waited = to_london[(to_london["submitted_at"] > 600) & (to_london["submitted_at"] < 1200)]
     assert len(waited) > 500 and (waited["delivered_at"] >= 1200).all()
+
+
+def test_one_target_hub_down_the_other_three_share_the_relay():
+    result = sim.run(two_sites(london_hubs=4, duration="2h",
+                               faults=[{"server": "LON-HUB2", "down_at": "0s"}]))
+    to_london = result.messages[result.messages["destination_site"] == "London"]
+    assert len(to_london) > 10_000
+    shares = to_london["path"].astype(str).str.split(">").str[2].value_counts(normalize=True)
+    assert set(shares.index) == {"LON-HUB1", "LON-HUB3", "LON-HUB4"}
+    assert (shares - 1 / 3).abs().max() <= 0.01
+
+
+def chain(hub_site: bool) -> dict:
+    return {
+        "name": "chain", "duration": "30m", "drain": "5m", "seed": 12,
+        "sites": [
+            {"name": "Seattle", "hubs": [{"name": "SEA-HUB1"}], "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}]},
+            {"name": "Denver", "hub_site": hub_site, "hubs": [{"name": "DEN-HUB1"}, {"name": "DEN-HUB2"}]},
+            {"name": "London", "hubs": [{"name": "LON-HUB1"}],
+             "mailbox_servers": [{"name": "LON-MBX1", "mailboxes": 100, "sends_mail": False}]},
+        ],
+        "site_links": [{"sites": ["Seattle", "Denver"], "cost": 10, "latency": "20ms"},
+                       {"sites": ["Denver", "London"], "cost": 10, "latency": "60ms"}],
+        "workload": {"rate": "2/s", "recipients": {"dist": "constant", "mean": 1}},
+    }
+
+
+def test_direct_relay_skips_the_middle_site_unless_it_is_a_hub_site():
+    direct = sim.run(chain(hub_site=False))
+    summary = direct.summary()
+    to_london = direct.messages[direct.messages["destination_site"] == "London"]
+    assert len(to_london) > 1000
+    assert summary["utilisation_by_server"]["DEN-HUB1"] == summary["utilisation_by_server"]["DEN-HUB2"] == 0
+    assert set(to_london["path"].astype(str)) == {"SEA-MBX1>SEA-HUB1>LON-HUB1>LON-MBX1"}
+
+    via_hub_site = sim.run(chain(hub_site=True))
+    to_london = via_hub_site.messages[via_hub_site.messages["destination_site"] == "London"]
+    assert set(to_london["path"].astype(str)) == {"SEA-MBX1>SEA-HUB1>DEN-HUB1>LON-HUB1>LON-MBX1",
+                                                  "SEA-MBX1>SEA-HUB1>DEN-HUB2>LON-HUB1>LON-MBX1"}
+    stations = via_hub_site.stations.set_index("queue")
+    assert stations.loc["SEA-HUB1\\Denver", "delivery_type"] == "SmtpRelayToRemoteAdSite"
+    assert "SEA-HUB1\\London" not in stations.index
+    # the copy crosses each link in its own transfer: 20 ms to Denver, then 60 ms on to London
+    delivered = via_hub_site.messages[via_hub_site.messages["destination_site"] == "London"]["latency_s"]
+    assert delivered.min() >= 0.080

@@ -51,8 +51,7 @@ class MailboxServer:
         if self.recorder is not None:
             self._internal_ids += 1
             msg.internal_id = self._internal_ids
-            self.recorder.track(self.env._now, self.index, "SUBMIT", "STOREDRIVER", msg, hub.index, "", "", "",
-                                None, "")
+            self.recorder.track(self.env._now, self.index, "SUBMIT", "STOREDRIVER", msg, hub.index)
         hub.submit_from_mailbox(msg)
 
     def _retry_later(self) -> None:
