@@ -37,13 +37,16 @@ def link_label(link) -> str:
     return f"{link.cost}" + (f" (Exch {link.exchange_cost})" if link.exchange_cost is not None else "")
 
 
-def _servers(site) -> str:
+def _servers(site, edges=()) -> str:
     lines = []
     hubs = [hub.name for hub in site.hubs]
     if hubs:
         lines.append("Hub: " + ", ".join(hubs))
     for mbx in site.mailbox_servers:
         lines.append(f"Mailbox: {mbx.name}{' + Hub' if mbx.is_hub else ''} ({mbx.mailboxes:,})")
+    subscribed = [edge.name for edge in edges if edge.subscribed_site == site.name]
+    if subscribed:
+        lines.append("Edge (perimeter): " + ", ".join(subscribed))
     return "\n".join(lines) if lines else "(no Exchange servers)"
 
 
@@ -109,7 +112,7 @@ def topology(source: Scenario | Results) -> Figure:
         x, y = positions[site.name]
         title = site.name + (" (hub site)" if site.hub_site else "")
         ax.text(x, y + offset, title, ha="center", va="bottom", fontsize="medium", fontweight="bold", zorder=4)
-        ax.text(x, y - offset, _servers(site), ha="center", va="top", fontsize="x-small", zorder=4)
+        ax.text(x, y - offset, _servers(site, scenario.edges), ha="center", va="top", fontsize="x-small", zorder=4)
 
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
     ax.set_ylim(min(ys) - 0.75, max(ys) + 0.4)
