@@ -50,3 +50,22 @@ class RoundRobin:
             if hub.up:
                 return True
         return False
+
+
+class RetryPolicy:
+    """When a queue or a deferred message tries again: the one place retry timing is decided.
+
+    For now a fixed interval per kind of failure (transport.retry_interval for a next hop that does
+    not answer, internet.retry_interval for a 4xx from a remote host). Exchange's full timers (glitch
+    retries, TransientFailureRetryCount/Interval, OutboundConnectionFailureRetryInterval, expiry and
+    delay DSNs; DOMAIN.md 5.1) replace `delay` and add `expired` without touching the queues.
+    """
+
+    __slots__ = ("interval",)
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before attempt number `attempt + 1` (attempt counts failures so far, from 1)."""
+        return self.interval

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..engine import call_later
 from ..message import DELIVERED, NDR, Message
-from ..policies import RoundRobin
+from ..policies import RetryPolicy, RoundRobin
 from ..station import Station
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class RelayStation(Station):
     """A remote delivery queue that relays by SMTP to one of several Exchange servers."""
 
-    __slots__ = ("owner", "selector", "latency", "bandwidth", "retry_interval", "retry_pending", "connector")
+    __slots__ = ("owner", "selector", "latency", "bandwidth", "retry", "retry_pending", "failures", "connector")
     _fast_start = False
 
     def __init__(self, model: "Model", owner, name: str, delivery_type: str, selector: RoundRobin,
@@ -39,8 +39,9 @@ class RelayStation(Station):
         self.latency = latency
         self.bandwidth = bandwidth
         self.connector = connector or "Intra-Organization SMTP Send Connector"
-        self.retry_interval = model.scenario.transport.retry_interval
+        self.retry = RetryPolicy(model.scenario.transport.retry_interval)
         self.retry_pending = False
+        self.failures = 0               # consecutive attempts that found no server up
         # zero only when the whole transfer is free: no session time and a free path
         self.zero = self.zero and latency == 0 and bandwidth == float("inf")
         model.recorder.register(self)
@@ -70,6 +71,7 @@ class RelayStation(Station):
         if self.queue and self.open and not self.selector.any_up():
             self._retry_later()
             return
+        self.failures = 0
         super()._try_start()
 
     def service_time(self, msg: Message) -> float:
@@ -100,7 +102,8 @@ class RelayStation(Station):
         self.enter_retry()
         if not self.retry_pending:
             self.retry_pending = True
-            self.env.timeout(self.retry_interval).callbacks.append(self._retry_now)
+            self.failures += 1
+            self.env.timeout(self.retry.delay(self.failures)).callbacks.append(self._retry_now)
 
     def _retry_now(self, _event) -> None:
         self.retry_pending = False
@@ -110,7 +113,8 @@ class RelayStation(Station):
 class InternetQueue(Station):
     """A queue to hosts outside the organisation: a remote domain by MX, or a smart host."""
 
-    __slots__ = ("owner", "host", "host_index", "internet", "deferred", "_failure", "connector", "finished")
+    __slots__ = ("owner", "host", "host_index", "internet", "deferred", "failures", "_failure", "connector",
+                 "finished", "retry")
     _fast_start = True
 
     def __init__(self, model: "Model", owner, name: str, delivery_type: str, host: str, connector: str) -> None:
@@ -127,7 +131,9 @@ class InternetQueue(Station):
                            else model.topology.index["Internet"])
         self.internet = internet
         self.connector = connector
-        self.deferred: dict[Message, None] = {}
+        self.deferred: dict[Message, None] = {}     # waiting for their retry timer
+        self.failures: dict[Message, int] = {}      # 4xx answers so far, per message not yet sent
+        self.retry = RetryPolicy(internet.retry_interval)
         share = internet.transient_failure_share
         self._failure = (model.streams.batched(f"internet-failures/{owner.name}/{name}",
                                                lambda g, n: g.random(n)).next if share > 0 else None)
@@ -145,9 +151,12 @@ class InternetQueue(Station):
             if owner.track is not None:
                 owner.track("DEFER", "SMTP", msg, peer_name=self.host, connector=self.connector,
                             status="451 4.4.0 Primary target IP address responded with: 421 try again later")
+            failures = self.failures[msg] = self.failures.get(msg, 0) + 1
             self.deferred[msg] = None
-            call_later(self.env, self.internet.retry_interval, self._retry, msg)
+            call_later(self.env, self.retry.delay(failures), self._retry, msg)
             return
+        if self.failures:
+            self.failures.pop(msg, None)
         if owner.track is not None:
             owner.track("SEND", "SMTP", msg, peer_name=self.host, connector=self.connector,
                         status="250 2.0.0 OK")
