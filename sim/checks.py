@@ -29,7 +29,8 @@ def check_scenario(raw: dict) -> list[Problem]:
     """Every cross-reference problem in a scenario mapping (raw YAML or a validated model's dump)."""
     sites = [s for s in _items(raw.get("sites")) if isinstance(s, dict)]
     return [*_warmup(raw), *_unique_names(sites, raw), *_hub_per_site(sites), *_site_links(raw, sites),
-            *_faults(raw, sites), *_edges(raw, sites), *_connectors(raw, sites)]
+            *_faults(raw, sites), *_edges(raw, sites), *_connectors(raw, sites),
+            *_receive(raw)]
 
 
 def _items(value) -> list:
@@ -192,6 +193,12 @@ def _connectors(raw: dict, sites: list[dict]) -> list[Problem]:
     domains = _items(raw.get("accepted_domains"))
     problems += [Problem(path, message) for path, message in accepted_domain_problems(domains)]
     return problems
+
+
+def _receive(raw: dict) -> list[Problem]:
+    from .receive import receive_problems
+
+    return [Problem(path, message) for path, message in receive_problems(raw)]
 
 
 def _warmup(raw: dict) -> list[Problem]:

@@ -1,7 +1,7 @@
 """The `exsim` command (also `python -m sim`).
 
 Exit status: 0 success, 2 bad input (one clear line per problem on stderr, no traceback), 1 an
-internal error.
+internal error; `exsim audit` also exits 1 when it finds an open relay or clear-text Basic authentication.
 """
 
 from __future__ import annotations
@@ -72,10 +72,45 @@ def cmd_trace(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    from .audit import audit
+
+    report = audit(_load(args))
+    print(report.format())
+    return 1 if report.failed else 0
+
+
 def cmd_schema(args) -> int:
     from .scenario import Scenario
 
     print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return 0
+
+
+def cmd_smtpd(args) -> int:
+    """Serve one modelled server's Receive connectors over real SMTP on loopback (sim.smtp.server)."""
+    import asyncio
+
+    from .smtp.server import DEFAULT_LISTEN, Endpoint, parse_port_map, plan_listeners, serve_forever
+
+    try:
+        port_map = parse_port_map(args.port_map)
+        listeners = plan_listeners(args.listen or list(DEFAULT_LISTEN), port_map)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    scenario = _load(args)
+    try:
+        endpoint = Endpoint(scenario, args.server, listeners, args.out, client_ip=args.client_ip)
+    except KeyError as error:
+        raise UsageError(f"--server {args.server}: {error.args[0]}") from None
+    except ValueError as error:
+        raise UsageError(f"--client-ip {args.client_ip}: {error}") from None
+    try:
+        asyncio.run(serve_forever(endpoint))
+    except OSError as error:
+        if error.filename:
+            raise
+        raise UsageError(f"cannot listen on {', '.join(args.listen or DEFAULT_LISTEN)}: {error.strerror or error}") from None
     return 0
 
 
@@ -103,6 +138,32 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     trace.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
     trace.set_defaults(func=cmd_trace)
+
+    audit = commands.add_parser(
+        "audit", help="check every Receive connector for open relay and clear-text Basic authentication "
+        "(exit 1 if found)")
+    audit.add_argument("scenario", help="scenario YAML file")
+    audit.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
+    audit.set_defaults(func=cmd_audit)
+
+    smtpd = commands.add_parser(
+        "smtpd", help="serve one Hub or Edge server's Receive connectors over real SMTP on loopback, for "
+        "rehearsal with swaks or openssl s_client")
+    smtpd.add_argument("scenario", help="scenario YAML file")
+    smtpd.add_argument("--server", required=True, help="the Hub or Edge Transport server to serve")
+    smtpd.add_argument("--listen", action="append", metavar="ADDRESS:PORT",
+                       help="loopback address and port to listen on; repeat for more "
+                       "(default: 127.0.0.1:2525 and 127.0.0.1:2587)")
+    smtpd.add_argument("--port-map", default="2525=25,2587=587", metavar="LISTEN=MODELLED,...",
+                       help="which modelled binding port a listening port stands for (default 2525=25,2587=587; "
+                       "a port not listed stands for itself)")
+    smtpd.add_argument("--client-ip", metavar="IP",
+                       help="pretend every client comes from this IPv4 address (default: the real peer, "
+                       "127.0.0.1), e.g. to rehearse a Custom connector's remote IP range")
+    smtpd.add_argument("--out", default="out/smtpd", metavar="FOLDER",
+                       help="folder for accepted messages (.eml) and the throwaway CA certificate (default out/smtpd)")
+    smtpd.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
+    smtpd.set_defaults(func=cmd_smtpd)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=cmd_schema)

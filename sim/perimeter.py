@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from .distributions import CountDistribution, SizeDistribution, coerce_shorthand
 from .quantities import Bandwidth, Duration, Rate, Size
+from .receive import IPv4, ReceiveConnector
 
 AGENT_ORDER = ("connection_filtering", "sender_filtering", "recipient_filtering", "sender_id",
                "content_filter", "attachment_filter", "antivirus")
@@ -62,6 +63,12 @@ class EdgeServer(_Strict):
         10 * 1024 * 1024, description="Internet Receive connector MaxMessageSize (10 MB); empty means unlimited")
     max_recipients_per_message: int = Field(
         200, ge=1, description="Receive connector MaxRecipientsPerMessage; the sender resends the rest in batches")
+    ip: IPv4 | None = Field(None, description="IP address of the server; empty means derived from its place "
+                            "in the file (Edges 172.16.0.1, 172.16.0.2, ... in order)")
+    receive_connectors: list[ReceiveConnector] | None = Field(
+        None, description="Receive connectors; empty means 'Default internal receive connector SERVER' on "
+        "0.0.0.0:25 for every address, AnonymousUsers, ExchangeServers and Partners, auth Tls and ExchangeServer, "
+        "with max_message_size and max_recipients_per_message above (UNCONFIRMED for 2007)")
 
 
 class Internet(_Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from .receive import assumed_receive_defaults
 from .scenario import Scenario
 from .topology import Topology, site_order
 from .units import format_duration
@@ -59,10 +60,16 @@ def format_topology(scenario: Scenario, topology: Topology) -> str:
                          f"{link.bandwidth / 1e6:g} Mbps")
     if len(scenario.sites) > 1:
         lines += ["", *_routes(scenario, topology)]
-    assumed = _collapse(unconfirmed_defaults(scenario))
+    assumed = _collapse([(path, value) for path, value in unconfirmed_defaults(scenario)
+                         if ".receive_connectors" not in path and not path.endswith("receive_connectors")])
     if assumed:
         lines += ["", "Assumed defaults (UNCONFIRMED for Exchange 2007; set them to override):"]
         lines += [f"  {path} = {value}" for path, value in assumed]
+    receive = assumed_receive_defaults(scenario)
+    if receive:
+        lines += ["", "Assumed Receive connectors (E2010 defaults and usage-type table, UNCONFIRMED for Exchange 2007; "
+                  "set receive_connectors to override):"]
+        lines += [f"  {line}" for line in receive]
     return "\n".join(lines)
 
 
@@ -107,6 +114,8 @@ def unconfirmed_defaults(model: BaseModel, prefix: str = "") -> list[tuple[str, 
     for name, field in type(model).model_fields.items():
         if name == "hub" and not getattr(model, "is_hub", True):
             continue  # Hub settings of a Mailbox server without the Hub role are unused
+        if name == "mapi_encryption_cost" and not getattr(model, "mapi_encryption_required", False):
+            continue  # the cost only applies where MAPI encryption is required
         value = getattr(model, name)
         path = f"{prefix}{name}"
         if isinstance(value, BaseModel):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits, SendConnector
 from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
 from .perimeter import EdgeServer, Internet, RecipientDomain
+from .receive import IPv4, ReceiveConnector, SmtpUser
 from .quantities import Bandwidth, Duration, Rate
 
 PROFILES: dict[str, float] = {"light": 5, "average": 10, "heavy": 20, "very-heavy": 30}
@@ -70,6 +71,11 @@ class HubSettings(_Strict):
     max_per_domain_outbound_connections: int = Field(
         20, ge=1, description="SMTP connections per next hop (remote delivery queue)")
     max_outbound_connections: int = Field(1000, ge=1, description="SMTP connections over all remote queues")
+    ip: IPv4 | None = Field(None, description="IP address of the server; empty means derived from its place "
+                            "in the file (Hubs 10.0.0.1, 10.0.0.2, ... in order)")
+    receive_connectors: list[ReceiveConnector] | None = Field(
+        None, description="Receive connectors; empty means the two defaults 'Default SERVER' (0.0.0.0:25) and "
+        "'Client SERVER' (0.0.0.0:587) with E2010 permission groups and auth mechanisms (UNCONFIRMED for 2007)")
 
 
 class Hub(HubSettings):
@@ -87,6 +93,12 @@ class MailboxServer(_Strict):
         default_factory=lambda: ["mailbox"], description="[mailbox] or [mailbox, hub] for a co-located Hub")
     hub: HubSettings = Field(default_factory=HubSettings, description="settings of the co-located Hub role")
     sends_mail: bool = Field(True, description="false: its mailboxes receive mail but their users send none")
+    mapi_encryption_required: bool = Field(
+        False, description="Set-MailboxServer -MAPIEncryptionRequired: MAPI clients must encrypt RPC traffic; "
+        "shown by exsim audit")
+    mapi_encryption_cost: Duration = Field(
+        0.0005, ge=0, description="extra core time per Store Driver message when MAPI encryption is required "
+        "(UNCONFIRMED stand-in)")
 
     @property
     def is_hub(self) -> bool:
@@ -240,6 +252,8 @@ class Scenario(_Strict):
     accepted_domains: list[AcceptedDomainField] = Field(
         default_factory=list, description="accepted domains; empty means `domain` alone, authoritative")
     send_connectors: list[SendConnector] = Field(default_factory=list, description="Send connectors")
+    smtp_users: list[SmtpUser] = Field(
+        default_factory=list, description="accounts that may authenticate on Receive connectors (AUTH PLAIN, LOGIN, NTLM)")
     limits: OrganizationLimits = Field(
         default_factory=OrganizationLimits, description="Set-TransportConfig organisation limits (SP1 defaults)")
     tracking_log: bool = Field(True, description="keep the message tracking log (result.tracking_log, tracking/ files)")

@@ -1,0 +1,631 @@
+"""Receive connectors: their schema, the defaults every server has, which connector takes a connection,
+and which extended rights a client gets on it (../shared/DOMAIN.md section 3).
+
+Everything here is pure and deterministic (no clock, no I/O), so the SMTP session model
+(`sim.smtp.session`), a live SMTP endpoint and `exsim audit` all call the same functions: one decision
+code path.
+
+Where DOMAIN.md is silent or marks a value UNCONFIRMED, the choice made is written in the docstring and
+marked "Decision:" or "UNCONFIRMED".
+
+- The usage type -> default permission groups and auth mechanisms mapping is the Exchange 2010+
+  New-ReceiveConnector table, used as a stand-in: UNCONFIRMED for Exchange 2007 (DOMAIN.md 3).
+- The two default Hub connectors use the E2010 values DOMAIN.md quotes (UNCONFIRMED for 2007).
+- Decision: the Edge's default connector "Default internal receive connector SERVER" binds 0.0.0.0:25
+  for every remote IP, with permission groups AnonymousUsers, ExchangeServers, Partners and auth
+  mechanisms Tls, ExchangeServer. DOMAIN.md says only that it "is also ready to receive mail from
+  the Internet" (so AnonymousUsers) and the Edge Subscription authenticates Hubs (so ExchangeServers
+  with ExchangeServer auth); Partners is the usual Edge value. UNCONFIRMED.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from .connectors import MB, SizeLimit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenario import Scenario
+
+# ---- names -------------------------------------------------------------------------------------
+
+Usage = Literal["Client", "Custom", "Internal", "Internet", "Partner"]
+PermissionGroup = Literal["AnonymousUsers", "ExchangeUsers", "ExchangeServers", "ExchangeLegacyServers", "Partners"]
+AuthMechanism = Literal["None", "Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer",
+                        "ExternalAuthoritative"]
+
+SUBMIT = "ms-Exch-SMTP-Submit"
+ACCEPT_ANY_SENDER = "ms-Exch-SMTP-Accept-Any-Sender"
+ACCEPT_AUTHORITATIVE_SENDER = "ms-Exch-SMTP-Accept-Authoritative-Domain-Sender"
+ACCEPT_ANY_RECIPIENT = "ms-Exch-SMTP-Accept-Any-Recipient"
+BYPASS_ANTI_SPAM = "ms-Exch-Bypass-Anti-Spam"
+HEADERS_ROUTING = "ms-Exch-Accept-Headers-Routing"
+HEADERS_ORGANIZATION = "ms-Exch-Accept-Headers-Organization"
+HEADERS_FOREST = "ms-Exch-Accept-Headers-Forest"
+RIGHTS = (SUBMIT, ACCEPT_ANY_SENDER, ACCEPT_AUTHORITATIVE_SENDER, ACCEPT_ANY_RECIPIENT, BYPASS_ANTI_SPAM,
+          HEADERS_ROUTING, HEADERS_ORGANIZATION, HEADERS_FOREST)
+_RIGHT_BY_LOWER = {right.lower(): right for right in RIGHTS}
+
+ANONYMOUS_LOGON = "NT AUTHORITY\\ANONYMOUS LOGON"
+AUTHENTICATED_USERS = "NT AUTHORITY\\Authenticated Users"
+HUB_SERVERS = "MS Exchange\\Hub Transport Servers"
+EDGE_SERVERS = "MS Exchange\\Edge Transport Servers"
+EXTERNALLY_SECURED = "MS Exchange\\Externally Secured Servers"
+LEGACY_SERVERS = "MS Exchange\\Legacy Exchange Servers"
+PARTNER_SERVERS = "MS Exchange\\Partner Servers"
+
+GROUP_RIGHTS: dict[str, frozenset[str]] = {
+    # bb629484 (German RTM edition): the exchangeninjas page omits Accept-Authoritative-Domain-Sender.
+    # Not Accept-Any-Recipient: granting AnonymousUsers alone never allows relay.
+    "AnonymousUsers": frozenset({SUBMIT, ACCEPT_ANY_SENDER, ACCEPT_AUTHORITATIVE_SENDER, HEADERS_ROUTING}),
+    "ExchangeUsers": frozenset({SUBMIT, ACCEPT_ANY_RECIPIENT, BYPASS_ANTI_SPAM, HEADERS_ROUTING}),
+    # "all except send permissions"; the full list was not available (DOMAIN.md 3): the listed rights
+    # plus the two header rights, which ExchangeLegacyServers lacks.
+    "ExchangeServers": frozenset({SUBMIT, ACCEPT_ANY_SENDER, ACCEPT_ANY_RECIPIENT, ACCEPT_AUTHORITATIVE_SENDER,
+                                  BYPASS_ANTI_SPAM, HEADERS_ROUTING, HEADERS_ORGANIZATION, HEADERS_FOREST}),
+    "ExchangeLegacyServers": frozenset({SUBMIT, ACCEPT_ANY_SENDER, ACCEPT_ANY_RECIPIENT,
+                                        ACCEPT_AUTHORITATIVE_SENDER, BYPASS_ANTI_SPAM, HEADERS_ROUTING}),
+    # "not detailed in the available sources": Decision (UNCONFIRMED): submit and routing headers.
+    "Partners": frozenset({SUBMIT, HEADERS_ROUTING}),
+}
+"""Extended rights each permission group grants (DOMAIN.md 3, "Permission groups")."""
+
+GROUP_PRINCIPALS: dict[str, tuple[str, ...]] = {
+    "AnonymousUsers": (ANONYMOUS_LOGON,),
+    "ExchangeUsers": (AUTHENTICATED_USERS,),
+    "ExchangeServers": (HUB_SERVERS, EDGE_SERVERS, EXTERNALLY_SECURED),
+    "ExchangeLegacyServers": (LEGACY_SERVERS,),
+    "Partners": (PARTNER_SERVERS,),
+}
+"""The security principals a permission group grants its rights to (bb629484)."""
+
+USAGE_DEFAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Client": (("ExchangeUsers",), ("Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS")),
+    "Internal": (("ExchangeServers", "ExchangeLegacyServers"), ("Tls", "ExchangeServer")),
+    "Internet": (("AnonymousUsers",), ("Tls",)),
+    "Partner": (("Partners",), ("Tls",)),
+    "Custom": ((), ("Tls",)),
+}
+"""Usage type -> (permission groups, auth mechanisms). The Exchange 2010+ New-ReceiveConnector table
+used as a stand-in: UNCONFIRMED for Exchange 2007 (DOMAIN.md 3)."""
+
+ALL_ADDRESSES = "0.0.0.0-255.255.255.255"
+HUB_DEFAULT_GROUPS = ("ExchangeUsers", "ExchangeServers", "ExchangeLegacyServers")
+HUB_DEFAULT_AUTH = ("Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer")
+CLIENT_DEFAULT_GROUPS = ("ExchangeUsers",)
+CLIENT_DEFAULT_AUTH = ("Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS")
+EDGE_DEFAULT_GROUPS = ("AnonymousUsers", "ExchangeServers", "Partners")
+EDGE_DEFAULT_AUTH = ("Tls", "ExchangeServer")
+
+
+# ---- addresses ---------------------------------------------------------------------------------
+
+def parse_ip(text: object) -> int:
+    """An IPv4 address as an int, or ValueError in plain words."""
+    try:
+        return int(ipaddress.IPv4Address(str(text).strip()))
+    except (ipaddress.AddressValueError, ValueError):
+        raise ValueError(f"expected an IPv4 address such as 10.0.0.5, got {text!r}") from None
+
+
+def ip_text(value: int) -> str:
+    return str(ipaddress.IPv4Address(value))
+
+
+def parse_range(text: object) -> tuple[int, int]:
+    """(first, last) addresses of a remote IP range: '10.0.0.5', '10.0.0.0/24' or '10.0.0.1-10.0.0.20'."""
+    expected = ("expected a remote IP range: one address (10.0.0.5), a CIDR block (10.0.0.0/24) or a range "
+                f"(10.0.0.1-10.0.0.20), got {text!r}")
+    if not isinstance(text, str):
+        raise ValueError(expected)
+    value = text.strip()
+    try:
+        if "/" in value:
+            network = ipaddress.IPv4Network(value, strict=False)
+            return int(network.network_address), int(network.broadcast_address)
+        if "-" in value:
+            first, last = (int(ipaddress.IPv4Address(part.strip())) for part in value.split("-", 1))
+            if first > last:
+                raise ValueError(f"the range {text!r} ends before it starts; write the lower address first")
+            return first, last
+        address = int(ipaddress.IPv4Address(value))
+        return address, address
+    except (ipaddress.AddressValueError, ipaddress.NetmaskValueError):
+        raise ValueError(expected) from None
+    except ValueError as error:
+        if "ends before" in str(error):
+            raise
+        raise ValueError(expected) from None
+
+
+def parse_binding(text: object) -> tuple[int, int]:
+    """(local IP as int, port) of a binding 'IP:port'; IP 0.0.0.0 means every local address."""
+    expected = f"expected a binding IP:port such as 0.0.0.0:25 or 10.0.0.5:587, got {text!r}"
+    if not isinstance(text, str) or text.count(":") != 1:
+        raise ValueError(expected)
+    host, port_text = text.strip().split(":")
+    try:
+        port = int(port_text)
+        address = int(ipaddress.IPv4Address(host))
+    except (ValueError, ipaddress.AddressValueError):
+        raise ValueError(expected) from None
+    if not 1 <= port <= 65535:
+        raise ValueError(f"the port must be 1 to 65535, got {port} in {text!r}")
+    return address, port
+
+
+def _checked_ip(text: str) -> str:
+    return ip_text(parse_ip(text))
+
+
+def _checked_range(text: str) -> str:
+    parse_range(text)
+    return text.strip()
+
+
+def _checked_binding(text: str) -> str:
+    address, port = parse_binding(text)
+    return f"{ip_text(address)}:{port}"
+
+
+IPv4 = Annotated[str, AfterValidator(_checked_ip)]
+RemoteRange = Annotated[str, AfterValidator(_checked_range)]
+Binding = Annotated[str, AfterValidator(_checked_binding)]
+
+
+# ---- schema ------------------------------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+def _canonical_right(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() in _RIGHT_BY_LOWER:
+        return _RIGHT_BY_LOWER[value.strip().lower()]
+    if isinstance(value, str):
+        raise ValueError(f"unknown extended right {value!r}; known: {', '.join(RIGHTS)}")
+    return value
+
+
+class RightGrant(_Strict):
+    """Add-ADPermission on a Receive connector: an extended right granted (or denied) to one principal."""
+
+    principal: str = Field(min_length=1, description="security principal, e.g. 'NT AUTHORITY\\ANONYMOUS LOGON', "
+                           "'NT AUTHORITY\\Authenticated Users', a user name from smtp_users, or "
+                           "'MS Exchange\\Hub Transport Servers'; compared case-insensitively")
+    right: Annotated[str, BeforeValidator(_canonical_right)] = Field(
+        description="extended right, e.g. ms-Exch-SMTP-Accept-Any-Recipient (case-insensitive)")
+    deny: bool = Field(False, description="true: Add-ADPermission -Deny; a deny wins over every grant")
+
+
+class ReceiveConnector(_Strict):
+    """A Receive connector (New-ReceiveConnector): where it listens, whom it serves and what they may do.
+
+    permission_groups and auth_mechanisms left empty come from the usage type, by the Exchange 2010+
+    table (a stand-in: UNCONFIRMED for Exchange 2007, DOMAIN.md 3).
+    """
+
+    name: str = Field(min_length=1, description="connector name, unique on its server")
+    usage: Usage = Field("Custom", description="usage type; sets the default permission groups and auth "
+                         "mechanisms (Exchange 2010+ table, UNCONFIRMED for 2007; RTM default Custom)")
+    bindings: list[Binding] | None = Field(
+        None, min_length=1, description="local IP:port pairs it listens on; empty means 0.0.0.0:587 for "
+        "usage Client, 0.0.0.0:25 otherwise")
+    remote_ip_ranges: list[RemoteRange] = Field(
+        default_factory=lambda: [ALL_ADDRESSES], min_length=1,
+        description="client addresses it serves: 10.0.0.5, 10.0.0.0/24 or 10.0.0.1-10.0.0.20 (default every address)")
+    permission_groups: list[PermissionGroup] | None = Field(
+        None, description="AnonymousUsers, ExchangeUsers, ExchangeServers, ExchangeLegacyServers, Partners; "
+        "empty means the usage type's (E2010+ table, UNCONFIRMED for 2007)")
+    auth_mechanisms: list[AuthMechanism] | None = Field(
+        None, description="None, Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer, "
+        "ExternalAuthoritative; empty means the usage type's (E2010+ table, UNCONFIRMED for 2007)")
+    require_tls: bool = Field(False, description="RequireTLS: mail only after STARTTLS (451 5.7.3 otherwise)")
+    max_message_size: SizeLimit = Field(10 * MB, gt=0, description="MaxMessageSize (10 MB); unlimited for none")
+    max_recipients_per_message: int = Field(200, ge=1, description="MaxRecipientsPerMessage (200)")
+    extended_rights: list[RightGrant] = Field(
+        default_factory=list, description="Add-ADPermission grants on the connector, e.g. "
+        "{principal: 'NT AUTHORITY\\ANONYMOUS LOGON', right: ms-Exch-SMTP-Accept-Any-Recipient}")
+    recipient_filtering: bool | None = Field(
+        None, description="reject unknown recipients of authoritative domains at RCPT (550 5.1.1); empty "
+        "means on at an Edge (its recipient_filtering agent) and off at a Hub")
+
+    @field_validator("permission_groups", "auth_mechanisms")
+    @classmethod
+    def _no_repeats(cls, values):
+        if values is not None and len(set(values)) != len(values):
+            raise ValueError("each value may appear once")
+        return values
+
+    @model_validator(mode="after")
+    def _mechanisms_consistent(self):
+        auth = set(self.effective_auth)
+        if "None" in auth and len(auth) > 1:
+            raise ValueError("auth_mechanisms: None cannot be combined with other mechanisms")
+        if "BasicAuthRequireTLS" in auth and not {"BasicAuth", "Tls"} <= auth:
+            raise ValueError("auth_mechanisms: BasicAuthRequireTLS needs BasicAuth and Tls too")
+        if "ExternalAuthoritative" in auth and "ExchangeServers" not in self.effective_groups:
+            raise ValueError("auth_mechanisms: ExternalAuthoritative needs the ExchangeServers permission group")
+        if self.require_tls and "Tls" not in auth:
+            raise ValueError("require_tls needs Tls in auth_mechanisms (otherwise STARTTLS is never offered)")
+        return self
+
+    @property
+    def effective_groups(self) -> tuple[str, ...]:
+        if self.permission_groups is not None:
+            return tuple(self.permission_groups)
+        return USAGE_DEFAULTS[self.usage][0]
+
+    @property
+    def effective_auth(self) -> tuple[str, ...]:
+        if self.auth_mechanisms is not None:
+            return tuple(self.auth_mechanisms)
+        return USAGE_DEFAULTS[self.usage][1]
+
+    @property
+    def effective_bindings(self) -> tuple[str, ...]:
+        if self.bindings is not None:
+            return tuple(self.bindings)
+        return ("0.0.0.0:587",) if self.usage == "Client" else ("0.0.0.0:25",)
+
+    def allows(self, mechanism: str) -> bool:
+        return mechanism in self.effective_auth
+
+
+class SmtpUser(_Strict):
+    """A user account that may authenticate (AUTH PLAIN / LOGIN / NTLM) on Receive connectors."""
+
+    name: str = Field(min_length=1, description="logon name, e.g. alice or CONTOSO\\alice (case-insensitive)")
+    password: str = Field(description="the password (a rehearsal secret, never a real one)")
+
+
+# ---- defaults ----------------------------------------------------------------------------------
+
+def hub_default_connectors(server: str) -> list[ReceiveConnector]:
+    """'Default SERVER' (25) and 'Client SERVER' (587): E2010 values (DOMAIN.md 3), UNCONFIRMED for 2007."""
+    return [
+        ReceiveConnector(name=f"Default {server}", usage="Internal", bindings=["0.0.0.0:25"],
+                         permission_groups=list(HUB_DEFAULT_GROUPS), auth_mechanisms=list(HUB_DEFAULT_AUTH)),
+        ReceiveConnector(name=f"Client {server}", usage="Client", bindings=["0.0.0.0:587"],
+                         permission_groups=list(CLIENT_DEFAULT_GROUPS), auth_mechanisms=list(CLIENT_DEFAULT_AUTH)),
+    ]
+
+
+def edge_default_connectors(server: str, max_message_size: float | None = 10 * MB,
+                            max_recipients_per_message: int = 200) -> list[ReceiveConnector]:
+    """'Default internal receive connector SERVER': see the module docstring (Decision, UNCONFIRMED)."""
+    return [ReceiveConnector(
+        name=f"Default internal receive connector {server}", usage="Internet", bindings=["0.0.0.0:25"],
+        permission_groups=list(EDGE_DEFAULT_GROUPS), auth_mechanisms=list(EDGE_DEFAULT_AUTH),
+        max_message_size=max_message_size, max_recipients_per_message=max_recipients_per_message)]
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """A server that receives SMTP: its role, address and Receive connectors (defaults filled in)."""
+
+    name: str
+    role: Literal["hub", "edge"]
+    ip: str
+    connectors: tuple[ReceiveConnector, ...]
+    defaults: bool
+    """True when the scenario gave no receive_connectors and the defaults are used."""
+    recipient_filtering: bool
+    """The server's default for connectors that leave recipient_filtering empty."""
+    path: str
+    """Key path of the server in the scenario file, e.g. sites[0].hubs[1]."""
+
+
+def receiving_servers(scenario: Scenario) -> dict[str, ServerInfo]:
+    """Every Hub (dedicated or co-located) and Edge, by name, with its IP address and Receive connectors.
+
+    Decision: a server without `ip` gets one derived from its place in the file: Hubs 10.0.0.1, 10.0.0.2 ...
+    in file order (dedicated Hubs of a site, then co-located ones, site by site), Edges 172.16.0.1 ...
+    (a perimeter network). Addresses given explicitly are skipped when deriving.
+    """
+    hubs: list[tuple[str, Any, str]] = []
+    for i, site in enumerate(scenario.sites):
+        hubs += [(f"sites[{i}].hubs[{j}]", hub, hub.name) for j, hub in enumerate(site.hubs)]
+        hubs += [(f"sites[{i}].mailbox_servers[{j}].hub", mbx.hub, mbx.name)
+                 for j, mbx in enumerate(site.mailbox_servers) if mbx.is_hub]
+    edges = [(f"edges[{j}]", edge, edge.name) for j, edge in enumerate(scenario.edges)]
+    taken = {spec.ip for _, spec, _ in hubs + edges if spec.ip}
+    filtering = any(a.name == "recipient_filtering" and a.enabled for a in scenario.internet.antispam)
+
+    def derive(base: int, counter: list[int]) -> str:
+        while True:
+            counter[0] += 1
+            candidate = ip_text(base + counter[0])
+            if candidate not in taken:
+                return candidate
+
+    servers: dict[str, ServerInfo] = {}
+    hub_counter, edge_counter = [0], [0]
+    for path, spec, name in hubs:
+        ip = spec.ip or derive(int(ipaddress.IPv4Address("10.0.0.0")), hub_counter)
+        given = spec.receive_connectors
+        connectors = tuple(given) if given is not None else tuple(hub_default_connectors(name))
+        servers[name] = ServerInfo(name, "hub", ip, connectors, given is None, False, path)
+    for path, spec, name in edges:
+        ip = spec.ip or derive(int(ipaddress.IPv4Address("172.16.0.0")), edge_counter)
+        given = spec.receive_connectors
+        connectors = tuple(given) if given is not None else tuple(
+            edge_default_connectors(name, spec.max_message_size, spec.max_recipients_per_message))
+        servers[name] = ServerInfo(name, "edge", ip, connectors, given is None, filtering, path)
+    return servers
+
+
+# ---- connector selection ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Selection:
+    """The connector chosen for a connection, or None with the reason none was."""
+
+    connector: ReceiveConnector | None
+    reason: str
+
+
+def _binding_rank(connector: ReceiveConnector, local_ip: int, port: int) -> int | None:
+    """0 when a binding names local_ip:port exactly, 1 when 0.0.0.0:port matches, None when none does."""
+    best = None
+    for binding in connector.effective_bindings:
+        address, bound_port = parse_binding(binding)
+        if bound_port != port:
+            continue
+        if address == local_ip:
+            return 0
+        if address == 0:
+            best = 1
+    return best
+
+
+def _range_size(connector: ReceiveConnector, client_ip: int) -> int | None:
+    """Addresses in the smallest remote range of the connector that holds client_ip; None: none does."""
+    sizes = [last - first + 1 for first, last in map(parse_range, connector.remote_ip_ranges)
+             if first <= client_ip <= last]
+    return min(sizes) if sizes else None
+
+
+def select_connector(connectors: Sequence[ReceiveConnector], local_ip: str, port: int, client_ip: str) -> Selection:
+    """The Receive connector Exchange gives a connection from client_ip to local_ip:port.
+
+    1. keep connectors with a binding on local_ip:port or 0.0.0.0:port and a remote range holding the client;
+    2. a binding on the exact local IP beats 0.0.0.0;
+    3. then the most specific remote range: the fewest addresses wins (DOMAIN.md 3: "most specific
+       match"; E2007's "most restrictive connector");
+    4. Decision (DOMAIN.md silent; sim.checks rejects identical bindings and ranges): then the name.
+    No connector: the connection is refused (no banner).
+    """
+    local, client = parse_ip(local_ip), parse_ip(client_ip)
+    ranked = []
+    for connector in connectors:
+        rank = _binding_rank(connector, local, port)
+        size = _range_size(connector, client) if rank is not None else None
+        if size is not None:
+            ranked.append(((rank, size, connector.name.lower()), connector))
+    if not ranked:
+        listening = any(_binding_rank(c, local, port) is not None for c in connectors)
+        why = (f"no Receive connector on {local_ip}:{port} accepts remote IP {client_ip}" if listening
+               else f"no Receive connector listens on {local_ip}:{port}")
+        return Selection(None, why)
+    ranked.sort(key=lambda item: item[0])
+    chosen = ranked[0][1]
+    return Selection(chosen, f"{chosen.name!r}: binding and most specific remote range for {client_ip}")
+
+
+# ---- identities and rights ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the client is on this session: anonymous, a user, an Exchange server, or externally secured."""
+
+    kind: Literal["anonymous", "user", "exchange_server", "externally_secured"]
+    name: str = ""
+
+    @property
+    def principals(self) -> tuple[str, ...]:
+        """The security principals this identity holds, for matching groups and explicit grants."""
+        if self.kind == "anonymous":
+            return (ANONYMOUS_LOGON,)
+        if self.kind == "user":
+            short = self.name.split("\\")[-1]
+            return (AUTHENTICATED_USERS, self.name, short)
+        if self.kind == "exchange_server":
+            return (AUTHENTICATED_USERS, HUB_SERVERS, EDGE_SERVERS, self.name)
+        return (EXTERNALLY_SECURED,)
+
+    def __str__(self) -> str:
+        return {"anonymous": "anonymous", "user": f"user {self.name}",
+                "exchange_server": f"Exchange server {self.name}",
+                "externally_secured": "externally secured peer"}[self.kind]
+
+
+ANONYMOUS = Identity("anonymous")
+
+
+def resolve_rights(connector: ReceiveConnector, identity: Identity) -> frozenset[str]:
+    """The extended rights `identity` holds on `connector`: its permission groups' rights plus explicit
+    grants to any of its principals, minus explicit denies (a deny wins, as in an AD ACL).
+
+    A group only grants its rights to the principals it stands for (GROUP_PRINCIPALS): AnonymousUsers
+    to ANONYMOUS LOGON, ExchangeUsers to authenticated users, ExchangeServers to Exchange servers and
+    externally secured peers. Decision: an authenticated Exchange server also counts as an
+    authenticated user (it logs on with a computer account).
+    """
+    held = {p.lower() for p in identity.principals}
+    rights: set[str] = set()
+    for group in connector.effective_groups:
+        if any(p.lower() in held for p in GROUP_PRINCIPALS[group]):
+            rights |= GROUP_RIGHTS[group]
+    denied = set()
+    for grant in connector.extended_rights:
+        if grant.principal.strip().lower() in held:
+            (denied if grant.deny else rights).add(grant.right)
+    return frozenset(rights - denied)
+
+
+def anonymous_relay_granted(connector: ReceiveConnector) -> bool:
+    """True when the connector grants Accept-Any-Recipient to unauthenticated clients: explicitly to
+    ANONYMOUS LOGON, or through ExternalAuthoritative (every connecting host counts as an Exchange server)."""
+    if "ExternalAuthoritative" in connector.effective_auth:
+        return ACCEPT_ANY_RECIPIENT in resolve_rights(connector, Identity("externally_secured"))
+    return ACCEPT_ANY_RECIPIENT in resolve_rights(connector, ANONYMOUS)
+
+
+# ---- what `exsim validate` shows ---------------------------------------------------------------
+
+def _describe(connector: ReceiveConnector) -> str:
+    size = "unlimited" if connector.max_message_size is None else f"{connector.max_message_size / MB:g} MB"
+    return (f"{', '.join(connector.effective_bindings)} from {', '.join(connector.remote_ip_ranges)}; "
+            f"groups {', '.join(connector.effective_groups) or '(none)'}; auth {', '.join(connector.effective_auth)}; "
+            f"max {size}, {connector.max_recipients_per_message} recipients")
+
+
+def assumed_receive_defaults(scenario: Scenario) -> list[str]:
+    """Lines for `exsim validate`: default connectors assumed, and usage-type defaults relied on."""
+    servers = receiving_servers(scenario)
+    lines = []
+    by_role: dict[str, list[ServerInfo]] = {}
+    for info in servers.values():
+        if info.defaults:
+            by_role.setdefault(info.role, []).append(info)
+    for role, infos in by_role.items():
+        names = ", ".join(info.name for info in infos)
+        lines.append(f"{'Hubs' if role == 'hub' else 'Edges'} without receive_connectors ({names}):")
+        for connector in infos[0].connectors:
+            label = connector.name.replace(infos[0].name, "<SERVER>")
+            lines.append(f"  {label}: {_describe(connector)}")
+    for info in servers.values():
+        if info.defaults:
+            continue
+        for connector in info.connectors:
+            missing = [what for what, value in (("permission_groups", connector.permission_groups),
+                                                 ("auth_mechanisms", connector.auth_mechanisms)) if value is None]
+            if missing:
+                lines.append(f"{info.name} / {connector.name}: {' and '.join(missing)} from usage "
+                             f"{connector.usage}: {_describe(connector)}")
+    return lines
+
+
+# ---- cross-reference checks on the raw mapping ---------------------------------------------------
+
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _get(item, key):
+    return item.get(key) if isinstance(item, dict) else None
+
+
+def _raw_servers(raw: Mapping) -> list[tuple[str, str | None, Any]]:
+    """(key path, name, settings mapping) of each Hub, co-located Hub role and Edge in a raw scenario."""
+    found = []
+    for i, site in enumerate(_items(raw.get("sites"))):
+        for j, hub in enumerate(_items(_get(site, "hubs"))):
+            found.append((f"sites[{i}].hubs[{j}]", _get(hub, "name"), hub))
+        for j, mbx in enumerate(_items(_get(site, "mailbox_servers"))):
+            if "hub" in _items(_get(mbx, "roles")):
+                found.append((f"sites[{i}].mailbox_servers[{j}].hub", _get(mbx, "name"), _get(mbx, "hub") or {}))
+    for j, edge in enumerate(_items(raw.get("edges"))):
+        found.append((f"edges[{j}]", _get(edge, "name"), edge))
+    return found
+
+
+def _try(parse, value):
+    try:
+        return parse(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def receive_problems(raw: Mapping) -> list[tuple[str, str]]:
+    """(key path, message) for: two connectors of one server with the same name; two connectors on the
+    same IP:port with identical remote IP ranges (Exchange refuses that, DOMAIN.md 3); two servers with
+    the same IP address; and an smtp_users name listed twice."""
+    problems = []
+    seen_ip: dict[str, str] = {}
+    for path, name, spec in _raw_servers(raw):
+        ip = _try(parse_ip, _get(spec, "ip")) if _get(spec, "ip") is not None else None
+        if ip is not None:
+            if ip in seen_ip:
+                problems.append((f"{path}.ip", f"IP address {ip_text(ip)} is also used by {seen_ip[ip]}"))
+            seen_ip.setdefault(ip, path)
+        names: dict[str, int] = {}
+        listening: dict[tuple, int] = {}
+        for k, connector in enumerate(_items(_get(spec, "receive_connectors"))):
+            where = f"{path}.receive_connectors[{k}]"
+            cname = _get(connector, "name")
+            if isinstance(cname, str):
+                if cname.lower() in names:
+                    problems.append((f"{where}.name", f"duplicate Receive connector name {cname!r} on "
+                                     f"{name or 'this server'} (also receive_connectors[{names[cname.lower()]}])"))
+                names.setdefault(cname.lower(), k)
+            bindings = _get(connector, "bindings")
+            if bindings is None:
+                bindings = ["0.0.0.0:587"] if _get(connector, "usage") == "Client" else ["0.0.0.0:25"]
+            ranges = _get(connector, "remote_ip_ranges")
+            ranges = [ALL_ADDRESSES] if ranges is None else ranges
+            parsed = [_try(parse_range, r) for r in _items(ranges)]
+            if not parsed or None in parsed:
+                continue
+            key_ranges = frozenset(parsed)
+            for binding in _items(bindings):
+                bound = _try(parse_binding, binding)
+                if bound is None:
+                    continue
+                key = (bound, key_ranges)
+                if key in listening and listening[key] != k:
+                    problems.append((f"{where}.remote_ip_ranges",
+                                     f"{ip_text(bound[0])}:{bound[1]} with these remote IP ranges is already "
+                                     f"used by receive_connectors[{listening[key]}] of {name or 'this server'}; "
+                                     "Exchange needs different remote IP ranges or a different binding"))
+                    break
+                listening.setdefault(key, k)
+    users: dict[str, int] = {}
+    for k, user in enumerate(_items(raw.get("smtp_users"))):
+        uname = _get(user, "name")
+        if isinstance(uname, str):
+            if uname.lower() in users:
+                problems.append((f"smtp_users[{k}].name", f"duplicate user {uname!r} (also smtp_users[{users[uname.lower()]}])"))
+            users.setdefault(uname.lower(), k)
+    return problems
+
+
+def covering_intervals(connector: ReceiveConnector, rivals: Iterable[ReceiveConnector], local_ip: str,
+                       port: int) -> list[tuple[int, int]]:
+    """The client addresses (as int intervals) for which `connector` is the one selected on local_ip:port."""
+    intervals = [parse_range(r) for r in connector.remote_ip_ranges]
+    result = []
+    for first, last in sorted(intervals):
+        # cut points: the interval's ends and every rival range end inside it; between two cuts the
+        # set of ranges holding an address is constant, so one address decides the whole piece: the interval ends plus every rival range end inside it
+        cuts = {first, last + 1}
+        for rival in rivals:
+            for a, b in map(parse_range, rival.remote_ip_ranges):
+                for point in (a, b + 1):
+                    if first < point <= last:
+                        cuts.add(point)
+        points = sorted(cuts)
+        pieces = [(points[i], points[i + 1] - 1) for i in range(len(points) - 1)]
+        everyone = [connector, *rivals]
+        for a, b in pieces:
+            chosen = select_connector(everyone, local_ip, port, ip_text(a)).connector
+            if chosen is connector:
+                if result and result[-1][1] + 1 == a:
+                    result[-1] = (result[-1][0], b)
+                else:
+                    result.append((a, b))
+    return result

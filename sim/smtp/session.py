@@ -1,0 +1,604 @@
+"""The SMTP session model: what a modelled Exchange 2007 server answers, command by command.
+
+One decision code path. `SmtpDecisions` holds what one server knows (its Receive connectors,
+accepted domains, users, back-pressure level); `SmtpDecisions.connect()` chooses the Receive connector
+and returns a `SessionState` whose methods (`ehlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`,
+`data_start`, `data_end`, ...) each decide one command and return its `Reply`. The session model
+(`session()`), `exsim audit` and a live SMTP endpoint all call these methods, never their own copies.
+
+    >>> t = session(scenario, "HUB1", "192.0.2.7", 25,
+    ...             [("EHLO", "client.example"), ("MAIL", "a@fabrikam.com"), ("RCPT", "b@northwind.example")])
+    >>> t.decisive.code
+    530
+
+Replies use the codes and texts of DOMAIN.md section 3 (taken from a later Exchange build's
+SmtpResponse class; 2007 text may differ slightly). Where DOMAIN.md is silent, or marks a reply
+unconfirmed, the constant below says so. Decisions where DOMAIN.md is silent:
+
+- Connection with no matching Receive connector: no SMTP reply at all (the server drops the TCP
+  connection); modelled as `Reply(0, "", "connection refused: ...")`.
+- Back pressure (DOMAIN.md 6): High refuses the connection with 452 4.3.1 instead of the 220 banner
+  (E2007 rejects connections) and, if the level rises during a session, MAIL FROM gets 452 4.3.1.
+  Medium: MAIL FROM from a sender outside the authoritative domains gets 452 4.3.1.
+- RequireTLS: MAIL FROM before STARTTLS gets 451 5.7.3 STARTTLS is required to send mail (DOMAIN.md);
+  AUTH before STARTTLS on such a connector gets 530 5.7.0 Must issue a STARTTLS command first (RFC 3207's
+  reply for commands other than EHLO, STARTTLS, NOOP and QUIT; where Exchange sends it is UNCONFIRMED).
+- Anonymous senders need ms-Exch-SMTP-Accept-Authoritative-Domain-Sender to use an authoritative-domain
+  address and ms-Exch-SMTP-Accept-Any-Sender for any other; authenticated users' Send-As (checked by
+  Exchange against the From header after DATA) is not modelled.
+- Recipient filtering applies only to sessions without ms-Exch-Bypass-Anti-Spam (it is an anti-spam agent).
+- Which addresses exist: user<N>@<any authoritative domain> with N below the organisation's mailbox
+  count; every other local part (nouser<N>, postmaster, ...) is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..connectors import classify_domain
+from ..receive import (
+    ACCEPT_ANY_RECIPIENT,
+    ACCEPT_ANY_SENDER,
+    ACCEPT_AUTHORITATIVE_SENDER,
+    ANONYMOUS,
+    BYPASS_ANTI_SPAM,
+    SUBMIT,
+    Identity,
+    ReceiveConnector,
+    Selection,
+    ServerInfo,
+    parse_ip,
+    receiving_servers,
+    resolve_rights,
+    select_connector,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenario import Scenario
+
+BackPressure = Callable[[], str]
+"""Returns the server's back-pressure level now: "Normal", "Medium" or "High" (DOMAIN.md 6)."""
+
+LEVELS = ("Normal", "Medium", "High")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One SMTP reply: code (0 = no reply, the connection was dropped), enhanced status code (RFC 3463,
+    may be empty), text of the first line, and the further lines of a multi-line reply (EHLO)."""
+
+    code: int
+    enhanced: str
+    text: str
+    lines: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.code < 400
+
+    def wire(self) -> list[str]:
+        """The lines as sent: '250-first', '250-SIZE 10485760', ..., '250 last'."""
+        if self.code == 0:
+            return [f"(no reply: {self.text})"]
+        first = f"{self.enhanced} {self.text}".strip()
+        body = [first, *self.lines]
+        return [f"{self.code}{'-' if i < len(body) - 1 else ' '}{line}" for i, line in enumerate(body)]
+
+    def __str__(self) -> str:
+        return "\n".join(self.wire())
+
+
+def _r(code: int, enhanced: str, text: str) -> Reply:
+    return Reply(code, enhanced, text)
+
+
+# ---- the replies, in one place (DOMAIN.md 3 unless marked) --------------------------------------
+SENDER_OK = _r(250, "2.1.0", "Sender OK")
+RECIPIENT_OK = _r(250, "2.1.5", "Recipient OK")
+START_MAIL = _r(354, "", "Start mail input; end with <CRLF>.<CRLF>")
+QUEUED = _r(250, "2.6.0", "Queued mail for delivery")                       # Exchange wording; UNCONFIRMED for 2007
+AUTH_OK = _r(235, "2.7.0", "Authentication successful")                   # UNCONFIRMED (not in DOMAIN.md)
+TLS_READY = _r(220, "2.0.0", "SMTP server ready")                          # UNCONFIRMED (not in DOMAIN.md)
+RESET = _r(250, "2.0.0", "Resetting")                                      # UNCONFIRMED
+NOOP_OK = _r(250, "2.0.0", "OK")                                           # UNCONFIRMED
+BYE = _r(221, "2.0.0", "Service closing transmission channel")             # UNCONFIRMED
+NEED_STARTTLS = _r(530, "5.7.0", "Must issue a STARTTLS command first")    # NeedStartTls
+REQUIRE_TLS_TO_SEND = _r(451, "5.7.3", "STARTTLS is required to send mail")  # RequireTLSToSendMail
+REQUIRE_TLS_FOR_BASIC = _r(451, "5.7.3", "Require STARTTLS to do basic authentication")
+NO_EXCHANGE_AUTH = _r(451, "5.7.3", "Cannot achieve Exchange Server authentication")
+UNRECOGNIZED_AUTH = _r(504, "5.7.4", "Unrecognized authentication type")
+AUTH_FAILED = _r(535, "5.7.3", "Authentication unsuccessful")
+NOT_AUTHENTICATED = _r(530, "5.7.1", "Client was not authenticated")      # code UNCONFIRMED for 2007 (DOMAIN.md 3)
+CANNOT_SEND_AS = _r(550, "5.7.1", "Client does not have permissions to send as this sender")  # UNCONFIRMED
+UNABLE_TO_RELAY = _r(550, "5.7.1", "Unable to relay")                      # RcptRelayNotPermitted
+USER_UNKNOWN = _r(550, "5.1.1", "User unknown")                            # DOMAIN.md 4 (recipient filtering)
+TOO_MANY_RECIPIENTS = _r(452, "4.5.3", "Too many recipients")              # text UNCONFIRMED
+TOO_BIG = _r(552, "5.3.4", "Message size exceeds fixed maximum message size")  # as sim.connectors; UNCONFIRMED
+INSUFFICIENT_RESOURCES = _r(452, "4.3.1", "Insufficient system resources")  # InsufficientResource
+SEND_HELLO_FIRST = _r(503, "5.5.2", "Send hello first")                    # UNCONFIRMED
+SENDER_ALREADY = _r(503, "5.5.2", "Sender already specified")              # UNCONFIRMED
+NEED_MAIL = _r(503, "5.5.2", "Need mail command")                          # UNCONFIRMED
+NEED_RCPT = _r(503, "5.5.2", "Need rcpt command")                          # UNCONFIRMED
+ALREADY_AUTHENTICATED = _r(503, "5.5.2", "Already authenticated")          # UNCONFIRMED
+TLS_ALREADY = _r(503, "5.5.2", "TLS already active")                       # UNCONFIRMED
+UNRECOGNIZED = _r(500, "5.3.3", "Unrecognized command")                    # UNCONFIRMED
+INVALID_ADDRESS = _r(501, "5.1.3", "Invalid address")                      # UNCONFIRMED
+CLOSED = Reply(0, "", "connection closed")
+
+BASIC_MECHANISMS = ("LOGIN", "PLAIN")
+INTEGRATED_MECHANISMS = ("NTLM", "GSSAPI")
+EXCHANGE_MECHANISMS = ("EXCHANGE", "X-EXPS")
+
+
+def split_address(address: str) -> tuple[str, str] | None:
+    """(local part, domain in lower case) of 'user@domain' or '<user@domain>'; ('', '') for the null
+    sender '<>'; None when it is not an address."""
+    text = address.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    if text == "":
+        return "", ""
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain or " " in text:
+        return None
+    return local, domain.lower()
+
+
+class SmtpDecisions:
+    """What one modelled server decides about SMTP: built once per server, shared by every session.
+
+    back_pressure: a callable returning "Normal", "Medium" or "High", polled at connect and at MAIL
+    FROM (a later back-pressure model drives it; default always Normal).
+    """
+
+    def __init__(self, scenario: Scenario, server: str, back_pressure: BackPressure | None = None) -> None:
+        servers = receiving_servers(scenario)
+        if server not in servers:
+            by_upper = {name.upper(): name for name in servers}
+            if server.upper() not in by_upper:
+                raise KeyError(f"unknown Hub or Edge Transport server {server!r} (known: {', '.join(servers)})")
+            server = by_upper[server.upper()]
+        self.scenario = scenario
+        self.info: ServerInfo = servers[server]
+        self.server = server
+        self.fqdn = f"{server}.{scenario.domain}"
+        self.accepted = scenario.effective_accepted_domains
+        self.mailboxes = sum(m.mailboxes for site in scenario.sites for m in site.mailbox_servers)
+        self.users = {user.name.lower(): user for user in scenario.smtp_users}
+        self.exchange_servers = {name.upper() for name in servers}
+        self.back_pressure = back_pressure or (lambda: "Normal")
+
+    # -- what the server knows ---------------------------------------------------------------
+    @property
+    def connectors(self) -> tuple[ReceiveConnector, ...]:
+        return self.info.connectors
+
+    def pressure(self) -> str:
+        level = self.back_pressure()
+        if level not in LEVELS:
+            raise ValueError(f"back_pressure returned {level!r}; expected one of {', '.join(LEVELS)}")
+        return level
+
+    def select(self, client_ip: str, port: int, local_ip: str | None = None) -> Selection:
+        return select_connector(self.connectors, local_ip or self.info.ip, port, client_ip)
+
+    def domain_type(self, domain: str) -> str | None:
+        """'authoritative', 'internal_relay', 'external_relay', or None for a domain that is not accepted."""
+        entry = classify_domain(domain, self.accepted) if domain else None
+        return entry.type if entry is not None else None
+
+    def recipient_exists(self, local: str, domain: str) -> bool:
+        """user<N> exists in every authoritative domain for N below the organisation's mailbox count."""
+        name = local.lower()
+        return name.startswith("user") and name[4:].isdigit() and int(name[4:]) < self.mailboxes
+
+    def check_user(self, user: str | None, password: str | None) -> bool:
+        entry = self.users.get((user or "").lower()) or self.users.get((user or "").split("\\")[-1].lower())
+        return entry is not None and entry.password == password
+
+    def rights(self, connector: ReceiveConnector, identity: Identity) -> frozenset[str]:
+        return resolve_rights(connector, identity)
+
+    # -- a connection ----------------------------------------------------------------------------
+    def connect(self, client_ip: str, port: int, local_ip: str | None = None) -> SessionState:
+        """A new session from client_ip to local_ip:port (default: the server's own IP); read `.banner`."""
+        return SessionState(self, client_ip, port, local_ip or self.info.ip)
+
+
+@dataclass
+class AcceptedMessage:
+    """A message a session accepted: what a live endpoint writes to disk and a workload counts."""
+
+    connector: str
+    identity: str
+    sender: str
+    recipients: tuple[str, ...]
+    size: float
+
+
+@dataclass
+class SessionState:
+    """One SMTP connection to a modelled server. Each method decides one command and returns its Reply."""
+
+    decisions: SmtpDecisions
+    client_ip: str
+    port: int
+    local_ip: str
+    connector: ReceiveConnector | None = field(init=False, default=None)
+    banner: Reply = field(init=False)
+    open: bool = field(init=False, default=True)
+    greeted: bool = field(init=False, default=False)
+    esmtp: bool = field(init=False, default=False)
+    tls: bool = field(init=False, default=False)
+    identity: Identity = field(init=False, default=ANONYMOUS)
+    sender: str | None = field(init=False, default=None)
+    recipients: list[str] = field(init=False, default_factory=list)
+    in_data: bool = field(init=False, default=False)
+    accepted: list[AcceptedMessage] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        parse_ip(self.client_ip)
+        selection = self.decisions.select(self.client_ip, self.port, self.local_ip)
+        self.selection = selection
+        if selection.connector is None:
+            self.open = False
+            self.banner = Reply(0, "", f"connection refused: {selection.reason}")
+            return
+        self.connector = selection.connector
+        if "ExternalAuthoritative" in self.connector.effective_auth:
+            self.identity = Identity("externally_secured")
+        if self.decisions.pressure() == "High":
+            self.open = False
+            self.banner = INSUFFICIENT_RESOURCES
+            return
+        self.banner = Reply(220, "", f"{self.decisions.fqdn} Microsoft ESMTP MAIL Service ready")
+
+    # -- helpers ---------------------------------------------------------------------------------
+    @property
+    def rights(self) -> frozenset[str]:
+        """Extended rights the client holds now on the chosen connector."""
+        if self.connector is None:
+            return frozenset()
+        return self.decisions.rights(self.connector, self.identity)
+
+    def _allows(self, mechanism: str) -> bool:
+        return self.connector is not None and self.connector.allows(mechanism)
+
+    def _reset_transaction(self) -> None:
+        self.sender, self.recipients, self.in_data = None, [], False
+
+    def _max_size(self) -> float | None:
+        return self.connector.max_message_size if self.connector else None
+
+    def offered_auth(self) -> list[str]:
+        """AUTH mechanisms advertised now: NTLM where Integrated; LOGIN and PLAIN where BasicAuth and,
+        with BasicAuthRequireTLS, only after STARTTLS; none before STARTTLS on a RequireTLS connector."""
+        if self.connector is None or (self.connector.require_tls and not self.tls):
+            return []
+        mechanisms = []
+        if self._allows("Integrated"):
+            mechanisms.append("NTLM")
+        if self._allows("BasicAuth") and (self.tls or not self._allows("BasicAuthRequireTLS")):
+            mechanisms += list(BASIC_MECHANISMS)
+        return mechanisms
+
+    def extensions(self) -> list[str]:
+        """EHLO keywords in the order Exchange lists them (the list is the common Exchange set; UNCONFIRMED for 2007)."""
+        size = self._max_size()
+        found = [f"SIZE {int(size)}" if size is not None else "SIZE", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES"]
+        if self._allows("Tls") and not self.tls:
+            found.append("STARTTLS")
+        auth = self.offered_auth()
+        if auth:
+            found.append("AUTH " + " ".join(auth))
+        if self._allows("ExchangeServer") and not (self.connector.require_tls and not self.tls):
+            found.append("X-EXPS GSSAPI NTLM")
+        found += ["8BITMIME", "BINARYMIME", "CHUNKING"]
+        return found
+
+    # -- commands --------------------------------------------------------------------------------
+    def ehlo(self, hostname: str) -> Reply:
+        if not self.open:
+            return CLOSED
+        self.greeted, self.esmtp = True, True
+        self._reset_transaction()
+        return Reply(250, "", f"{self.decisions.fqdn} Hello [{self.client_ip}]", tuple(self.extensions()))
+
+    def helo(self, hostname: str) -> Reply:
+        if not self.open:
+            return CLOSED
+        self.greeted, self.esmtp = True, False
+        self._reset_transaction()
+        return Reply(250, "", f"{self.decisions.fqdn} Hello [{self.client_ip}]")
+
+    def starttls(self) -> Reply:
+        """220 and the session is in TLS (a live endpoint then does the handshake); per RFC 3207 the
+        client must EHLO again and any earlier authentication is forgotten."""
+        if not self.open:
+            return CLOSED
+        if not self.greeted:
+            return SEND_HELLO_FIRST
+        if not self._allows("Tls"):
+            return UNRECOGNIZED
+        if self.tls:
+            return TLS_ALREADY
+        self.tls, self.greeted, self.esmtp = True, False, False
+        if self.identity.kind in ("user", "exchange_server"):
+            self.identity = ANONYMOUS
+        self._reset_transaction()
+        return TLS_READY
+
+    def auth(self, mechanism: str, user: str | None = None, password: str | None = None) -> Reply:
+        """AUTH LOGIN/PLAIN (BasicAuth), NTLM/GSSAPI (Integrated, modelled as user and password) or
+        EXCHANGE/X-EXPS with the peer server's name as `user` (ExchangeServer authentication).
+
+        504 5.7.4 where the mechanism is not on; 451 5.7.3 for Basic before STARTTLS with
+        BasicAuthRequireTLS; 530 5.7.0 before STARTTLS on a RequireTLS connector; 451 5.7.3 Cannot achieve
+        Exchange Server authentication where ExchangeServer is on but the ExchangeServers group is not
+        granted (Decision); 535 5.7.3 for wrong credentials or a server name not in the organisation.
+        """
+        if not self.open:
+            return CLOSED
+        if not self.esmtp:
+            return SEND_HELLO_FIRST
+        if self.identity.kind in ("user", "exchange_server"):
+            return ALREADY_AUTHENTICATED
+        mech = mechanism.upper()
+        if mech in BASIC_MECHANISMS:
+            if not self._allows("BasicAuth"):
+                return UNRECOGNIZED_AUTH
+            if self._allows("BasicAuthRequireTLS") and not self.tls:
+                return REQUIRE_TLS_FOR_BASIC
+        elif mech in INTEGRATED_MECHANISMS:
+            if not self._allows("Integrated"):
+                return UNRECOGNIZED_AUTH
+        elif mech in EXCHANGE_MECHANISMS:
+            if not self._allows("ExchangeServer"):
+                return UNRECOGNIZED_AUTH
+        else:
+            return UNRECOGNIZED_AUTH
+        if self.connector.require_tls and not self.tls:
+            return NEED_STARTTLS
+        if mech in EXCHANGE_MECHANISMS:
+            if "ExchangeServers" not in self.connector.effective_groups:
+                return NO_EXCHANGE_AUTH
+            if (user or "").upper() not in self.decisions.exchange_servers:
+                return AUTH_FAILED
+            self.identity = Identity("exchange_server", user)
+            return AUTH_OK
+        if not self.decisions.check_user(user, password):
+            return AUTH_FAILED
+        self.identity = Identity("user", user)
+        return AUTH_OK
+
+    def mail_from(self, address: str, size: float | None = None) -> Reply:
+        """MAIL FROM:<address> [SIZE=size]. In order: hello and transaction state, back pressure,
+        RequireTLS (451 5.7.3), ms-Exch-SMTP-Submit (530 5.7.1), the anonymous sender rights (550 5.7.1),
+        the declared size (552)."""
+        if not self.open:
+            return CLOSED
+        if not self.greeted:
+            return SEND_HELLO_FIRST
+        if self.sender is not None:
+            return SENDER_ALREADY
+        parts = split_address(address)
+        if parts is None:
+            return INVALID_ADDRESS
+        authoritative = self.decisions.domain_type(parts[1]) == "authoritative"
+        level = self.decisions.pressure()
+        if level == "High" or (level == "Medium" and not authoritative):
+            return INSUFFICIENT_RESOURCES
+        if self.connector.require_tls and not self.tls:
+            return REQUIRE_TLS_TO_SEND
+        rights = self.rights
+        if SUBMIT not in rights:
+            return NOT_AUTHENTICATED
+        if self.identity.kind != "user":
+            needed = ACCEPT_AUTHORITATIVE_SENDER if authoritative else ACCEPT_ANY_SENDER
+            if needed not in rights:
+                return CANNOT_SEND_AS
+        limit = self._max_size()
+        if size is not None and limit is not None and size > limit:
+            return TOO_BIG
+        self.sender = address.strip().strip("<>")
+        return SENDER_OK
+
+    def rcpt_to(self, address: str) -> Reply:
+        """RCPT TO:<address>. In order: a sender first, MaxRecipientsPerMessage (452 4.5.3), relay
+        (550 5.7.1 Unable to relay: a domain that is not accepted without ms-Exch-SMTP-Accept-Any-Recipient),
+        recipient filtering (550 5.1.1 for an unknown recipient of an authoritative domain)."""
+        if not self.open:
+            return CLOSED
+        if self.sender is None:
+            return NEED_MAIL
+        parts = split_address(address)
+        if parts is None or parts == ("", ""):
+            return INVALID_ADDRESS
+        if len(self.recipients) >= self.connector.max_recipients_per_message:
+            return TOO_MANY_RECIPIENTS
+        kind = self.decisions.domain_type(parts[1])
+        rights = self.rights
+        if kind is None and ACCEPT_ANY_RECIPIENT not in rights:
+            return UNABLE_TO_RELAY
+        if kind == "authoritative" and self.recipient_filtering and BYPASS_ANTI_SPAM not in rights \
+                and not self.decisions.recipient_exists(*parts):
+            return USER_UNKNOWN
+        self.recipients.append(address.strip().strip("<>"))
+        return RECIPIENT_OK
+
+    @property
+    def recipient_filtering(self) -> bool:
+        if self.connector is None:
+            return False
+        chosen = self.connector.recipient_filtering
+        return self.decisions.info.recipient_filtering if chosen is None else chosen
+
+    def data_start(self) -> Reply:
+        """DATA: 354, or 503 without a sender or an accepted recipient."""
+        if not self.open:
+            return CLOSED
+        if self.sender is None:
+            return NEED_MAIL
+        if not self.recipients:
+            return NEED_RCPT
+        self.in_data = True
+        return START_MAIL
+
+    def data_end(self, size: float) -> Reply:
+        """The end of the message (size in bytes): 552 over MaxMessageSize, else 250 2.6.0 queued."""
+        if not self.open:
+            return CLOSED
+        if not self.in_data:
+            return NEED_MAIL if self.sender is None else NEED_RCPT
+        limit = self._max_size()
+        if limit is not None and size > limit:
+            self._reset_transaction()
+            return TOO_BIG
+        self.accepted.append(AcceptedMessage(self.connector.name, str(self.identity), self.sender or "",
+                                             tuple(self.recipients), size))
+        self._reset_transaction()
+        return QUEUED
+
+    def data(self, size: float) -> Reply:
+        """DATA and the message in one call: the 354 if refused, else the final reply."""
+        reply = self.data_start()
+        return self.data_end(size) if reply.code == 354 else reply
+
+    def rset(self) -> Reply:
+        if not self.open:
+            return CLOSED
+        self._reset_transaction()
+        return RESET
+
+    def noop(self) -> Reply:
+        return NOOP_OK if self.open else CLOSED
+
+    def quit(self) -> Reply:
+        if not self.open:
+            return CLOSED
+        self.open = False
+        return BYE
+
+
+# ---- playing a list of steps ----------------------------------------------------------------------
+
+@dataclass
+class Transcript:
+    """A played session: the banner, one reply per step played, and the conversation (client line, reply)."""
+
+    server: str
+    client_ip: str
+    port: int
+    local_ip: str
+    connector: str | None
+    banner: Reply
+    replies: list[Reply]
+    turns: list[tuple[str, Reply]]
+    state: SessionState
+
+    @property
+    def decisive(self) -> Reply:
+        """The first refusal (code 0 or 4xx/5xx), banner included; else the last reply to a command
+        other than QUIT, RSET or NOOP (so a session ending in QUIT is judged by its RCPT or DATA)."""
+        for reply in [self.banner, *self.replies]:
+            if not reply.ok:
+                return reply
+        closing = ("QUIT", "RSET", "NOOP")
+        meaningful = [reply for client, reply in self.turns if not client.startswith(closing)]
+        return meaningful[-1] if meaningful else self.banner
+
+    @property
+    def codes(self) -> list[int]:
+        return [self.banner.code, *(reply.code for reply in self.replies)]
+
+    def text(self, compact: bool = False) -> str:
+        """'C: ...' and 'S: ...' lines; compact puts a multi-line reply (EHLO) on one line."""
+        where = f"{self.local_ip}:{self.port}"
+        lines = [f"# {self.client_ip} -> {self.server} {where}: "
+                 + (f"Receive connector {self.connector!r}" if self.connector else "no Receive connector")]
+        for client, reply in [("", self.banner), *self.turns]:
+            if client:
+                lines.append(f"C: {client}")
+            if compact and reply.lines:
+                lines.append(f"S: {reply.code} {reply.text} [{', '.join(reply.lines)}]")
+            else:
+                lines += [f"S: {text}" for text in reply.wire()]
+        return "\n".join(lines)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text().splitlines()
+
+
+def _client_line(step: Sequence[Any]) -> str:
+    command = str(step[0]).upper()
+    args = list(step[1:])
+    if command == "AUTH":
+        mech = str(args[0]).upper() if args else ""
+        if mech in EXCHANGE_MECHANISMS:
+            return f"AUTH {mech} (as Exchange server {args[1] if len(args) > 1 else '?'})"
+        who = args[1] if len(args) > 1 else "?"
+        return f"AUTH {mech} (user {who}, password ****)"
+    if command == "MAIL":
+        size = f" SIZE={int(args[1])}" if len(args) > 1 and args[1] is not None else ""
+        return f"MAIL FROM:<{str(args[0]).strip('<>')}>{size}"
+    if command == "RCPT":
+        return f"RCPT TO:<{str(args[0]).strip('<>')}>"
+    return " ".join([command, *map(str, args)]) if command != "DATA" else "DATA"
+
+
+def play(state: SessionState, step: Sequence[Any] | str) -> list[tuple[str, Reply]]:
+    """One step against a session: [(client line, reply)], two pairs for DATA (354, then the end)."""
+    if isinstance(step, str):
+        step = tuple(step.split())
+    command, args = str(step[0]).upper(), list(step[1:])
+    line = _client_line(step)
+    if command in ("EHLO", "HELO"):
+        return [(line, (state.ehlo if command == "EHLO" else state.helo)(args[0] if args else ""))]
+    if command == "STARTTLS":
+        return [(line, state.starttls())]
+    if command == "AUTH":
+        padded = args + [None] * (3 - len(args))
+        return [(line, state.auth(str(padded[0] or ""), padded[1], padded[2]))]
+    if command == "MAIL":
+        return [(line, state.mail_from(str(args[0]), args[1] if len(args) > 1 else None))]
+    if command == "RCPT":
+        return [(line, state.rcpt_to(str(args[0])))]
+    if command == "DATA":
+        reply = state.data_start()
+        if reply.code != 354:
+            return [(line, reply)]
+        size = float(args[0]) if args else 0.0
+        return [(line, reply), (f"<message, {int(size)} bytes> .", state.data_end(size))]
+    if command == "RSET":
+        return [(line, state.rset())]
+    if command == "NOOP":
+        return [(line, state.noop())]
+    if command == "QUIT":
+        return [(line, state.quit())]
+    return [(line, UNRECOGNIZED if state.open else CLOSED)]
+
+
+def session(scenario: Scenario, server: str, client_ip: str, port: int, steps: Sequence[Sequence[Any] | str],
+            *, local_ip: str | None = None, back_pressure: BackPressure | None = None,
+            decisions: SmtpDecisions | None = None) -> Transcript:
+    """Connect client_ip to server's port (on local_ip, default the server's IP) and play the steps.
+
+    Steps: ("EHLO", name), ("HELO", name), ("STARTTLS",), ("AUTH", "PLAIN"|"LOGIN"|"NTLM", user, password),
+    ("AUTH", "EXCHANGE", server_name), ("MAIL", sender[, size]), ("RCPT", recipient), ("DATA", size_bytes),
+    ("RSET",), ("NOOP",), ("QUIT",). Play stops when the connection closes (refused, 452 4.3.1 at
+    connect, QUIT). `Transcript.replies[i]` answers steps[i] (for DATA, the reply after the message).
+    """
+    decisions = decisions or SmtpDecisions(scenario, server, back_pressure)
+    state = decisions.connect(client_ip, port, local_ip)
+    replies, turns = [], []
+    for step in steps:
+        if not state.open:
+            break
+        pairs = play(state, step)
+        turns += pairs
+        replies.append(pairs[-1][1])
+    return Transcript(decisions.server, client_ip, port, state.local_ip,
+                      state.connector.name if state.connector else None, state.banner, replies, turns, state)
