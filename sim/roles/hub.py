@@ -42,9 +42,11 @@ class HubTransport(TransportServer):
         self.categorizer = Station(env, self.name, "Submission", "Undefined", spec.categorizer_threads,
                                    stage("categorizer"), self._route, cpu=cpu, hop_log=hop_log)
         checks_needed = self.track is not None or self._limits_apply(model)
-        self.submit = Station(env, self.name, "StoreDriverSubmission", "Stage", spec.max_concurrent_mailbox_submissions,
-                              stage("store_driver_submit"), self._submitted if checks_needed else self.categorizer.put,
-                              cpu=cpu, hop_log=hop_log)
+        encryption = _mapi_encryption_costs(model)
+        submit_class = partial(EncryptedStoreDriver, encryption) if encryption else Station
+        self.submit = submit_class(env, self.name, "StoreDriverSubmission", "Stage",
+                                   spec.max_concurrent_mailbox_submissions, stage("store_driver_submit"),
+                                   self._submitted if checks_needed else self.categorizer.put, cpu=cpu, hop_log=hop_log)
         self.receive = Station(env, self.name, "SmtpReceive", "Stage", 1_000_000,
                                stage("smtp_receive"), self._received, cpu=cpu, hop_log=hop_log)
         for station in (self.submit, self.receive, self.categorizer):
@@ -74,9 +76,13 @@ class HubTransport(TransportServer):
             index = topology.index[name]
             site = topology.server_site[index]
             if site == self.site:
+                sampler, per_kb, per_rcpt = model.service(self.name, "store_driver_deliver")
+                extra = _mapi_encryption_costs(model).get(index, 0.0)
+                if extra:
+                    sampler = _Plus(sampler, extra)
                 station = self.add(Station(
                     model.env, self.name, name, "MapiDelivery", self.spec.max_concurrent_mailbox_deliveries,
-                    model.service(self.name, "store_driver_deliver"), partial(self._deliver, index),
+                    (sampler, per_kb, per_rcpt), partial(self._deliver, index),
                     cpu=self.cpu, pool=self.delivery_threads, hop_log=model.hop_log))
             else:
                 station = model.router.site_queue(self, site)
@@ -157,3 +163,37 @@ class HubTransport(TransportServer):
     def stop(self) -> None:
         super().stop()
         self.delivery_threads.waiters.clear()
+
+
+def _mapi_encryption_costs(model: "Model") -> dict[int, float]:
+    """Extra Store Driver core time per message, by Mailbox server index, where MAPI encryption is required."""
+    return {model.topology.index[m.name]: m.mapi_encryption_cost
+            for site in model.scenario.sites for m in site.mailbox_servers
+            if m.mapi_encryption_required and m.mapi_encryption_cost > 0}
+
+
+class _Plus:
+    """A sampler plus a constant (MAPI encryption's extra work on every delivery to one Mailbox server)."""
+
+    __slots__ = ("_next", "extra")
+
+    def __init__(self, sampler, extra: float) -> None:
+        self._next = sampler.next
+        self.extra = extra
+
+    def next(self) -> float:
+        return self._next() + self.extra
+
+
+class EncryptedStoreDriver(Station):
+    """Store Driver submission where some Mailbox servers require MAPI encryption: their mail costs more."""
+
+    __slots__ = ("extra_by_origin",)
+
+    def __init__(self, extra_by_origin: dict[int, float], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.extra_by_origin = extra_by_origin
+        self.zero = False   # encrypted traffic always costs something
+
+    def service_time(self, msg: Message) -> float:
+        return super().service_time(msg) + self.extra_by_origin.get(msg.origin, 0.0)
