@@ -29,7 +29,7 @@ def check_scenario(raw: dict) -> list[Problem]:
     """Every cross-reference problem in a scenario mapping (raw YAML or a validated model's dump)."""
     sites = [s for s in _items(raw.get("sites")) if isinstance(s, dict)]
     return [*_warmup(raw), *_unique_names(sites, raw), *_hub_per_site(sites), *_site_links(raw, sites),
-            *_faults(raw, sites), *_edges(raw, sites), *_connectors(raw, sites),
+            *_faults(raw, sites), *_edges(raw, sites), *_connectors(raw, sites), *_clients(raw, sites),
             *_receive(raw)]
 
 
@@ -199,6 +199,26 @@ def _receive(raw: dict) -> list[Problem]:
     from .receive import receive_problems
 
     return [Problem(path, message) for path, message in receive_problems(raw)]
+
+
+def _clients(raw: dict, sites: list[dict]) -> list[Problem]:
+    servers = [h for site in sites for h in _hub_names(site)] + _edge_names(raw)
+    users = [_name_of_user(u) for u in _items(raw.get("smtp_users"))]
+    problems = []
+    for i, client in enumerate(_items(raw.get("smtp_clients"))):
+        server, user = _get(client, "server"), _get(client, "user")
+        if isinstance(server, str) and server not in servers:
+            problems.append(Problem(f"smtp_clients[{i}].server",
+                                    f"unknown Hub or Edge Transport server {server!r}{nearest(server, servers)}"))
+        if isinstance(user, str) and user.lower() not in [u.lower() for u in users if u]:
+            problems.append(Problem(f"smtp_clients[{i}].user",
+                                    f"no account {user!r} under smtp_users{nearest(user, [u for u in users if u])}"))
+    return problems
+
+
+def _name_of_user(user) -> str | None:
+    name = _get(user, "name")
+    return name if isinstance(name, str) else None
 
 
 def _warmup(raw: dict) -> list[Problem]:

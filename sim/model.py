@@ -19,6 +19,7 @@ from .random import Streams
 from .recorder import Recorder
 from .results import Results
 from .addresses import AddressBook
+from .clients import SmtpClientSource
 from .internet import InternetSenders
 from .roles.edge import EdgeTransport
 from .roles.hub import HubTransport
@@ -41,8 +42,9 @@ class Model:
         for edge in scenario.edges:
             topology.server_index(edge.name, "Perimeter")
         topology.server_index("Internet", "Internet")
-        self.addresses = AddressBook(topology.total_mailboxes, scenario.domain,
-                                     [d.domain for d in scenario.workload.domains])
+        other_domains = [d.domain for d in scenario.workload.domains]
+        other_domains += [c.external_domain for c in scenario.smtp_clients if c.external_domain not in other_domains]
+        self.addresses = AddressBook(topology.total_mailboxes, scenario.domain, list(dict.fromkeys(other_domains)))
         self.recorder = Recorder(scenario.record, scenario.warmup, scenario.tracking_log)
         self.hop_log = self.recorder.hop if self.recorder.keep_hops else None
         self.stations: list = []          # every queue of every server, in the order they were made
@@ -77,6 +79,8 @@ class Model:
                         scenario.duration, role.submit, scenario.workload.start_of_day))
         self.internet = InternetSenders(self, list(self.edges.values()), ids)
         self.sources.append(self.internet)
+        self.clients = [SmtpClientSource(self, spec, ids) for spec in scenario.smtp_clients]
+        self.sources.extend(self.clients)
 
     @property
     def transport_servers(self) -> dict:

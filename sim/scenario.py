@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from .clients import SmtpClient
 from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits, SendConnector
 from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
 from .perimeter import EdgeServer, Internet, RecipientDomain
@@ -252,6 +253,8 @@ class Scenario(_Strict):
     accepted_domains: list[AcceptedDomainField] = Field(
         default_factory=list, description="accepted domains; empty means `domain` alone, authoritative")
     send_connectors: list[SendConnector] = Field(default_factory=list, description="Send connectors")
+    smtp_clients: list[SmtpClient] = Field(
+        default_factory=list, description="POP3/IMAP4 users and applications submitting over SMTP to a connector")
     smtp_users: list[SmtpUser] = Field(
         default_factory=list, description="accounts that may authenticate on Receive connectors (AUTH PLAIN, LOGIN, NTLM)")
     limits: OrganizationLimits = Field(

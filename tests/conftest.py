@@ -29,6 +29,6 @@ def one_site(hubs=2, mailbox_servers=1, rate="2/s", duration="2h", **extra) -> d
     return scenario
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
