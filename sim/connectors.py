@@ -150,17 +150,21 @@ class _BareDomainSchema:
         return {"anyOf": [{"type": "string", "examples": ["contoso.com", "*.contoso.com"]}, handler(core_schema)]}
 
 
-class AddressSpace(_Strict):
-    """An SMTP address space of a Send connector with its cost; a bare 'contoso.com' means cost 1."""
-
-    domain: str = Field(description="'contoso.com', '*.contoso.com' (the domain and all its subdomains) or '*'")
-    cost: int = Field(1, ge=1, le=100, description="address space cost, 1 to 100; lower is preferred "
-                      "(New-SendConnector -AddressSpaces 'domain;cost', default 1)")
+class _BareDomain(_Strict):
+    """A model that may be written as just its domain: "contoso.com" means {domain: contoso.com}."""
 
     @model_validator(mode="before")
     @classmethod
     def _bare_domain(cls, data):
         return {"domain": data} if isinstance(data, str) else data
+
+
+class AddressSpace(_BareDomain):
+    """An SMTP address space of a Send connector with its cost; a bare 'contoso.com' means cost 1."""
+
+    domain: str = Field(description="'contoso.com', '*.contoso.com' (the domain and all its subdomains) or '*'")
+    cost: int = Field(1, ge=1, le=100, description="address space cost, 1 to 100; lower is preferred "
+                      "(New-SendConnector -AddressSpaces 'domain;cost', default 1)")
 
     @field_validator("domain", mode="before")
     @classmethod
@@ -216,7 +220,7 @@ class SendConnector(_Strict):
         return self
 
 
-class AcceptedDomain(_Strict):
+class AcceptedDomain(_BareDomain):
     """An SMTP domain the organisation accepts mail for (DOMAIN.md 4); a bare 'contoso.com' is authoritative."""
 
     domain: str = Field(description="'contoso.com', or '*.contoso.com' for the domain and all its subdomains")
@@ -224,11 +228,6 @@ class AcceptedDomain(_Strict):
         "authoritative", description="authoritative: mailboxes here; internal_relay: relayed on by the Hubs "
         "(shared namespace); external_relay: relayed on by the Edge servers")
     default: bool = Field(False, description="the default accepted domain (at most one)")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bare_domain(cls, data):
-        return {"domain": data} if isinstance(data, str) else data
 
     @field_validator("domain", mode="before")
     @classmethod
