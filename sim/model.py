@@ -87,10 +87,15 @@ class Model:
         """Every Hub and Edge by name."""
         return {**self.hubs, **self.edges}
 
-    def service(self, server: str, stage: str) -> tuple:
-        """(sampler, per_kb, per_recipient) of a stage on a server, on the stream service/SERVER/stage."""
+    def service(self, server: str, stage: str, queue: str | None = None) -> tuple:
+        """(sampler, per_kb, per_recipient) of a stage on a server, on the stream service/SERVER/stage[/QUEUE].
+
+        A stage served by several queues of one server (mailbox delivery, remote delivery) gets a stream
+        per queue: sharing one name would replay the same service times in every queue.
+        """
         spec = getattr(self.scenario.stages, stage)
-        return spec.sampler(self.streams, f"service/{server}/{stage}"), spec.per_kb, spec.per_recipient
+        name = f"service/{server}/{stage}" + (f"/{queue}" if queue else "")
+        return spec.sampler(self.streams, name), spec.per_kb, spec.per_recipient
 
     # -- running ---------------------------------------------------------------------------------
     def _start(self) -> None:

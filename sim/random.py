@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 BATCH = 4096
+FIRST_BATCH = 16
 
 
 def _name_key(name: str) -> tuple[int, ...]:
@@ -40,18 +41,27 @@ class Streams:
 
 
 class Batched:
-    """Hands out values from batches of `draw(generator, n)`; call `next()` for one value."""
+    """Hands out values from batches of `draw(generator, n)`; call `next()` for one value.
 
-    __slots__ = ("_generator", "_draw", "_buffer")
+    Batches start small and double up to BATCH, so the thousands of streams of a large organisation
+    (one per queue) cost memory only in proportion to their use. numpy draws the same sequence
+    whatever the batch sizes, so results do not depend on them.
+    """
+
+    __slots__ = ("_generator", "_draw", "_buffer", "_size")
 
     def __init__(self, generator: np.random.Generator, draw: Callable[[np.random.Generator, int], np.ndarray]):
         self._generator = generator
         self._draw = draw
         self._buffer: list = []
+        self._size = FIRST_BATCH
 
     def next(self):
         buffer = self._buffer
         if not buffer:
-            buffer = self._buffer = self._draw(self._generator, BATCH).tolist()
+            size = self._size
+            buffer = self._buffer = self._draw(self._generator, size).tolist()
             buffer.reverse()
+            if size < BATCH:
+                self._size = size * 2
         return buffer.pop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import sim
 from sim.random import Streams
@@ -44,3 +45,27 @@ def test_named_streams_depend_only_on_seed_and_name():
     z = Streams(3).generator("arrivals/MBX2").random(5)
     w = Streams(4).generator("arrivals/MBX1").random(5)
     assert (x == y).all() and not (x == z).any() and not (x == w).any()
+
+
+def test_queues_of_one_stage_draw_independent_service_times():
+    """Regression: every mailbox delivery queue of a Hub once replayed the same service times."""
+    s = one_site(hubs=1, mailbox_servers=3, rate="3/s", duration="20m", record="hops")
+    s["stages"] = {"store_driver_deliver": {"dist": "exponential", "mean": "50ms"}}
+    hops = sim.run(s).hops
+    firsts = [tuple(hops[hops["station"] == q]["service_s"].head(5).round(9)) for q in ("MBX1", "MBX2", "MBX3")]
+    assert len(set(firsts)) == 3
+
+
+@pytest.mark.parametrize("kind", ["exponential", "integers", "lognormal", "random", "geometric"])
+def test_batch_sizes_do_not_change_the_draws(kind):
+    """Batches grow from 16 to 4,096; numpy must give the same sequence as one big draw."""
+    draws = {
+        "exponential": lambda g, n: g.exponential(2.0, n),
+        "integers": lambda g, n: g.integers(0, 1000, n),
+        "lognormal": lambda g, n: g.lognormal(0.1, 0.5, n),
+        "random": lambda g, n: g.random(n),
+        "geometric": lambda g, n: g.geometric(0.4, n),
+    }
+    sampler = Streams(8).batched("x", draws[kind])
+    many = [sampler.next() for _ in range(10_000)]
+    assert many == draws[kind](Streams(8).generator("x"), 10_000).tolist()

@@ -35,7 +35,7 @@ class AntiSpamChain(Station):
 
     def __init__(self, model: "Model", edge: "EdgeTransport") -> None:
         super().__init__(model.env, edge.name, "AntiSpam", "Stage", 1_000_000,
-                         model.service(edge.name, "smtp_receive"), edge._filtered, cpu=edge.cpu,
+                         model.service(edge.name, "smtp_receive", "AntiSpam"), edge._filtered, cpu=edge.cpu,
                          hop_log=model.hop_log)
         self.zero = False
         self.edge = edge

@@ -76,7 +76,7 @@ class HubTransport(TransportServer):
             index = topology.index[name]
             site = topology.server_site[index]
             if site == self.site:
-                sampler, per_kb, per_rcpt = model.service(self.name, "store_driver_deliver")
+                sampler, per_kb, per_rcpt = model.service(self.name, "store_driver_deliver", name)
                 extra = _mapi_encryption_costs(model).get(index, 0.0)
                 if extra:
                     sampler = _Plus(sampler, extra)

@@ -31,7 +31,7 @@ class RelayStation(Station):
     def __init__(self, model: "Model", owner, name: str, delivery_type: str, selector: RoundRobin,
                  latency: float = 0.0, bandwidth: float = float("inf"), connector: str = "") -> None:
         super().__init__(model.env, owner.name, name, delivery_type, owner.spec.max_per_domain_outbound_connections,
-                         model.service(owner.name, "smtp_send"), None, pool=owner.outbound_connections,
+                         model.service(owner.name, "smtp_send", name), None, pool=owner.outbound_connections,
                          hop_log=model.hop_log)
         self.on_done = self.finish
         self.owner = owner
@@ -120,7 +120,7 @@ class InternetQueue(Station):
     def __init__(self, model: "Model", owner, name: str, delivery_type: str, host: str, connector: str) -> None:
         internet = model.scenario.internet
         super().__init__(model.env, owner.name, name, delivery_type, owner.spec.max_per_domain_outbound_connections,
-                         model.service(owner.name, "smtp_send"), None, pool=owner.outbound_connections,
+                         model.service(owner.name, "smtp_send", name), None, pool=owner.outbound_connections,
                          hop_log=model.hop_log)
         self.on_done = self.finish
         self.zero = False
