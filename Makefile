@@ -21,6 +21,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_network.py
 	$(BIN)/python benchmarks/bench_day.py
+	$(BIN)/python benchmarks/bench_sites.py
+	$(BIN)/python benchmarks/bench_edge.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
