@@ -47,6 +47,9 @@ class Recorder:
         # samples taken every sample_interval
         self.s_time, self.s_station, self.s_length, self.s_waiting = array("d"), array("q"), array("q"), array("q")
         self.s_state: list[str] = []
+        self.sample_times = array("d")
+        self.first_sample: dict[int, int] = {}     # station id -> index of the first sample it was in
+        self._active: set[int] = set()             # stations with mail (or stopped) at the last sample
         self.t_time, self.t_server, self.t_count = array("d"), array("q"), array("q")
 
     def finished(self, msg: Message, dest_server: int, now: float, status: int = DELIVERED, reason: str = "") -> None:
@@ -114,10 +117,28 @@ class Recorder:
         self.h_finished.append(now)
 
     def sample(self, now: float, stations, hub_counts: list[tuple[int, int]]) -> None:
-        """Queue lengths and states of every station, and each Hub's categorized-message count."""
+        """Queue lengths and states, and each Hub's categorized-message count.
+
+        Sparse: a station gets a row only when it holds mail or is stopped or in Retry, or did at the
+        previous sample; an idle station's rows are implied (length 0, Ready) and restored by
+        Results.queues. Large organisations have thousands of mostly idle queues.
+        """
+        index = len(self.sample_times)
+        self.sample_times.append(now)
+        ids, first, active = self._station_ids, self.first_sample, self._active
         for station in stations:
+            sid = ids[id(station)]
+            if sid not in first:
+                first[sid] = index
+            busy = station.length or station.stopped or station.retrying
+            if not busy and sid not in active:
+                continue
+            if busy:
+                active.add(sid)
+            else:
+                active.discard(sid)
             self.s_time.append(now)
-            self.s_station.append(self._station_ids[id(station)])
+            self.s_station.append(sid)
             self.s_length.append(station.length)
             self.s_waiting.append(len(station.queue))
             self.s_state.append(station.state)

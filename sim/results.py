@@ -155,16 +155,35 @@ class Results:
 
     @cached_property
     def queues(self) -> pd.DataFrame:
-        """Queue samples every sample_interval: length counts waiting and in-service messages."""
+        """Queue samples every sample_interval: length counts waiting and in-service messages.
+
+        Every station has a row at every sample from the first one after it was made; the recorder
+        keeps only rows of stations holding mail, and the idle ones are filled in here (0, Ready).
+        """
         r = self._recorder
-        ids = np.asarray(r.s_station, dtype=np.int64)
+        times = np.asarray(r.sample_times)
+        n_stations = len(r.stations)
+        first = np.full(n_stations, len(times), dtype=np.int64)
+        for sid, index in r.first_sample.items():
+            first[sid] = index
+        present = first[None, :] <= np.arange(len(times))[:, None]          # time-major grid
+        t_idx, s_idx = np.nonzero(present)
+        position = np.full(present.shape, -1, dtype=np.int64)
+        position[t_idx, s_idx] = np.arange(len(t_idx))
+        length = np.zeros(len(t_idx), dtype=np.int64)
+        waiting = np.zeros(len(t_idx), dtype=np.int64)
+        state = np.full(len(t_idx), "Ready", dtype=object)
+        if len(r.s_time):
+            rows = position[np.searchsorted(times, np.asarray(r.s_time)), np.asarray(r.s_station, dtype=np.int64)]
+            length[rows] = np.asarray(r.s_length)
+            waiting[rows] = np.asarray(r.s_waiting)
+            state[rows] = np.asarray(r.s_state, dtype=object)
         servers = np.array([s.server for s in r.stations] or [""], dtype=object)
         identity = np.array([s.identity for s in r.stations] or [""], dtype=object)
         types = np.array([s.delivery_type for s in r.stations] or [""], dtype=object)
         return pd.DataFrame({
-            "time": np.asarray(r.s_time), "server": servers[ids], "queue": identity[ids],
-            "delivery_type": types[ids], "length": np.asarray(r.s_length), "waiting": np.asarray(r.s_waiting),
-            "state": r.s_state,
+            "time": times[t_idx], "server": servers[s_idx], "queue": identity[s_idx],
+            "delivery_type": types[s_idx], "length": length, "waiting": waiting, "state": state,
         })
 
     @cached_property

@@ -63,3 +63,16 @@ def test_queue_samples_show_the_stopped_service():
     assert (inside["length"] > 0).all()
     outside = hub1[(hub1["time"] < DOWN) | (hub1["time"] > UP)]
     assert "Suspended" not in set(outside["state"])
+
+
+def test_queue_samples_cover_every_station_at_every_sample():
+    """Idle stations are not recorded but are restored as length 0, Ready, so the table is complete."""
+    result = sim.run(outage_scenario(sample_interval="5m"))
+    queues = result.queues
+    times = sorted(set(queues["time"]))
+    assert len(times) == int(result.end_time // 300)   # 0, 300, ...; none at the end itself
+    per_time = queues.groupby("time")["queue"].nunique()
+    assert per_time.iloc[-1] == len(result.stations)
+    idle = queues[queues["length"] == 0]
+    assert set(idle["state"]) <= {"Ready", "Suspended"}
+    assert (queues.groupby("queue")["time"].apply(lambda t: t.is_monotonic_increasing)).all()
