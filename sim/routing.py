@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .connectors import SendConnector, classify_domain, select_send_connector
+from .connector_choice import select_send_connector
+from .connectors import SendConnector, classify_domain
 from .policies import RoundRobin
 from .roles.queues import InternetQueue, RelayStation
 

@@ -11,6 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
+from sim.connector_choice import (
+    ConnectorChoice,
+    select_send_connector,
+    size_and_recipient_verdict,
+)
 from sim.connectors import (
     MB,
     MESSAGE_TOO_LARGE,
@@ -18,15 +23,12 @@ from sim.connectors import (
     TOO_MANY_RECIPIENTS,
     AcceptedDomain,
     AddressSpace,
-    ConnectorChoice,
     OrganizationLimits,
     SendConnector,
     accepted_domain_problems,
     classify_domain,
     connector_source_site,
     match_length,
-    select_send_connector,
-    size_and_recipient_verdict,
     source_site_problems,
 )
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.tracking import FIELDS, format_log, ip_plan, read_logs, rebuild_deliveries, write_logs
+from sim.tracking import FIELDS, format_log, ip_plan, read_logs, write_logs
+from sim.tracking_analysis import rebuild_deliveries
 
 START = datetime(2024, 3, 4, 23, 59, 59, 500000, tzinfo=timezone.utc)  # half a second before midnight UTC
 ORG = {"SEA-MBX1", "SEA-MBX2", "SEA-HUB1", "LON-HUB1", "LON-MBX1"}

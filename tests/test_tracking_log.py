@@ -7,7 +7,8 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.tracking import FIELDS, read_logs, rebuild_deliveries
+from sim.tracking import FIELDS, read_logs
+from sim.tracking_analysis import rebuild_deliveries
 
 
 @pytest.fixture(scope="module")
