@@ -25,8 +25,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))          # baseli
 # the repository root is only a fallback.
 sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import sim  # noqa: E402
 from baseline_simpy import DELIV_CAP, DELIV_MEAN, HUB_CAP, HUB_MEAN, run_baseline  # noqa: E402
+
+import sim  # noqa: E402
 from sim.scenario import MailboxServer as MailboxServerSpec  # noqa: E402
 
 TARGET = 1.5

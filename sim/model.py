@@ -10,17 +10,16 @@ import os
 from itertools import count
 from typing import Any, Mapping
 
+from .addresses import AddressBook
+from .clients import SmtpClientSource
 from .engine import Environment, cyclic_gc_paused
-
 from .faults import outage
+from .internet import InternetSenders
 from .loading import load_scenario
 from .policies import RoundRobin
 from .random import Streams
 from .recorder import Recorder
 from .results import Results
-from .addresses import AddressBook
-from .clients import SmtpClientSource
-from .internet import InternetSenders
 from .roles.edge import EdgeTransport
 from .roles.hub import HubTransport
 from .roles.mailbox import MailboxServer

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import yaml
-
 from pydantic import BaseModel
 
 from .checks import nearest

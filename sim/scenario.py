@@ -10,14 +10,31 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from .clients import SmtpClient
-from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits, SendConnector
-from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
+from .connectors import (
+    AcceptedDomain,
+    AcceptedDomainField,
+    OrganizationLimits,
+    SendConnector,
+)
+from .distributions import (
+    CountDistribution,
+    Service,
+    SizeDistribution,
+    coerce_shorthand,
+)
 from .perimeter import EdgeServer, Internet, RecipientDomain
-from .receive import IPv4, ReceiveConnector, SmtpUser
 from .quantities import Bandwidth, Duration, Rate
+from .receive import IPv4, ReceiveConnector, SmtpUser
 
 PROFILES: dict[str, float] = {"light": 5, "average": 10, "heavy": 20, "very-heavy": 30}
 """Messages sent per mailbox per day (DOMAIN.md section 7; the table itself is UNCONFIRMED for 2007)."""

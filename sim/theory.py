@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def erlang_c(servers: int, offered_load: float) -> float:
     """Probability an arrival waits in an M/M/c queue with offered load a = lambda/mu (needs a < c)."""
     if offered_load >= servers:

@@ -19,7 +19,6 @@ from .errors import Problem, format_path
 from .scenario import Scenario
 from .units import format_duration, parse_duration
 
-
 _TYPE_MISMATCH = {"literal_error", "list_type", "tuple_type", "string_type", "float_type", "float_parsing",
                   "int_type", "int_parsing", "dict_type", "model_type", "model_attributes_type", "bool_type",
                   "bool_parsing", "none_required"}

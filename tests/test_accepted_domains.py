@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from conftest import ZERO_STAGES
 
 import sim
-from conftest import ZERO_STAGES
 
 
 def org(domains, accepted=(), connectors=(), edges=True, unknown_share=0.0, **extra) -> dict:

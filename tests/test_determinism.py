@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import one_site
 
 import sim
 from sim.random import Streams
-from conftest import one_site
 
 
 def scenario() -> dict:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
-import pytest
+from conftest import ZERO_STAGES
 
 import sim
-from conftest import ZERO_STAGES
 
 AGENTS = [
     {"name": "connection_filtering", "reject_share": 0.5},

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
+from conftest import ZERO_STAGES, one_site
 
 import sim
-from conftest import ZERO_STAGES, one_site
 
 
 def max_concurrency(rows: pd.DataFrame) -> int:

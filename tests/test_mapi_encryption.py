@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ZERO_STAGES, one_site
 
 import sim
-from conftest import ZERO_STAGES, one_site
 
 
 def scenario(required: bool) -> dict:

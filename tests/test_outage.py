@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sim
 from conftest import ZERO_STAGES, one_site
+
+import sim
 
 DOWN, UP = 3600.0, 5400.0
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import one_site
 from matplotlib.figure import Figure
 
 import sim
 from sim.cli import main
-from conftest import one_site
 
 
 @pytest.fixture(scope="module")

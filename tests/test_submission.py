@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+from conftest import one_site
 
 import sim
-from conftest import one_site
 
 
 def first_hub(result: sim.Results) -> pd.Series:

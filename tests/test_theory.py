@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from conftest import ZERO_STAGES, one_site
 from scipy import stats
 
 import sim
 from sim.theory import erlang_c, mmc_mean_wait
-from conftest import ZERO_STAGES, one_site
 
 SERVICE_MEAN = 1.0   # seconds
 SERVERS = 2

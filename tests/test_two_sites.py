@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ZERO_STAGES
 
 import sim
-from conftest import ZERO_STAGES
 
 
 def two_sites(faults=(), london_hubs=2, **extra) -> dict:

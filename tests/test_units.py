@@ -6,9 +6,16 @@ import math
 import re
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sim.units import format_duration, parse_bandwidth, parse_duration, parse_rate, parse_size
+from sim.units import (
+    format_duration,
+    parse_bandwidth,
+    parse_duration,
+    parse_rate,
+    parse_size,
+)
 
 
 @pytest.mark.parametrize("text, seconds", [

@@ -35,6 +35,7 @@ import ssl
 import threading
 import time
 import uuid
+from asyncio import sslproto
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -42,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, TLSSetupException
-from asyncio import sslproto
 
 from .session import AcceptedMessage, Reply, SessionState, SmtpDecisions
 
