@@ -22,16 +22,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from .receive import (
-    Identity,
-    ReceiveConnector,
-    anonymous_relay_granted,
-    covering_intervals,
-    ip_text,
-    parse_binding,
-    receiving_servers,
-    resolve_rights,
-)
+from .receive import ReceiveConnector, ip_text, parse_binding, receiving_servers
+from .receive_rules import Identity, anonymous_relay_granted, covering_intervals, resolve_rights
 from .smtp.session import SmtpDecisions, Transcript, session
 
 if TYPE_CHECKING:  # pragma: no cover

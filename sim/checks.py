@@ -196,7 +196,7 @@ def _connectors(raw: dict, sites: list[dict]) -> list[Problem]:
 
 
 def _receive(raw: dict) -> list[Problem]:
-    from .receive import receive_problems
+    from .receive_rules import receive_problems
 
     return [Problem(path, message) for path, message in receive_problems(raw)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from .receive import assumed_receive_defaults
+from .receive_rules import assumed_receive_defaults
 from .scenario import Scenario
 from .topology import Topology, site_order
 from .units import format_duration

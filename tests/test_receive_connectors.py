@@ -8,17 +8,12 @@ from test_smtp_session import GRANT, connector, org
 from sim.cli import main
 from sim.errors import ScenarioError
 from sim.loading import load_scenario
-from sim.receive import (
-    ACCEPT_ANY_RECIPIENT,
+from sim.receive import ACCEPT_ANY_RECIPIENT, ANONYMOUS_LOGON, SUBMIT, ReceiveConnector, parse_range, receiving_servers
+from sim.receive_rules import (
     ANONYMOUS,
-    ANONYMOUS_LOGON,
-    SUBMIT,
     Identity,
-    ReceiveConnector,
     anonymous_relay_granted,
     covering_intervals,
-    parse_range,
-    receiving_servers,
     resolve_rights,
     select_connector,
 )

@@ -42,18 +42,14 @@ from ..receive import (
     ACCEPT_ANY_RECIPIENT,
     ACCEPT_ANY_SENDER,
     ACCEPT_AUTHORITATIVE_SENDER,
-    ANONYMOUS,
     BYPASS_ANTI_SPAM,
     SUBMIT,
-    Identity,
     ReceiveConnector,
-    Selection,
     ServerInfo,
     parse_ip,
     receiving_servers,
-    resolve_rights,
-    select_connector,
 )
+from ..receive_rules import ANONYMOUS, Identity, Selection, resolve_rights, select_connector
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario import Scenario
