@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Literal
 
 from .receive import ReceiveConnector, ip_text, parse_binding, receiving_servers
 from .receive_rules import Identity, anonymous_relay_granted, covering_intervals, resolve_rights
-from .smtp.session import SmtpDecisions, Transcript, session
+from .smtp.session import SmtpDecisions
+from .smtp.transcript import Transcript, session
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario

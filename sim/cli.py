@@ -91,13 +91,8 @@ def cmd_smtpd(args) -> int:
     """Serve one modelled server's Receive connectors over real SMTP on loopback (sim.smtp.server)."""
     import asyncio
 
-    from .smtp.server import (
-        DEFAULT_LISTEN,
-        Endpoint,
-        parse_port_map,
-        plan_listeners,
-        serve_forever,
-    )
+    from .smtp.endpoint import Endpoint, plan_listeners, serve_forever
+    from .smtp.server import DEFAULT_LISTEN, parse_port_map
 
     try:
         port_map = parse_port_map(args.port_map)

@@ -24,7 +24,8 @@ import pytest
 from sim.cli import main
 from sim.loading import load_scenario
 from sim.smtp import session
-from sim.smtp.server import ThreadedEndpoint, parse_listen, parse_port_map, smtplib_view
+from sim.smtp.endpoint import ThreadedEndpoint
+from sim.smtp.server import parse_listen, parse_port_map, smtplib_view
 
 ANON_RELAY_RIGHT = {"principal": "NT AUTHORITY\\ANONYMOUS LOGON", "right": "ms-Exch-SMTP-Accept-Any-Recipient"}
 PASSWORD = "P@ssw0rd-rehearsal"

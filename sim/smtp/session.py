@@ -33,9 +33,9 @@ unconfirmed, the constant below says so. Decisions where DOMAIN.md is silent:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..connectors import classify_domain
 from ..receive import (
@@ -50,6 +50,40 @@ from ..receive import (
     receiving_servers,
 )
 from ..receive_rules import ANONYMOUS, Identity, Selection, resolve_rights, select_connector
+from .replies import (
+    ALREADY_AUTHENTICATED,
+    AUTH_FAILED,
+    AUTH_OK,
+    BYE,
+    CANNOT_SEND_AS,
+    CLOSED,
+    INSUFFICIENT_RESOURCES,
+    INVALID_ADDRESS,
+    NEED_MAIL,
+    NEED_RCPT,
+    NEED_STARTTLS,
+    NO_EXCHANGE_AUTH,
+    NOOP_OK,
+    NOT_AUTHENTICATED,
+    QUEUED,
+    RECIPIENT_OK,
+    REQUIRE_TLS_FOR_BASIC,
+    REQUIRE_TLS_TO_SEND,
+    RESET,
+    SEND_HELLO_FIRST,
+    SENDER_ALREADY,
+    SENDER_OK,
+    START_MAIL,
+    TLS_ALREADY,
+    TLS_READY,
+    TOO_BIG,
+    TOO_MANY_RECIPIENTS,
+    UNABLE_TO_RELAY,
+    UNRECOGNIZED,
+    UNRECOGNIZED_AUTH,
+    USER_UNKNOWN,
+    Reply,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario import Scenario
@@ -60,68 +94,6 @@ BackPressure = Callable[[], str]
 LEVELS = ("Normal", "Medium", "High")
 
 
-@dataclass(frozen=True)
-class Reply:
-    """One SMTP reply: code (0 = no reply, the connection was dropped), enhanced status code (RFC 3463,
-    may be empty), text of the first line, and the further lines of a multi-line reply (EHLO)."""
-
-    code: int
-    enhanced: str
-    text: str
-    lines: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.code < 400
-
-    def wire(self) -> list[str]:
-        """The lines as sent: '250-first', '250-SIZE 10485760', ..., '250 last'."""
-        if self.code == 0:
-            return [f"(no reply: {self.text})"]
-        first = f"{self.enhanced} {self.text}".strip()
-        body = [first, *self.lines]
-        return [f"{self.code}{'-' if i < len(body) - 1 else ' '}{line}" for i, line in enumerate(body)]
-
-    def __str__(self) -> str:
-        return "\n".join(self.wire())
-
-
-def _r(code: int, enhanced: str, text: str) -> Reply:
-    return Reply(code, enhanced, text)
-
-
-# ---- the replies, in one place (DOMAIN.md 3 unless marked) --------------------------------------
-SENDER_OK = _r(250, "2.1.0", "Sender OK")
-RECIPIENT_OK = _r(250, "2.1.5", "Recipient OK")
-START_MAIL = _r(354, "", "Start mail input; end with <CRLF>.<CRLF>")
-QUEUED = _r(250, "2.6.0", "Queued mail for delivery")                       # Exchange wording; UNCONFIRMED for 2007
-AUTH_OK = _r(235, "2.7.0", "Authentication successful")                   # UNCONFIRMED (not in DOMAIN.md)
-TLS_READY = _r(220, "2.0.0", "SMTP server ready")                          # UNCONFIRMED (not in DOMAIN.md)
-RESET = _r(250, "2.0.0", "Resetting")                                      # UNCONFIRMED
-NOOP_OK = _r(250, "2.0.0", "OK")                                           # UNCONFIRMED
-BYE = _r(221, "2.0.0", "Service closing transmission channel")             # UNCONFIRMED
-NEED_STARTTLS = _r(530, "5.7.0", "Must issue a STARTTLS command first")    # NeedStartTls
-REQUIRE_TLS_TO_SEND = _r(451, "5.7.3", "STARTTLS is required to send mail")  # RequireTLSToSendMail
-REQUIRE_TLS_FOR_BASIC = _r(451, "5.7.3", "Require STARTTLS to do basic authentication")
-NO_EXCHANGE_AUTH = _r(451, "5.7.3", "Cannot achieve Exchange Server authentication")
-UNRECOGNIZED_AUTH = _r(504, "5.7.4", "Unrecognized authentication type")
-AUTH_FAILED = _r(535, "5.7.3", "Authentication unsuccessful")
-NOT_AUTHENTICATED = _r(530, "5.7.1", "Client was not authenticated")      # code UNCONFIRMED for 2007 (DOMAIN.md 3)
-CANNOT_SEND_AS = _r(550, "5.7.1", "Client does not have permissions to send as this sender")  # UNCONFIRMED
-UNABLE_TO_RELAY = _r(550, "5.7.1", "Unable to relay")                      # RcptRelayNotPermitted
-USER_UNKNOWN = _r(550, "5.1.1", "User unknown")                            # DOMAIN.md 4 (recipient filtering)
-TOO_MANY_RECIPIENTS = _r(452, "4.5.3", "Too many recipients")              # text UNCONFIRMED
-TOO_BIG = _r(552, "5.3.4", "Message size exceeds fixed maximum message size")  # as sim.connectors; UNCONFIRMED
-INSUFFICIENT_RESOURCES = _r(452, "4.3.1", "Insufficient system resources")  # InsufficientResource
-SEND_HELLO_FIRST = _r(503, "5.5.2", "Send hello first")                    # UNCONFIRMED
-SENDER_ALREADY = _r(503, "5.5.2", "Sender already specified")              # UNCONFIRMED
-NEED_MAIL = _r(503, "5.5.2", "Need mail command")                          # UNCONFIRMED
-NEED_RCPT = _r(503, "5.5.2", "Need rcpt command")                          # UNCONFIRMED
-ALREADY_AUTHENTICATED = _r(503, "5.5.2", "Already authenticated")          # UNCONFIRMED
-TLS_ALREADY = _r(503, "5.5.2", "TLS already active")                       # UNCONFIRMED
-UNRECOGNIZED = _r(500, "5.3.3", "Unrecognized command")                    # UNCONFIRMED
-INVALID_ADDRESS = _r(501, "5.1.3", "Invalid address")                      # UNCONFIRMED
-CLOSED = Reply(0, "", "connection closed")
 
 BASIC_MECHANISMS = ("LOGIN", "PLAIN")
 INTEGRATED_MECHANISMS = ("NTLM", "GSSAPI")
@@ -476,125 +448,3 @@ class SessionState:
             return CLOSED
         self.open = False
         return BYE
-
-
-# ---- playing a list of steps ----------------------------------------------------------------------
-
-@dataclass
-class Transcript:
-    """A played session: the banner, one reply per step played, and the conversation (client line, reply)."""
-
-    server: str
-    client_ip: str
-    port: int
-    local_ip: str
-    connector: str | None
-    banner: Reply
-    replies: list[Reply]
-    turns: list[tuple[str, Reply]]
-    state: SessionState
-
-    @property
-    def decisive(self) -> Reply:
-        """The first refusal (code 0 or 4xx/5xx), banner included; else the last reply to a command
-        other than QUIT, RSET or NOOP (so a session ending in QUIT is judged by its RCPT or DATA)."""
-        for reply in [self.banner, *self.replies]:
-            if not reply.ok:
-                return reply
-        closing = ("QUIT", "RSET", "NOOP")
-        meaningful = [reply for client, reply in self.turns if not client.startswith(closing)]
-        return meaningful[-1] if meaningful else self.banner
-
-    @property
-    def codes(self) -> list[int]:
-        return [self.banner.code, *(reply.code for reply in self.replies)]
-
-    def text(self, compact: bool = False) -> str:
-        """'C: ...' and 'S: ...' lines; compact puts a multi-line reply (EHLO) on one line."""
-        where = f"{self.local_ip}:{self.port}"
-        lines = [f"# {self.client_ip} -> {self.server} {where}: "
-                 + (f"Receive connector {self.connector!r}" if self.connector else "no Receive connector")]
-        for client, reply in [("", self.banner), *self.turns]:
-            if client:
-                lines.append(f"C: {client}")
-            if compact and reply.lines:
-                lines.append(f"S: {reply.code} {reply.text} [{', '.join(reply.lines)}]")
-            else:
-                lines += [f"S: {text}" for text in reply.wire()]
-        return "\n".join(lines)
-
-    @property
-    def lines(self) -> list[str]:
-        return self.text().splitlines()
-
-
-def _client_line(step: Sequence[Any]) -> str:
-    command = str(step[0]).upper()
-    args = list(step[1:])
-    if command == "AUTH":
-        mech = str(args[0]).upper() if args else ""
-        if mech in EXCHANGE_MECHANISMS:
-            return f"AUTH {mech} (as Exchange server {args[1] if len(args) > 1 else '?'})"
-        who = args[1] if len(args) > 1 else "?"
-        return f"AUTH {mech} (user {who}, password ****)"
-    if command == "MAIL":
-        size = f" SIZE={int(args[1])}" if len(args) > 1 and args[1] is not None else ""
-        return f"MAIL FROM:<{str(args[0]).strip('<>')}>{size}"
-    if command == "RCPT":
-        return f"RCPT TO:<{str(args[0]).strip('<>')}>"
-    return " ".join([command, *map(str, args)]) if command != "DATA" else "DATA"
-
-
-def play(state: SessionState, step: Sequence[Any] | str) -> list[tuple[str, Reply]]:
-    """One step against a session: [(client line, reply)], two pairs for DATA (354, then the end)."""
-    if isinstance(step, str):
-        step = tuple(step.split())
-    command, args = str(step[0]).upper(), list(step[1:])
-    line = _client_line(step)
-    if command in ("EHLO", "HELO"):
-        return [(line, (state.ehlo if command == "EHLO" else state.helo)(args[0] if args else ""))]
-    if command == "STARTTLS":
-        return [(line, state.starttls())]
-    if command == "AUTH":
-        padded = args + [None] * (3 - len(args))
-        return [(line, state.auth(str(padded[0] or ""), padded[1], padded[2]))]
-    if command == "MAIL":
-        return [(line, state.mail_from(str(args[0]), args[1] if len(args) > 1 else None))]
-    if command == "RCPT":
-        return [(line, state.rcpt_to(str(args[0])))]
-    if command == "DATA":
-        reply = state.data_start()
-        if reply.code != 354:
-            return [(line, reply)]
-        size = float(args[0]) if args else 0.0
-        return [(line, reply), (f"<message, {int(size)} bytes> .", state.data_end(size))]
-    if command == "RSET":
-        return [(line, state.rset())]
-    if command == "NOOP":
-        return [(line, state.noop())]
-    if command == "QUIT":
-        return [(line, state.quit())]
-    return [(line, UNRECOGNIZED if state.open else CLOSED)]
-
-
-def session(scenario: Scenario, server: str, client_ip: str, port: int, steps: Sequence[Sequence[Any] | str],
-            *, local_ip: str | None = None, back_pressure: BackPressure | None = None,
-            decisions: SmtpDecisions | None = None) -> Transcript:
-    """Connect client_ip to server's port (on local_ip, default the server's IP) and play the steps.
-
-    Steps: ("EHLO", name), ("HELO", name), ("STARTTLS",), ("AUTH", "PLAIN"|"LOGIN"|"NTLM", user, password),
-    ("AUTH", "EXCHANGE", server_name), ("MAIL", sender[, size]), ("RCPT", recipient), ("DATA", size_bytes),
-    ("RSET",), ("NOOP",), ("QUIT",). Play stops when the connection closes (refused, 452 4.3.1 at
-    connect, QUIT). `Transcript.replies[i]` answers steps[i] (for DATA, the reply after the message).
-    """
-    decisions = decisions or SmtpDecisions(scenario, server, back_pressure)
-    state = decisions.connect(client_ip, port, local_ip)
-    replies, turns = [], []
-    for step in steps:
-        if not state.open:
-            break
-        pairs = play(state, step)
-        turns += pairs
-        replies.append(pairs[-1][1])
-    return Transcript(decisions.server, client_ip, port, state.local_ip,
-                      state.connector.name if state.connector else None, state.banner, replies, turns, state)
