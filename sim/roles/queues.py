@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..engine import call_later
-from ..message import DELIVERED, NDR, Message
+from ..message import DELIVERED, Message
 from ..policies import RetryPolicy, RoundRobin
 from ..station import Station
 
@@ -22,50 +22,41 @@ if TYPE_CHECKING:
     from ..model import Model
 
 
-class RelayStation(Station):
-    """A remote delivery queue that relays by SMTP to one of several Exchange servers."""
+class SmtpQueue(Station):
+    """A delivery queue that sends by SMTP: one connection per message from the owner's outbound pool,
+    for the smtp_send stage time; `finish` decides what the other end said."""
 
-    __slots__ = ("owner", "selector", "latency", "bandwidth", "retry", "retry_pending", "failures", "connector")
-    _fast_start = False
+    __slots__ = ("owner", "connector")
 
-    def __init__(self, model: "Model", owner, name: str, delivery_type: str, selector: RoundRobin,
-                 latency: float = 0.0, bandwidth: float = float("inf"), connector: str = "") -> None:
+    def __init__(self, model: "Model", owner, name: str, delivery_type: str, connector: str) -> None:
         super().__init__(model.env, owner.name, name, delivery_type, owner.spec.max_per_domain_outbound_connections,
                          model.service(owner.name, "smtp_send", name), None, pool=owner.outbound_connections,
                          hop_log=model.hop_log)
         self.on_done = self.finish
         self.owner = owner
+        self.connector = connector
+
+    def finish(self, msg: Message) -> None:
+        raise NotImplementedError
+
+
+class RelayStation(SmtpQueue):
+    """A remote delivery queue that relays by SMTP to one of several Exchange servers."""
+
+    __slots__ = ("selector", "latency", "bandwidth", "retry", "retry_pending", "failures")
+    _fast_start = False
+
+    def __init__(self, model: "Model", owner, name: str, delivery_type: str, selector: RoundRobin,
+                 latency: float = 0.0, bandwidth: float = float("inf"), connector: str = "") -> None:
+        super().__init__(model, owner, name, delivery_type, connector or "Intra-Organization SMTP Send Connector")
         self.selector = selector
         self.latency = latency
         self.bandwidth = bandwidth
-        self.connector = connector or "Intra-Organization SMTP Send Connector"
         self.retry = RetryPolicy(model.scenario.transport.retry_interval)
         self.retry_pending = False
         self.failures = 0               # consecutive attempts that found no server up
-        # zero only when the whole transfer is free: no session time and a free path
+        # zero (no event: handed straight on) only when the whole transfer is free: no session time, free path
         self.zero = self.zero and latency == 0 and bandwidth == float("inf")
-        model.recorder.register(self)
-
-    def put(self, msg: Message) -> None:
-        if self.zero and self.open:
-            target = self.selector.choose()
-            if target is not None:   # a zero-time relay: straight to the next server, no event
-                now = self.env._now
-                msg.queued_at = msg.started_at = now
-                self.arrivals += 1
-                self.starts += 1
-                self.completions += 1
-                if self.hop_log is not None:
-                    self.hop_log(msg, self, now)
-                self._hand_over(msg, target)
-                return
-            msg.queued_at = self.env._now
-            self.arrivals += 1
-            self._touch()
-            self.queue.append(msg)
-            self._retry_later()
-            return
-        Station.put(self, msg)
 
     def _try_start(self) -> None:
         if self.queue and self.open and not self.selector.any_up():
@@ -80,12 +71,14 @@ class RelayStation(Station):
         return self._draw() + self._per_kb * msg.kb + self.latency + msg.size * 8.0 / self.bandwidth
 
     def finish(self, msg: Message) -> None:
-        target = msg.next_hub
+        """The session ended (or, for a zero-time relay, the message just arrived): hand it to the server
+        chosen when the transfer started, or choose one now. If that server stopped meanwhile, or none
+        of the next hop is up, the message stays at the head of this queue (Retry when none is up)."""
+        target = msg.next_hub or self.selector.choose()
         msg.next_hub = None
-        if target.up:
+        if target is not None and target.up:
             self._hand_over(msg, target)
             return
-        # The target stopped during the session: the message stays here and goes to the next server.
         self._touch()
         self.queue.appendleft(msg)
         if self.open:
@@ -110,27 +103,21 @@ class RelayStation(Station):
         self.leave_retry()
 
 
-class InternetQueue(Station):
+class InternetQueue(SmtpQueue):
     """A queue to hosts outside the organisation: a remote domain by MX, or a smart host."""
 
-    __slots__ = ("owner", "host", "host_index", "internet", "deferred", "failures", "_failure", "connector",
-                 "finished", "retry")
+    __slots__ = ("host", "host_index", "internet", "deferred", "failures", "_failure", "finished", "retry")
     _fast_start = True
 
     def __init__(self, model: "Model", owner, name: str, delivery_type: str, host: str, connector: str) -> None:
         internet = model.scenario.internet
-        super().__init__(model.env, owner.name, name, delivery_type, owner.spec.max_per_domain_outbound_connections,
-                         model.service(owner.name, "smtp_send", name), None, pool=owner.outbound_connections,
-                         hop_log=model.hop_log)
-        self.on_done = self.finish
+        super().__init__(model, owner, name, delivery_type, connector)
         self.zero = False
-        self.owner = owner
         self.host = host
         # a smart host is a named destination; remote domains reached by MX are "Internet"
         self.host_index = (model.topology.server_index(host, "External") if delivery_type == "SmartHostConnectorDelivery"
                            else model.topology.index["Internet"])
         self.internet = internet
-        self.connector = connector
         self.deferred: dict[Message, None] = {}     # waiting for their retry timer
         self.failures: dict[Message, int] = {}      # 4xx answers so far, per message not yet sent
         self.retry = RetryPolicy(internet.retry_interval)
@@ -138,7 +125,6 @@ class InternetQueue(Station):
         self._failure = (model.streams.batched(f"internet-failures/{owner.name}/{name}",
                                                lambda g, n: g.random(n)).next if share > 0 else None)
         self.finished = model.recorder.finished
-        model.recorder.register(self)
 
     def service_time(self, msg: Message) -> float:
         internet = self.internet
@@ -188,7 +174,6 @@ class UnreachableQueue(Station):
         self.zero = False
         self.expire_after = model.scenario.transport.message_expiration_timeout
         self.ndr = ndr
-        model.recorder.register(self)
 
     def put(self, msg: Message) -> None:
         Station.put(self, msg)
@@ -210,4 +195,4 @@ class _NoService:
         return 1.0
 
 
-__all__ = ["InternetQueue", "RelayStation", "UnreachableQueue", "NDR"]
+__all__ = ["InternetQueue", "RelayStation", "SmtpQueue", "UnreachableQueue"]
