@@ -115,42 +115,41 @@ def cmd_smtpd(args) -> int:
     return 0
 
 
+def _scenario_command(commands, name: str, help: str) -> argparse.ArgumentParser:
+    """A subcommand taking a scenario file and --set overrides, as every command but `schema` does."""
+    parser = commands.add_parser(name, help=help)
+    parser.add_argument("scenario", help="scenario YAML file")
+    parser.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="exsim", description="Simulate Exchange Server 2007 mail transport.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run a scenario and print its summary")
-    run.add_argument("scenario", help="scenario YAML file")
+    run = _scenario_command(commands, "run", help="run a scenario and print its summary")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     run.add_argument("--out", help="folder for tables (CSV), summary.json and plots (PNG)")
-    run.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
     run.add_argument("--record", choices=["summary", "messages", "hops"], help="how much to record")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
 
-    validate = commands.add_parser("validate", help="check a scenario and print its topology")
-    validate.add_argument("scenario", help="scenario YAML file")
-    validate.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
+    validate = _scenario_command(commands, "validate", help="check a scenario and print its topology")
     validate.set_defaults(func=cmd_validate)
 
-    trace = commands.add_parser("trace", help="run a scenario and print one message's journey, hop by hop")
-    trace.add_argument("scenario", help="scenario YAML file")
+    trace = _scenario_command(commands, "trace", help="run a scenario and print one message's journey hop by hop")
     trace.add_argument("--message", type=int, required=True, help="message id (result.messages.message_id)")
     trace.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    trace.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
     trace.set_defaults(func=cmd_trace)
 
-    audit = commands.add_parser(
-        "audit", help="check every Receive connector for open relay and clear-text Basic authentication "
+    audit = _scenario_command(
+        commands, "audit", help="check every Receive connector for open relay and clear-text Basic authentication "
         "(exit 1 if found)")
-    audit.add_argument("scenario", help="scenario YAML file")
-    audit.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
     audit.set_defaults(func=cmd_audit)
 
-    smtpd = commands.add_parser(
-        "smtpd", help="serve one Hub or Edge server's Receive connectors over real SMTP on loopback, for "
+    smtpd = _scenario_command(
+        commands, "smtpd", help="serve one Hub or Edge server's Receive connectors over real SMTP on loopback, for "
         "rehearsal with swaks or openssl s_client")
-    smtpd.add_argument("scenario", help="scenario YAML file")
     smtpd.add_argument("--server", required=True, help="the Hub or Edge Transport server to serve")
     smtpd.add_argument("--listen", action="append", metavar="ADDRESS:PORT",
                        help="loopback address and port to listen on; repeat for more "
@@ -163,7 +162,6 @@ def build_parser() -> argparse.ArgumentParser:
                        "127.0.0.1), e.g. to rehearse a Custom connector's remote IP range")
     smtpd.add_argument("--out", default="out/smtpd", metavar="FOLDER",
                        help="folder for accepted messages (.eml) and the throwaway CA certificate (default out/smtpd)")
-    smtpd.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a scenario value")
     smtpd.set_defaults(func=cmd_smtpd)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
