@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import resource
 import sys
 import time
 
@@ -24,7 +23,7 @@ PROCESS_START = time.perf_counter()
 # the repository root is only a fallback.
 sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import sim  # noqa: E402
+from common import max_rss_mb, timed_run  # noqa: E402
 
 TARGET_WALL_S = 5.0
 TARGET_MEMORY_MB = 1024.0
@@ -45,25 +44,12 @@ def day_scenario() -> dict:
     }
 
 
-def max_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # KiB on Linux
-
-
-def scheduled_events(model) -> int:
-    """Events SimPy scheduled during the run (its event-id counter), without consuming an id if possible."""
-    if hasattr(model, "events_scheduled"):
-        return model.events_scheduled()
-    return next(model.env._eid)
 
 
 def run_day() -> dict:
-    start = time.perf_counter()
-    scenario = sim.load_scenario(day_scenario())
-    model = sim.Model(scenario)
-    results = model.run()
-    summary = results.summary()
-    wall = time.perf_counter() - start
-    return {"wall_s": wall, "summary": summary, "events": scheduled_events(model), "record": scenario.record}
+    run = timed_run(day_scenario())
+    return {"wall_s": run["wall_s"], "summary": run["summary"], "events": run["events"],
+            "record": run["scenario"].record}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,9 +19,7 @@ always exits 0.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import resource
 import statistics
 import sys
 import time
@@ -31,6 +29,8 @@ PROCESS_START = time.perf_counter()
 # the repository root is only a fallback.
 sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from common import max_rss_mb, timed_run  # noqa: E402
+
 import sim  # noqa: E402
 
 IMPORTED = time.perf_counter()
@@ -39,40 +39,23 @@ TARGET_WALL_S = 5.0
 TARGET_MEMORY_MB = 1024.0
 
 
-def max_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # KiB on Linux
-
-
-def scheduled_events(model) -> int:
-    if hasattr(model, "events_scheduled"):
-        return model.events_scheduled()
-    return next(model.env._eid)
 
 
 def run_edge(path: str = SCENARIO, overrides: dict | None = None) -> dict:
-    gc.collect()
-    start = time.perf_counter()
-    scenario = sim.load_scenario(path, overrides)
-    loaded = time.perf_counter()
-    model = sim.Model(scenario)
-    built = time.perf_counter()
-    results = model.run()
-    ran = time.perf_counter()
-    summary = results.summary()
-    wall = time.perf_counter() - start
+    run = timed_run(path, overrides)
+    scenario, model, results, summary = run["scenario"], run["model"], run["results"], run["summary"]
     # where the mail went: the relays each message needed, counted on the queues
     relays: dict[str, int] = {}
     for station in model.stations:
         if station.delivery_type.startswith("Smtp") or station.delivery_type.endswith("ConnectorDelivery"):
             relays[station.delivery_type] = relays.get(station.delivery_type, 0) + station.arrivals
     out = {
-        "wall_s": wall, "load_s": loaded - start, "build_s": built - loaded, "run_s": ran - built,
-        "summary_s": wall - (ran - start),
-        "summary": summary, "events": scheduled_events(model), "tracking_log": scenario.tracking_log,
+        **{key: run[key] for key in ("wall_s", "load_s", "build_s", "run_s", "summary_s", "events")},
+        "summary": summary, "tracking_log": scenario.tracking_log,
         "record": scenario.record, "tracking_rows": len(model.recorder.k_rows), "relays": relays,
         "hub_sites": [site.name for site in scenario.sites if site.hub_site],
     }
-    del model, results
+    del model, results, run
     return out
 
 

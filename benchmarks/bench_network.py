@@ -105,12 +105,6 @@ def network_scenario(n_messages: int = N_MESSAGES, exact: bool | None = None, sm
     return scenario, how
 
 
-def scheduled_events(model) -> int:
-    """Events SimPy scheduled during the run (its event-id counter), without consuming an id if possible."""
-    if hasattr(model, "events_scheduled"):
-        return model.events_scheduled()
-    return next(model.env._eid)
-
 
 def run_exsim(n_messages: int = N_MESSAGES, **kwargs) -> dict:
     """Build and run the equivalent exsim scenario; wall time covers building the Model and running it."""
@@ -123,7 +117,7 @@ def run_exsim(n_messages: int = N_MESSAGES, **kwargs) -> dict:
     wall = time.perf_counter() - start
     run_wall = time.perf_counter() - built
     summary = results.summary()
-    events = scheduled_events(model)
+    events = model.events_scheduled()
     t0 = time.perf_counter()
     rows = len(results.messages) if scenario.record != "summary" else 0
     frame_s = time.perf_counter() - t0

@@ -50,6 +50,8 @@ PROCESS_START = time.perf_counter()
 # the repository root is only a fallback.
 sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from common import timed_run  # noqa: E402
+
 import sim  # noqa: E402
 
 IMPORTED = time.perf_counter()
@@ -114,33 +116,20 @@ def sites_scenario(n_sites: int, n_messages: int = N_MESSAGES, variant: str = "u
     }
 
 
-def scheduled_events(model) -> int:
-    if hasattr(model, "events_scheduled"):
-        return model.events_scheduled()
-    return next(model.env._eid)
 
 
 def run_sites(n_sites: int, **kwargs) -> dict:
-    raw = sites_scenario(n_sites, **kwargs)
-    gc.collect()
-    t0 = time.perf_counter()
-    scenario = sim.load_scenario(raw)
-    t1 = time.perf_counter()
-    model = sim.Model(scenario)
-    t2 = time.perf_counter()
-    results = model.run()
-    t3 = time.perf_counter()
-    summary = results.summary()
-    t4 = time.perf_counter()
-    events = scheduled_events(model)
+    run = timed_run(sites_scenario(n_sites, **kwargs))
+    model, summary, events = run["model"], run["summary"], run["events"]
     generated = summary["messages_generated"]
     submissions = sum(hub.submissions for hub in model.hubs.values())
     categorized = sum(hub.categorized for hub in model.hubs.values())
     route = model.topology.route.cache_info()
-    wall = t4 - t1
+    wall = run["wall_s"] - run["load_s"]   # build + run + summary, as before
     out = {
         "sites": n_sites,
-        "load_s": t1 - t0, "build_s": t2 - t1, "run_s": t3 - t2, "summary_s": t4 - t3, "wall_s": wall,
+        "load_s": run["load_s"], "build_s": run["build_s"], "run_s": run["run_s"], "summary_s": run["summary_s"],
+        "wall_s": wall,
         "generated": generated, "delivered": summary["delivered"], "lost": summary["lost"],
         "in_queue_at_end": summary["in_queue_at_end"],
         "events": events, "events_per_msg": events / max(generated, 1),
@@ -152,7 +141,7 @@ def run_sites(n_sites: int, **kwargs) -> dict:
         "routes_computed": route.misses, "route_lookups": route.hits + route.misses,
         "latency_mean_s": summary["latency_mean_s"],
     }
-    del model, results
+    del model, run
     gc.collect()
     return out
 
