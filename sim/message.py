@@ -16,7 +16,7 @@ class Message:
     """One copy of a message: identity, envelope and where it has been."""
 
     __slots__ = ("id", "sender", "size", "kb", "origin", "submitted_at", "recipients",
-                 "path", "queued_at", "started_at", "token", "next_hub", "internal_id")
+                 "path", "queued_at", "started_at", "token", "next_hub", "verdict", "internal_id")
 
     def __init__(self, id: int, sender: int, size: float, origin: int, submitted_at: float,
                  recipients: list[int], path: list[int]) -> None:
@@ -32,6 +32,7 @@ class Message:
         self.started_at = 0.0             # when its current service started
         self.token = None                 # the pending completion event; None when not in service
         self.next_hub = None              # the server an SMTP relay is sending it to
+        self.verdict = None               # the anti-spam agent that rejected it, on an Edge
         self.internal_id = 0              # internal-message-id on the server holding it (tracking log)
 
     def copy_for(self, recipients: list[int]) -> "Message":

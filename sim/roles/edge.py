@@ -56,7 +56,7 @@ class AntiSpamChain(Station):
             if agent.reject_share and self._draws[agent.name]() < agent.reject_share:
                 verdict = agent
                 break
-        msg.next_hub = verdict
+        msg.verdict = verdict
         return cost
 
 
@@ -109,8 +109,7 @@ class EdgeTransport(TransportServer):
             self._reject(rejected, "550 5.1.1 User unknown", "recipient_filtering")
 
     def _filtered(self, msg: Message) -> None:
-        agent = msg.next_hub
-        msg.next_hub = None
+        agent = msg.verdict
         if not msg.recipients:
             return   # every recipient was rejected at RCPT
         if agent is not None:

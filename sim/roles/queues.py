@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from ..distributions import Constant
 from ..engine import call_later
 from ..message import DELIVERED, Message
 from ..policies import RetryPolicy, RoundRobin
@@ -170,7 +171,7 @@ class UnreachableQueue(Station):
 
     def __init__(self, model: "Model", owner, ndr: Callable[[Message, str], None]) -> None:
         super().__init__(model.env, owner.name, "Unreachable", "Unreachable", 0,
-                         (_NoService(), 0.0, 0.0), lambda msg: None)
+                         (Constant(1.0), 0.0, 0.0), lambda msg: None)   # limit 0: it never serves
         self.zero = False
         self.expire_after = model.scenario.transport.message_expiration_timeout
         self.ndr = ndr
@@ -186,13 +187,6 @@ class UnreachableQueue(Station):
         self.queue.remove(msg)
         self.completions += 1
         self.ndr(msg, "550 5.4.4 ROUTING.NoConnectorForAddressType; unable to route (no route found to next hop)")
-
-
-class _NoService:
-    value = 1.0
-
-    def next(self) -> float:
-        return 1.0
 
 
 __all__ = ["InternetQueue", "RelayStation", "SmtpQueue", "UnreachableQueue"]
