@@ -17,11 +17,11 @@ from .units import parse_duration
 
 
 def nearest(name: str, choices: list[str]) -> str:
-    """' (did you mean X?)' when a choice is close to `name`, else the list of choices."""
+    """' (did you mean X?)' when a choice is close to `name` (ignoring case), else the list of choices."""
     choices = list(dict.fromkeys(choices))
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name.upper(), [c.upper() for c in choices], n=1, cutoff=0.6)
     if close:
-        return f" (did you mean {close[0]!r}?)"
+        return f" (did you mean {next(c for c in choices if c.upper() == close[0])!r}?)"
     return f" (known: {', '.join(choices)})" if choices else ""
 
 

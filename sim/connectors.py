@@ -21,7 +21,6 @@ Where DOMAIN.md is silent, the choice made is written in the docstring and marke
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, NamedTuple
@@ -36,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from .checks import nearest
 from .quantities import Size
 
 MB = 1024 * 1024
@@ -330,13 +330,6 @@ def connector_source_site(connector: SendConnector, site_of_server: Mapping[str,
     return next(iter(sites)) if len(sites) == 1 else None
 
 
-def _nearest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name.upper(), [c.upper() for c in choices], n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean {next(c for c in choices if c.upper() == close[0])!r}?)"
-    return f" (known: {', '.join(choices)})" if choices else ""
-
-
 def source_site_problems(connectors: Sequence[SendConnector | Mapping], site_of_server: Mapping[str, str],
                          prefix: str = "send_connectors") -> list[tuple[str, str]]:
     """(key path, message) for each unknown source server, each connector spanning AD sites, and each
@@ -372,7 +365,7 @@ def source_site_problems(connectors: Sequence[SendConnector | Mapping], site_of_
             listed.add(server.casefold())
             site = _site_of(server, site_of_server)
             if site is None:
-                problems.append((path, f"unknown source server {server!r}{_nearest(server, known)}; a source "
+                problems.append((path, f"unknown source server {server!r}{nearest(server, known)}; a source "
                                  "server is a Hub Transport server (or a subscribed Edge server)"))
             elif first is None:
                 first = (server, site)
