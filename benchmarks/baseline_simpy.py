@@ -10,6 +10,7 @@ Network: 3 Mailbox sources (Poisson, 2 msg/s each) -> 2 Hubs in round robin
 (c=4) -> 30% to the single Hub of site 2 (c=4) -> mailbox delivery (c=8).
 Every station is exponential with utilisation 0.7.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -20,9 +21,9 @@ from collections.abc import Generator, Iterator
 import simpy
 
 SOURCES = 3
-SOURCE_RATE = 2.0                   # messages/s per Mailbox source (6/s in total)
+SOURCE_RATE = 2.0  # messages/s per Mailbox source (6/s in total)
 HUBS, HUB_CAP = 2, 4
-HUB_MEAN = 0.7 * HUB_CAP / 3.0      # each hub receives 3 msg/s
+HUB_MEAN = 0.7 * HUB_CAP / 3.0  # each hub receives 3 msg/s
 SITE2_P, SITE2_CAP = 0.3, 4
 SITE2_MEAN = 0.7 * SITE2_CAP / 1.8  # site-2 hub receives 0.3 * 6 = 1.8 msg/s
 DELIV_CAP = 8
@@ -37,7 +38,7 @@ def run_baseline(n_messages: int = 200_000, seed: int = 1) -> dict:
     site2 = simpy.Resource(env, capacity=SITE2_CAP)
     delivery = simpy.Resource(env, capacity=DELIV_CAP)
     rr: Iterator[int] = itertools.count()  # global round-robin counter
-    latencies: list[float] = []            # the sink: one entry per completed message
+    latencies: list[float] = []  # the sink: one entry per completed message
 
     def message(env: simpy.Environment) -> Generator[simpy.Event, object, None]:
         born = env.now
@@ -80,6 +81,8 @@ def run_baseline(n_messages: int = 200_000, seed: int = 1) -> dict:
 
 if __name__ == "__main__":
     r = run_baseline(200_000, seed=1)
-    print(f"idiomatic SimPy baseline: {r['messages']:,} messages in {r['wall_s']:.2f} s "
-          f"= {r['msgs_per_s']:,.0f} msgs/s; {r['events']:,} events "
-          f"({r['events'] / r['messages']:.1f}/msg); mean latency {r['mean_latency_s']:.4f} s")
+    print(
+        f"idiomatic SimPy baseline: {r['messages']:,} messages in {r['wall_s']:.2f} s "
+        f"= {r['msgs_per_s']:,.0f} msgs/s; {r['events']:,} events "
+        f"({r['events'] / r['messages']:.1f}/msg); mean latency {r['mean_latency_s']:.4f} s"
+    )

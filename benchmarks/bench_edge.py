@@ -39,8 +39,6 @@ TARGET_WALL_S = 5.0
 TARGET_MEMORY_MB = 1024.0
 
 
-
-
 def run_edge(path: str = SCENARIO, overrides: dict | None = None) -> dict:
     run = timed_run(path, overrides)
     scenario, model, results, summary = run["scenario"], run["model"], run["results"], run["summary"]
@@ -51,8 +49,11 @@ def run_edge(path: str = SCENARIO, overrides: dict | None = None) -> dict:
             relays[station.delivery_type] = relays.get(station.delivery_type, 0) + station.arrivals
     out = {
         **{key: run[key] for key in ("wall_s", "load_s", "build_s", "run_s", "summary_s", "events")},
-        "summary": summary, "tracking_log": scenario.tracking_log,
-        "record": scenario.record, "tracking_rows": len(model.recorder.k_rows), "relays": relays,
+        "summary": summary,
+        "tracking_log": scenario.tracking_log,
+        "record": scenario.record,
+        "tracking_rows": len(model.recorder.k_rows),
+        "relays": relays,
         "hub_sites": [site.name for site in scenario.sites if site.hub_site],
     }
     del model, results, run
@@ -79,28 +80,41 @@ def main(argv: list[str] | None = None) -> int:
     s = r["summary"]
     wall = statistics.median(x["wall_s"] for x in runs)
     gen = s["messages_generated"]
-    print(f"bench_edge: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; import of sim "
-          f"{IMPORTED - PROCESS_START:.2f} s (not timed); sim from {os.path.dirname(sim.__file__)}")
-    print(f"  scenario: {os.path.relpath(args.scenario)} ({s['scenario']}); hub sites {r['hub_sites']}; "
-          f"record: {r['record']}, tracking_log: {r['tracking_log']}")
-    print(f"  messages generated {gen:,} ({s['internet_messages_generated']:,} from the Internet), recipients "
-          f"{s['recipients_total']:,}: delivered {s['delivered']:,}, NDR {s['ndr']:,}, rejected {s['rejected']:,}, "
-          f"in queue at end {s['in_queue_at_end']}, lost {s['lost']}")
+    print(
+        f"bench_edge: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; import of sim "
+        f"{IMPORTED - PROCESS_START:.2f} s (not timed); sim from {os.path.dirname(sim.__file__)}"
+    )
+    print(
+        f"  scenario: {os.path.relpath(args.scenario)} ({s['scenario']}); hub sites {r['hub_sites']}; "
+        f"record: {r['record']}, tracking_log: {r['tracking_log']}"
+    )
+    print(
+        f"  messages generated {gen:,} ({s['internet_messages_generated']:,} from the Internet), recipients "
+        f"{s['recipients_total']:,}: delivered {s['delivered']:,}, NDR {s['ndr']:,}, rejected {s['rejected']:,}, "
+        f"in queue at end {s['in_queue_at_end']}, lost {s['lost']}"
+    )
     print("  rejected by agent (recipients): " + ", ".join(f"{k} {v:,}" for k, v in s["rejected_by"].items()))
     print("  relays (messages queued): " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["relays"].items())))
-    label = "" if args.repeat == 1 else f" (median of {args.repeat}; runs " + \
-        ", ".join(f"{x['wall_s']:.2f}" for x in runs) + ")"
-    print(f"  wall {wall:.2f} s{label} (load {r['load_s']:.2f} + build {r['build_s']:.2f} + run {r['run_s']:.2f} + "
-          f"summary {r['summary_s']:.3f}) = {gen / wall:,.0f} messages/s; {r['events']:,} events "
-          f"({r['events'] / max(gen, 1):.2f}/message); tracking log rows {r['tracking_rows']:,}")
+    label = (
+        ""
+        if args.repeat == 1
+        else f" (median of {args.repeat}; runs " + ", ".join(f"{x['wall_s']:.2f}" for x in runs) + ")"
+    )
+    print(
+        f"  wall {wall:.2f} s{label} (load {r['load_s']:.2f} + build {r['build_s']:.2f} + run {r['run_s']:.2f} + "
+        f"summary {r['summary_s']:.3f}) = {gen / wall:,.0f} messages/s; {r['events']:,} events "
+        f"({r['events'] / max(gen, 1):.2f}/message); tracking log rows {r['tracking_rows']:,}"
+    )
     print(f"  mean latency of delivered recipients {s['latency_mean_s']:.2f} s, p99 {s['latency_p99_s']:.2f} s")
     print(f"  peak memory (ru_maxrss) {rss_after:,.0f} MB; {rss_before:,.0f} MB before the run (imports)")
     if s["lost"]:
         print("  WARNING: lost is not 0: the model lost recipients")
     fits = wall < TARGET_WALL_S and rss_after < TARGET_MEMORY_MB
-    print(f"RESULT edge: lost {s['lost']} (must be 0): {'PASS' if s['lost'] == 0 else 'FAIL'}; {wall:.2f} s, "
-          f"peak {rss_after:,.0f} MB ({'within' if fits else 'NOT within'} bench_day's < {TARGET_WALL_S:g} s, "
-          f"< {TARGET_MEMORY_MB:,.0f} MB)")
+    print(
+        f"RESULT edge: lost {s['lost']} (must be 0): {'PASS' if s['lost'] == 0 else 'FAIL'}; {wall:.2f} s, "
+        f"peak {rss_after:,.0f} MB ({'within' if fits else 'NOT within'} bench_day's < {TARGET_WALL_S:g} s, "
+        f"< {TARGET_MEMORY_MB:,.0f} MB)"
+    )
     return 0
 
 

@@ -20,7 +20,7 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))          # baseline_simpy
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # baseline_simpy
 # `sim` comes from the installed (editable) package or PYTHONPATH, so a modified copy can be A/B tested;
 # the repository root is only a fallback.
 sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -28,12 +28,12 @@ sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from baseline_simpy import DELIV_CAP, DELIV_MEAN, HUB_CAP, HUB_MEAN, run_baseline  # noqa: E402
 
 import sim  # noqa: E402
-from sim.scenario import MailboxServer as MailboxServerSpec  # noqa: E402
+from sim.scenario.schema import MailboxServer as MailboxServerSpec  # noqa: E402
 
 TARGET = 1.5
 N_MESSAGES = 200_000
-TOTAL_RATE = 6.0          # messages/s over all sources, as in the baseline
-CROSS_SITE = 0.3          # share of messages whose recipient is in site 2
+TOTAL_RATE = 6.0  # messages/s over all sources, as in the baseline
+CROSS_SITE = 0.3  # share of messages whose recipient is in site 2
 SITE1_SERVERS = 3
 
 
@@ -42,8 +42,14 @@ def has_sends_mail() -> bool:
     return "sends_mail" in MailboxServerSpec.model_fields
 
 
-def network_scenario(n_messages: int = N_MESSAGES, exact: bool | None = None, smtp_send: str = "0s",
-                     record: str = "messages", drain: float = 3600.0, tracking_log: bool = False) -> tuple[dict, str]:
+def network_scenario(
+    n_messages: int = N_MESSAGES,
+    exact: bool | None = None,
+    smtp_send: str = "0s",
+    record: str = "messages",
+    drain: float = 3600.0,
+    tracking_log: bool = False,
+) -> tuple[dict, str]:
     """The exsim scenario equivalent to the baseline, as a dict, and a line saying how it was mapped.
 
     exact (needs `sends_mail` in the schema): the 3 site-1 Mailbox servers send 2/s each; the site-2
@@ -55,19 +61,21 @@ def network_scenario(n_messages: int = N_MESSAGES, exact: bool | None = None, sm
     if exact is None:
         exact = has_sends_mail()
     if exact:
-        rate = TOTAL_RATE / SITE1_SERVERS                       # 2/s per site-1 server
-        site1_boxes, site2_boxes = 700, 900                      # 30% of recipients in site 2
+        rate = TOTAL_RATE / SITE1_SERVERS  # 2/s per site-1 server
+        site1_boxes, site2_boxes = 700, 900  # 30% of recipients in site 2
         site2_server = {"name": "S2-MBX1", "mailboxes": site2_boxes, "sends_mail": False}
-        how = ("exact: 3 site-1 Mailbox servers x 2/s; S2-MBX1 holds 30% of mailboxes, sends_mail: false")
+        how = "exact: 3 site-1 Mailbox servers x 2/s; S2-MBX1 holds 30% of mailboxes, sends_mail: false"
     else:
-        rate = TOTAL_RATE / (SITE1_SERVERS + 1)                 # 1.5/s per server, site 2 sends too
+        rate = TOTAL_RATE / (SITE1_SERVERS + 1)  # 1.5/s per server, site 2 sends too
         # site-2 share f of mailboxes: 4.5/s x f go to site 2, 1.5/s x (1 - f) come from it; 4.5 f + 1.5 (1 - f) = 1.8
         share = (CROSS_SITE * TOTAL_RATE - rate) / (SITE1_SERVERS * rate - rate)
         site1_boxes = 900
-        site2_boxes = round(SITE1_SERVERS * site1_boxes * share / (1 - share))   # 300 -> 10%
+        site2_boxes = round(SITE1_SERVERS * site1_boxes * share / (1 - share))  # 300 -> 10%
         site2_server = {"name": "S2-MBX1", "mailboxes": site2_boxes}
-        how = (f"approximate (every Mailbox server sends): 4 Mailbox servers x {rate:g}/s; site 2 holds "
-               f"{share:.0%} of mailboxes so {CROSS_SITE:.0%} of messages cross the link in one direction or the other")
+        how = (
+            f"approximate (every Mailbox server sends): 4 Mailbox servers x {rate:g}/s; site 2 holds "
+            f"{share:.0%} of mailboxes so {CROSS_SITE:.0%} of messages cross the link in one direction or the other"
+        )
     hub = {"cores": 64, "categorizer_threads": HUB_CAP, "max_concurrent_mailbox_deliveries": DELIV_CAP}
     scenario = {
         "name": "bench-network: mail-shaped network equivalent to baseline_simpy.py",
@@ -79,12 +87,12 @@ def network_scenario(n_messages: int = N_MESSAGES, exact: bool | None = None, sm
         # (about five events per message) that bench_day and bench_edge measure
         "tracking_log": tracking_log,
         "sites": [
-            {"name": "Site1",
-             "hubs": [{"name": "S1-HUB1", **hub}, {"name": "S1-HUB2", **hub}],
-             "mailbox_servers": [{"name": f"S1-MBX{i + 1}", "mailboxes": site1_boxes} for i in range(SITE1_SERVERS)]},
-            {"name": "Site2",
-             "hubs": [{"name": "S2-HUB1", **hub}],
-             "mailbox_servers": [site2_server]},
+            {
+                "name": "Site1",
+                "hubs": [{"name": "S1-HUB1", **hub}, {"name": "S1-HUB2", **hub}],
+                "mailbox_servers": [{"name": f"S1-MBX{i + 1}", "mailboxes": site1_boxes} for i in range(SITE1_SERVERS)],
+            },
+            {"name": "Site2", "hubs": [{"name": "S2-HUB1", **hub}], "mailbox_servers": [site2_server]},
         ],
         "site_links": [{"sites": ["Site1", "Site2"], "latency": "0s", "bandwidth": "unlimited"}],
         "stages": {
@@ -103,7 +111,6 @@ def network_scenario(n_messages: int = N_MESSAGES, exact: bool | None = None, sm
         },
     }
     return scenario, how
-
 
 
 def run_exsim(n_messages: int = N_MESSAGES, **kwargs) -> dict:
@@ -139,11 +146,15 @@ def run_exsim(n_messages: int = N_MESSAGES, **kwargs) -> dict:
         "messages_frame_s": frame_s,
         # station statistics average over duration + drain; rescale to the generation period
         "duration_s": scenario.duration,
-        "categorizer_util": {r.server: round(r.utilisation * stretch, 3) for r in results.stations.itertuples()
-                             if r.station == "Submission"},
-        "delivery_busy": {server: round(float(group.mean_busy.sum()) * stretch / DELIV_CAP, 3)
-                          for server, group in results.stations[results.stations.delivery_type == "MapiDelivery"]
-                          .groupby("server")},
+        "categorizer_util": {
+            r.server: round(r.utilisation * stretch, 3)
+            for r in results.stations.itertuples()
+            if r.station == "Submission"
+        },
+        "delivery_busy": {
+            server: round(float(group.mean_busy.sum()) * stretch / DELIV_CAP, 3)
+            for server, group in results.stations[results.stations.delivery_type == "MapiDelivery"].groupby("server")
+        },
     }
 
 
@@ -152,16 +163,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--messages", type=int, default=N_MESSAGES)
     parser.add_argument("--seed", type=int, default=1, help="baseline seed (exsim uses the scenario seed 1)")
     parser.add_argument("--exsim-only", action="store_true", help="skip the baseline (for profiling)")
-    parser.add_argument("--approximate", action="store_true",
-                        help="use the 4-sending-servers mapping even if the schema has sends_mail")
+    parser.add_argument(
+        "--approximate", action="store_true", help="use the 4-sending-servers mapping even if the schema has sends_mail"
+    )
     parser.add_argument("--smtp-send", default="0s", help="smtp_send stage time (default 0s; see README)")
     parser.add_argument("--record", default="messages", choices=["summary", "messages", "hops"])
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="rounds of baseline then exsim; the verdict uses the median ratio")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of baseline then exsim; the verdict uses the median ratio"
+    )
     args = parser.parse_args(argv)
 
-    print(f"bench_network: {args.messages:,} messages, Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs, sim from {os.path.dirname(sim.__file__)}")
+    print(
+        f"bench_network: {args.messages:,} messages, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs, sim from {os.path.dirname(sim.__file__)}"
+    )
     ratios, base_rates, ex_rates = [], [], []
     for round_ in range(1, args.repeat + 1):
         if args.repeat > 1:
@@ -169,28 +184,39 @@ def main(argv: list[str] | None = None) -> int:
         base = None
         if not args.exsim_only:
             base = run_baseline(args.messages, seed=args.seed)
-            print(f"  baseline (idiomatic SimPy): {base['messages']:,} messages in {base['wall_s']:.2f} s = "
-                  f"{base['msgs_per_s']:,.0f} msgs/s; {base['events'] / base['messages']:.2f} events/msg; "
-                  f"mean latency {base['mean_latency_s']:.3f} s")
+            print(
+                f"  baseline (idiomatic SimPy): {base['messages']:,} messages in {base['wall_s']:.2f} s = "
+                f"{base['msgs_per_s']:,.0f} msgs/s; {base['events'] / base['messages']:.2f} events/msg; "
+                f"mean latency {base['mean_latency_s']:.3f} s"
+            )
             base_rates.append(base["msgs_per_s"])
             gc.collect()
 
-        ex = run_exsim(args.messages, exact=False if args.approximate else None, smtp_send=args.smtp_send,
-                       record=args.record)
+        ex = run_exsim(
+            args.messages, exact=False if args.approximate else None, smtp_send=args.smtp_send, record=args.record
+        )
         ex_rates.append(ex["msgs_per_s"])
         if round_ == 1:
             print(f"  exsim mapping: {ex['mapping']}")
-        print(f"  exsim (record: {args.record}): generated {ex['generated']:,}, delivered {ex['delivered']:,}, "
-              f"in queue at end {ex['in_queue_at_end']}, lost {ex['lost']}")
-        print(f"  exsim: {ex['delivered']:,} messages in {ex['wall_s']:.2f} s (run {ex['run_wall_s']:.2f} s) = "
-              f"{ex['msgs_per_s']:,.0f} msgs/s; {ex['events_per_msg']:.2f} events/msg; "
-              f"mean latency {ex['mean_latency_s']:.3f} s")
+        print(
+            f"  exsim (record: {args.record}): generated {ex['generated']:,}, delivered {ex['delivered']:,}, "
+            f"in queue at end {ex['in_queue_at_end']}, lost {ex['lost']}"
+        )
+        print(
+            f"  exsim: {ex['delivered']:,} messages in {ex['wall_s']:.2f} s (run {ex['run_wall_s']:.2f} s) = "
+            f"{ex['msgs_per_s']:,.0f} msgs/s; {ex['events_per_msg']:.2f} events/msg; "
+            f"mean latency {ex['mean_latency_s']:.3f} s"
+        )
         if round_ == 1:
-            print(f"  exsim utilisation over the {ex['duration_s']:,.0f} s of generation: categorizer "
-                  f"{ex['categorizer_util']}; delivery threads busy / {DELIV_CAP} {ex['delivery_busy']}")
+            print(
+                f"  exsim utilisation over the {ex['duration_s']:,.0f} s of generation: categorizer "
+                f"{ex['categorizer_util']}; delivery threads busy / {DELIV_CAP} {ex['delivery_busy']}"
+            )
         if args.record != "summary":
-            print(f"  exsim: results.messages DataFrame ({ex['messages_rows']:,} rows) built in "
-                  f"{ex['messages_frame_s']:.2f} s (not in the timed run)")
+            print(
+                f"  exsim: results.messages DataFrame ({ex['messages_rows']:,} rows) built in "
+                f"{ex['messages_frame_s']:.2f} s (not in the timed run)"
+            )
         if ex["lost"] or ex["delivered"] != ex["generated"]:
             print("  WARNING: not every generated message was delivered; the figure is not comparable")
         if base is not None:
@@ -199,11 +225,17 @@ def main(argv: list[str] | None = None) -> int:
     if ratios:
         ratio = statistics.median(ratios)
         verdict = "PASS" if ratio >= TARGET else "FAIL"
-        label = "" if len(ratios) == 1 else f" (medians of {len(ratios)} rounds; ratios " + \
-            ", ".join(f"{r:.2f}" for r in ratios) + ")"
-        print(f"RESULT baseline {statistics.median(base_rates):,.0f} msgs/s, exsim {statistics.median(ex_rates):,.0f} "
-              f"msgs/s, ratio exsim/baseline {ratio:.2f}x{label} (target >= {TARGET}x): {verdict}")
+        label = (
+            ""
+            if len(ratios) == 1
+            else f" (medians of {len(ratios)} rounds; ratios " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
+        )
+        print(
+            f"RESULT baseline {statistics.median(base_rates):,.0f} msgs/s, exsim {statistics.median(ex_rates):,.0f} "
+            f"msgs/s, ratio exsim/baseline {ratio:.2f}x{label} (target >= {TARGET}x): {verdict}"
+        )
     return 0
+
 
 if __name__ == "__main__":
     main()

@@ -56,9 +56,9 @@ import sim  # noqa: E402
 
 IMPORTED = time.perf_counter()
 
-TOLERANCE = 0.20          # msgs/s at the most sites within 20% of msgs/s at the fewest
+TOLERANCE = 0.20  # msgs/s at the most sites within 20% of msgs/s at the fewest
 N_MESSAGES = 100_000
-TOTAL_RATE = 50.0         # messages/s over the whole organisation
+TOTAL_RATE = 50.0  # messages/s over the whole organisation
 TOTAL_MAILBOXES = 30_000
 HUBS_PER_SITE = 2
 TOPOLOGY_SEED = 7
@@ -75,9 +75,15 @@ def site_links(n_sites: int, seed: int = TOPOLOGY_SEED) -> list[dict]:
     existing = {frozenset(p) for p in pairs}
     candidates = [(a, b) for a in range(n_sites) for b in range(a + 2, n_sites) if frozenset((a, b)) not in existing]
     pairs += rng.sample(candidates, min(n_sites // 3, len(candidates)))
-    return [{"sites": [site_name(a), site_name(b)], "cost": rng.randint(1, 100),
-             "latency": f"{rng.randint(5, 60)}ms", "bandwidth": rng.choice(["10Mbps", "45Mbps", "100Mbps"])}
-            for a, b in pairs]
+    return [
+        {
+            "sites": [site_name(a), site_name(b)],
+            "cost": rng.randint(1, 100),
+            "latency": f"{rng.randint(5, 60)}ms",
+            "bandwidth": rng.choice(["10Mbps", "45Mbps", "100Mbps"]),
+        }
+        for a, b in pairs
+    ]
 
 
 def active_sites(n_sites: int, variant: str) -> list[int]:
@@ -87,18 +93,26 @@ def active_sites(n_sites: int, variant: str) -> list[int]:
     return [0, n_sites // 3, 2 * n_sites // 3]
 
 
-def sites_scenario(n_sites: int, n_messages: int = N_MESSAGES, variant: str = "uniform", tracking: bool = False,
-                   total_rate: float = TOTAL_RATE, record: str = "messages") -> dict:
+def sites_scenario(
+    n_sites: int,
+    n_messages: int = N_MESSAGES,
+    variant: str = "uniform",
+    tracking: bool = False,
+    total_rate: float = TOTAL_RATE,
+    record: str = "messages",
+) -> dict:
     active = active_sites(n_sites, variant)
     boxes = TOTAL_MAILBOXES // len(active)
     sites = []
     for i in range(n_sites):
         name = site_name(i)
-        sites.append({
-            "name": name,
-            "hubs": [{"name": f"{name}-HUB{h + 1}"} for h in range(HUBS_PER_SITE)],
-            "mailbox_servers": [{"name": f"{name}-MBX1", "mailboxes": boxes if i in active else 0}],
-        })
+        sites.append(
+            {
+                "name": name,
+                "hubs": [{"name": f"{name}-HUB{h + 1}"} for h in range(HUBS_PER_SITE)],
+                "mailbox_servers": [{"name": f"{name}-MBX1", "mailboxes": boxes if i in active else 0}],
+            }
+        )
     return {
         "name": f"bench-sites: {n_sites} sites ({variant})",
         "duration": n_messages / total_rate,
@@ -109,13 +123,11 @@ def sites_scenario(n_sites: int, n_messages: int = N_MESSAGES, variant: str = "u
         "sites": sites,
         "site_links": site_links(n_sites),
         "workload": {
-            "rate": f"{total_rate / len(active)}/s",      # per sending Mailbox server
+            "rate": f"{total_rate / len(active)}/s",  # per sending Mailbox server
             "recipients": {"dist": "constant", "mean": 1},
             "size": "50KB",
         },
     }
-
-
 
 
 def run_sites(n_sites: int, **kwargs) -> dict:
@@ -125,20 +137,27 @@ def run_sites(n_sites: int, **kwargs) -> dict:
     submissions = sum(hub.submissions for hub in model.hubs.values())
     categorized = sum(hub.categorized for hub in model.hubs.values())
     route = model.topology.route.cache_info()
-    wall = run["wall_s"] - run["load_s"]   # build + run + summary, as before
+    wall = run["wall_s"] - run["load_s"]  # build + run + summary, as before
     out = {
         "sites": n_sites,
-        "load_s": run["load_s"], "build_s": run["build_s"], "run_s": run["run_s"], "summary_s": run["summary_s"],
+        "load_s": run["load_s"],
+        "build_s": run["build_s"],
+        "run_s": run["run_s"],
+        "summary_s": run["summary_s"],
         "wall_s": wall,
-        "generated": generated, "delivered": summary["delivered"], "lost": summary["lost"],
+        "generated": generated,
+        "delivered": summary["delivered"],
+        "lost": summary["lost"],
         "in_queue_at_end": summary["in_queue_at_end"],
-        "events": events, "events_per_msg": events / max(generated, 1),
+        "events": events,
+        "events_per_msg": events / max(generated, 1),
         "msgs_per_s": generated / wall,
         "us_per_event": wall / events * 1e6,
         # one recipient per message and no hub sites: a second categorization is a message that crossed sites
         "cross_site": (categorized - submissions) / max(generated, 1),
         "stations": len(model.stations),
-        "routes_computed": route.misses, "route_lookups": route.hits + route.misses,
+        "routes_computed": route.misses,
+        "route_lookups": route.hits + route.misses,
         "latency_mean_s": summary["latency_mean_s"],
     }
     del model, run
@@ -152,17 +171,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--messages", type=int, default=N_MESSAGES)
     parser.add_argument("--rate", type=float, default=TOTAL_RATE, help="total messages/s (default 50)")
     parser.add_argument("--variant", default="both", choices=["uniform", "active3", "both"])
-    parser.add_argument("--tracking", default="both", choices=["off", "on", "both"],
-                        help="tracking_log setting(s) to run (the verdict uses off)")
+    parser.add_argument(
+        "--tracking",
+        default="both",
+        choices=["off", "on", "both"],
+        help="tracking_log setting(s) to run (the verdict uses off)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="rounds; figures are medians over rounds")
     args = parser.parse_args(argv)
     counts = [int(x) for x in args.sites.split(",")]
     variants = ["uniform", "active3"] if args.variant == "both" else [args.variant]
     trackings = {"off": [False], "on": [True], "both": [False, True]}[args.tracking]
 
-    print(f"bench_sites: ~{args.messages:,} messages at {args.rate:g}/s total, {TOTAL_MAILBOXES:,} mailboxes, "
-          f"{HUBS_PER_SITE} Hubs per site, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
-          f"import of sim {IMPORTED - PROCESS_START:.2f} s (not timed); sim from {os.path.dirname(sim.__file__)}")
+    print(
+        f"bench_sites: ~{args.messages:,} messages at {args.rate:g}/s total, {TOTAL_MAILBOXES:,} mailboxes, "
+        f"{HUBS_PER_SITE} Hubs per site, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
+        f"import of sim {IMPORTED - PROCESS_START:.2f} s (not timed); sim from {os.path.dirname(sim.__file__)}"
+    )
     configs = [(v, t) for v in variants for t in trackings]
     runs: dict[tuple, list[dict]] = {}
     for round_ in range(args.repeat):
@@ -172,11 +197,14 @@ def main(argv: list[str] | None = None) -> int:
             for n in order:
                 r = run_sites(n, n_messages=args.messages, variant=variant, tracking=tracking, total_rate=args.rate)
                 runs.setdefault((variant, tracking, n), []).append(r)
-                print(f"  [{round_ + 1}] {variant:7s} tracking {'on ' if tracking else 'off'} {n:2d} sites: "
-                      f"{r['generated']:,} msgs in {r['wall_s']:.2f} s (build {r['build_s']:.2f}, run {r['run_s']:.2f}, "
-                      f"summary {r['summary_s']:.3f}; load {r['load_s']:.2f} not timed) = {r['msgs_per_s']:,.0f} msgs/s; "
-                      f"{r['events_per_msg']:.2f} events/msg, {r['us_per_event']:.2f} µs/event; "
-                      f"cross-site {r['cross_site']:.1%}; lost {r['lost']}", flush=True)
+                print(
+                    f"  [{round_ + 1}] {variant:7s} tracking {'on ' if tracking else 'off'} {n:2d} sites: "
+                    f"{r['generated']:,} msgs in {r['wall_s']:.2f} s (build {r['build_s']:.2f}, run {r['run_s']:.2f}, "
+                    f"summary {r['summary_s']:.3f}; load {r['load_s']:.2f} not timed) = {r['msgs_per_s']:,.0f} msgs/s; "
+                    f"{r['events_per_msg']:.2f} events/msg, {r['us_per_event']:.2f} µs/event; "
+                    f"cross-site {r['cross_site']:.1%}; lost {r['lost']}",
+                    flush=True,
+                )
                 if r["lost"] or r["in_queue_at_end"]:
                     print(f"  WARNING: lost {r['lost']}, in queue at end {r['in_queue_at_end']}: not comparable")
 
@@ -185,34 +213,47 @@ def main(argv: list[str] | None = None) -> int:
     for variant, tracking in configs:
         label = f"{variant}, tracking_log {'on' if tracking else 'off'}"
         print(f"\n{label} (medians of {args.repeat} round{'s' if args.repeat > 1 else ''}):")
-        print(f"  {'sites':>5} {'msgs':>8} {'wall s':>7} {'msgs/s':>8} {'events/msg':>10} {'µs/event':>9} "
-              f"{'events/s':>9} {'cross':>6} {'stations':>8} {'routes':>6} {'lookups':>7}")
+        print(
+            f"  {'sites':>5} {'msgs':>8} {'wall s':>7} {'msgs/s':>8} {'events/msg':>10} {'µs/event':>9} "
+            f"{'events/s':>9} {'cross':>6} {'stations':>8} {'routes':>6} {'lookups':>7}"
+        )
         rows = {}
         for n in counts:
             rs = runs[(variant, tracking, n)]
-            row = {k: med([r[k] for r in rs]) for k in ("wall_s", "msgs_per_s", "events_per_msg", "us_per_event",
-                                                        "cross_site", "generated")}
+            row = {
+                k: med([r[k] for r in rs])
+                for k in ("wall_s", "msgs_per_s", "events_per_msg", "us_per_event", "cross_site", "generated")
+            }
             row["events_per_s"] = 1e6 / row["us_per_event"]
             rows[n] = row
             r0 = rs[0]
-            print(f"  {n:>5} {row['generated']:>8,.0f} {row['wall_s']:>7.2f} {row['msgs_per_s']:>8,.0f} "
-                  f"{row['events_per_msg']:>10.2f} {row['us_per_event']:>9.2f} {row['events_per_s']:>9,.0f} "
-                  f"{row['cross_site']:>6.1%} {r0['stations']:>8} {r0['routes_computed']:>6} {r0['route_lookups']:>7}")
+            print(
+                f"  {n:>5} {row['generated']:>8,.0f} {row['wall_s']:>7.2f} {row['msgs_per_s']:>8,.0f} "
+                f"{row['events_per_msg']:>10.2f} {row['us_per_event']:>9.2f} {row['events_per_s']:>9,.0f} "
+                f"{row['cross_site']:>6.1%} {r0['stations']:>8} {r0['routes_computed']:>6} {r0['route_lookups']:>7}"
+            )
         lo, hi = min(counts), max(counts)
         if lo == hi:
             continue
         ratio = rows[hi]["msgs_per_s"] / rows[lo]["msgs_per_s"]
         ev_ratio = rows[hi]["events_per_s"] / rows[lo]["events_per_s"]
         ok = abs(ratio - 1) <= TOLERANCE
-        print(f"  {hi} vs {lo} sites: msgs/s ratio {ratio:.3f} ({'within' if ok else 'NOT within'} {TOLERANCE:.0%}); "
-              f"events/message ratio {rows[hi]['events_per_msg'] / rows[lo]['events_per_msg']:.3f}; "
-              f"events/s ratio {ev_ratio:.3f}")
+        print(
+            f"  {hi} vs {lo} sites: msgs/s ratio {ratio:.3f} ({'within' if ok else 'NOT within'} {TOLERANCE:.0%}); "
+            f"events/message ratio {rows[hi]['events_per_msg'] / rows[lo]['events_per_msg']:.3f}; "
+            f"events/s ratio {ev_ratio:.3f}"
+        )
         if not tracking or len(trackings) == 1:
-            what = ("uniform: more mail crosses sites at more sites" if variant == "uniform"
-                    else "active3: equal work per message")
-            verdicts.append(f"RESULT sites ({label}; {what}): {rows[lo]['msgs_per_s']:,.0f} msgs/s at {lo} sites, "
-                            f"{rows[hi]['msgs_per_s']:,.0f} at {hi}; ratio {ratio:.3f} (target within "
-                            f"{TOLERANCE:.0%}): {'PASS' if ok else 'FAIL'}")
+            what = (
+                "uniform: more mail crosses sites at more sites"
+                if variant == "uniform"
+                else "active3: equal work per message"
+            )
+            verdicts.append(
+                f"RESULT sites ({label}; {what}): {rows[lo]['msgs_per_s']:,.0f} msgs/s at {lo} sites, "
+                f"{rows[hi]['msgs_per_s']:,.0f} at {hi}; ratio {ratio:.3f} (target within "
+                f"{TOLERANCE:.0%}): {'PASS' if ok else 'FAIL'}"
+            )
     print()
     for line in verdicts:
         print(line)

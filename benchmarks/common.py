@@ -26,6 +26,15 @@ def timed_run(source, overrides: dict | None = None) -> dict:
     ran = time.perf_counter()
     summary = results.summary()
     done = time.perf_counter()
-    return {"scenario": scenario, "model": model, "results": results, "summary": summary,
-            "load_s": loaded - start, "build_s": built - loaded, "run_s": ran - built, "summary_s": done - ran,
-            "wall_s": done - start, "events": model.events_scheduled()}
+    return {
+        "scenario": scenario,
+        "model": model,
+        "results": results,
+        "summary": summary,
+        "load_s": loaded - start,
+        "build_s": built - loaded,
+        "run_s": ran - built,
+        "summary_s": done - ran,
+        "wall_s": done - start,
+        "events": model.events_scheduled(),
+    }

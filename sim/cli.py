@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
-from .errors import ScenarioError
-from .report import format_summary, format_topology
+from .results.report import format_summary, format_topology
+from .scenario.errors import ScenarioError
 
 
 class UsageError(Exception):
@@ -30,13 +30,13 @@ def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _load(args):
-    from .loading import load_scenario
+    from .scenario.loading import load_scenario
 
     return load_scenario(args.scenario, _parse_sets(getattr(args, "set", None) or []))
 
 
 def cmd_run(args) -> int:
-    from .model import Model
+    from .model.organisation import Model
 
     scenario = _load(args)
     if args.record:
@@ -52,7 +52,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .topology import Topology
+    from .exchange.topology import Topology
 
     scenario = _load(args)
     print(format_topology(scenario, Topology(scenario)))
@@ -60,8 +60,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_trace(args) -> int:
-    from .model import Model
-    from .trace import trace
+    from .model.organisation import Model
+    from .results.trace import trace
 
     scenario = _load(args).model_copy(update={"record": "hops"})
     result = Model(scenario, args.seed).run()
@@ -73,7 +73,7 @@ def cmd_trace(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from .audit import audit
+    from .smtp.audit import audit
 
     report = audit(_load(args))
     print(report.format())
@@ -81,18 +81,18 @@ def cmd_audit(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from .scenario import Scenario
+    from .scenario.schema import Scenario
 
     print(json.dumps(Scenario.model_json_schema(), indent=2))
     return 0
 
 
 def cmd_smtpd(args) -> int:
-    """Serve one modelled server's Receive connectors over real SMTP on loopback (sim.smtp.server)."""
+    """Serve one modelled server's Receive connectors over real SMTP on loopback (sim.smtp.endpoint)."""
     import asyncio
 
-    from .smtp.endpoint import Endpoint, plan_listeners, serve_forever
-    from .smtp.server import DEFAULT_LISTEN, parse_port_map
+    from .smtp.serving import Endpoint, plan_listeners, serve_forever
+    from .smtp.wire import DEFAULT_LISTEN, parse_port_map
 
     try:
         port_map = parse_port_map(args.port_map)
@@ -111,7 +111,9 @@ def cmd_smtpd(args) -> int:
     except OSError as error:
         if error.filename:
             raise
-        raise UsageError(f"cannot listen on {', '.join(args.listen or DEFAULT_LISTEN)}: {error.strerror or error}") from None
+        raise UsageError(
+            f"cannot listen on {', '.join(args.listen or DEFAULT_LISTEN)}: {error.strerror or error}"
+        ) from None
     return 0
 
 
@@ -143,25 +145,44 @@ def build_parser() -> argparse.ArgumentParser:
     trace.set_defaults(func=cmd_trace)
 
     audit = _scenario_command(
-        commands, "audit", help="check every Receive connector for open relay and clear-text Basic authentication "
-        "(exit 1 if found)")
+        commands,
+        "audit",
+        help="check every Receive connector for open relay and clear-text Basic authentication (exit 1 if found)",
+    )
     audit.set_defaults(func=cmd_audit)
 
     smtpd = _scenario_command(
-        commands, "smtpd", help="serve one Hub or Edge server's Receive connectors over real SMTP on loopback, for "
-        "rehearsal with swaks or openssl s_client")
+        commands,
+        "smtpd",
+        help="serve one Hub or Edge server's Receive connectors over real SMTP on loopback, for "
+        "rehearsal with swaks or openssl s_client",
+    )
     smtpd.add_argument("--server", required=True, help="the Hub or Edge Transport server to serve")
-    smtpd.add_argument("--listen", action="append", metavar="ADDRESS:PORT",
-                       help="loopback address and port to listen on; repeat for more "
-                       "(default: 127.0.0.1:2525 and 127.0.0.1:2587)")
-    smtpd.add_argument("--port-map", default="2525=25,2587=587", metavar="LISTEN=MODELLED,...",
-                       help="which modelled binding port a listening port stands for (default 2525=25,2587=587; "
-                       "a port not listed stands for itself)")
-    smtpd.add_argument("--client-ip", metavar="IP",
-                       help="pretend every client comes from this IPv4 address (default: the real peer, "
-                       "127.0.0.1), e.g. to rehearse a Custom connector's remote IP range")
-    smtpd.add_argument("--out", default="out/smtpd", metavar="FOLDER",
-                       help="folder for accepted messages (.eml) and the throwaway CA certificate (default out/smtpd)")
+    smtpd.add_argument(
+        "--listen",
+        action="append",
+        metavar="ADDRESS:PORT",
+        help="loopback address and port to listen on; repeat for more (default: 127.0.0.1:2525 and 127.0.0.1:2587)",
+    )
+    smtpd.add_argument(
+        "--port-map",
+        default="2525=25,2587=587",
+        metavar="LISTEN=MODELLED,...",
+        help="which modelled binding port a listening port stands for (default 2525=25,2587=587; "
+        "a port not listed stands for itself)",
+    )
+    smtpd.add_argument(
+        "--client-ip",
+        metavar="IP",
+        help="pretend every client comes from this IPv4 address (default: the real peer, "
+        "127.0.0.1), e.g. to rehearse a Custom connector's remote IP range",
+    )
+    smtpd.add_argument(
+        "--out",
+        default="out/smtpd",
+        metavar="FOLDER",
+        help="folder for accepted messages (.eml) and the throwaway CA certificate (default out/smtpd)",
+    )
     smtpd.set_defaults(func=cmd_smtpd)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ZERO_STAGES = {name: "0s" for name in
-               ("store_driver_submit", "smtp_receive", "categorizer", "store_driver_deliver", "smtp_send")}
+ZERO_STAGES = {
+    name: "0s" for name in ("store_driver_submit", "smtp_receive", "categorizer", "store_driver_deliver", "smtp_send")
+}
 
 
 def one_site(hubs=2, mailbox_servers=1, rate="2/s", duration="2h", **extra) -> dict:
@@ -18,11 +19,13 @@ def one_site(hubs=2, mailbox_servers=1, rate="2/s", duration="2h", **extra) -> d
         "name": "test",
         "duration": duration,
         "seed": 5,
-        "sites": [{
-            "name": "A",
-            "hubs": [{"name": f"HUB{i + 1}"} for i in range(hubs)],
-            "mailbox_servers": [{"name": f"MBX{i + 1}", "mailboxes": 100} for i in range(mailbox_servers)],
-        }],
+        "sites": [
+            {
+                "name": "A",
+                "hubs": [{"name": f"HUB{i + 1}"} for i in range(hubs)],
+                "mailbox_servers": [{"name": f"MBX{i + 1}", "mailboxes": 100} for i in range(mailbox_servers)],
+            }
+        ],
         "workload": {"rate": rate, "recipients": {"dist": "constant", "mean": 1}, "size": "10KB"},
     }
     scenario.update(copy.deepcopy(extra))

@@ -9,16 +9,29 @@ import sim
 
 def org(domains, accepted=(), connectors=(), edges=True, unknown_share=0.0, **extra) -> dict:
     scenario = {
-        "name": "domains", "duration": "30m", "drain": "10m", "seed": 6, "domain": "contoso.com",
-        "sites": [{"name": "Main", "hubs": [{"name": "HUB1"}, {"name": "HUB2"}],
-                   "mailbox_servers": [{"name": "MBX1", "mailboxes": 200}]}],
+        "name": "domains",
+        "duration": "30m",
+        "drain": "10m",
+        "seed": 6,
+        "domain": "contoso.com",
+        "sites": [
+            {
+                "name": "Main",
+                "hubs": [{"name": "HUB1"}, {"name": "HUB2"}],
+                "mailbox_servers": [{"name": "MBX1", "mailboxes": 200}],
+            }
+        ],
         "edges": [{"name": "EDGE1", "subscribed_site": "Main"}] if edges else [],
         "accepted_domains": list(accepted),
         "send_connectors": list(connectors),
         "transport": {"message_expiration_timeout": "5m"},
-        "workload": {"rate": "2/s", "recipients": {"dist": "constant", "mean": 1}, "size": "20KB",
-                     "unknown_share": unknown_share,
-                     "domains": [{"domain": d, "share": s} for d, s in domains]},
+        "workload": {
+            "rate": "2/s",
+            "recipients": {"dist": "constant", "mean": 1},
+            "size": "20KB",
+            "unknown_share": unknown_share,
+            "domains": [{"domain": d, "share": s} for d, s in domains],
+        },
     }
     scenario.update(extra)
     return scenario
@@ -46,14 +59,23 @@ def test_authoritative_known_recipients_are_delivered_unknown_get_an_ndr_5_1_1()
     assert {"FAIL", "DSN"} <= set(log["event-id"])
 
 
-NOTES = {"name": "To Notes", "address_spaces": ["notes.contoso.com"], "source_servers": ["HUB1", "HUB2"],
-         "delivery": "smart_host", "smart_hosts": ["notes-gw.contoso.com"]}
+NOTES = {
+    "name": "To Notes",
+    "address_spaces": ["notes.contoso.com"],
+    "source_servers": ["HUB1", "HUB2"],
+    "delivery": "smart_host",
+    "smart_hosts": ["notes-gw.contoso.com"],
+}
 
 
 def test_internal_relay_goes_through_the_send_connector_for_its_address_space():
-    result = sim.run(org([("notes.contoso.com", 0.5)], accepted=["contoso.com",
-                                                                {"domain": "notes.contoso.com", "type": "internal_relay"}],
-                         connectors=[NOTES]))
+    result = sim.run(
+        org(
+            [("notes.contoso.com", 0.5)],
+            accepted=["contoso.com", {"domain": "notes.contoso.com", "type": "internal_relay"}],
+            connectors=[NOTES],
+        )
+    )
     messages = by_domain(result)
     relayed = messages[messages["domain"] == "notes.contoso.com"]
     assert len(relayed) > 1000 and (relayed["status"] == "delivered").all()
@@ -64,8 +86,13 @@ def test_internal_relay_goes_through_the_send_connector_for_its_address_space():
 
 
 def test_internal_relay_without_a_connector_is_unreachable_then_ndr_5_4_4():
-    result = sim.run(org([("notes.contoso.com", 0.5)], edges=False,
-                         accepted=["contoso.com", {"domain": "notes.contoso.com", "type": "internal_relay"}]))
+    result = sim.run(
+        org(
+            [("notes.contoso.com", 0.5)],
+            edges=False,
+            accepted=["contoso.com", {"domain": "notes.contoso.com", "type": "internal_relay"}],
+        )
+    )
     messages = by_domain(result)
     relayed = messages[messages["domain"] == "notes.contoso.com"]
     assert len(relayed) > 1000 and (relayed["status"] == "ndr").all()
@@ -80,15 +107,23 @@ def test_internal_relay_without_a_connector_is_unreachable_then_ndr_5_4_4():
 
 def test_unknown_user_of_an_internal_relay_domain_is_not_ndred_here():
     """Internal Relay domains are exempt from recipient resolution: the other system decides."""
-    result = sim.run(org([("notes.contoso.com", 0.5)], accepted=["contoso.com",
-                                                                {"domain": "notes.contoso.com", "type": "internal_relay"}],
-                         connectors=[NOTES]))
+    result = sim.run(
+        org(
+            [("notes.contoso.com", 0.5)],
+            accepted=["contoso.com", {"domain": "notes.contoso.com", "type": "internal_relay"}],
+            connectors=[NOTES],
+        )
+    )
     assert result.summary()["ndr"] == 0
 
 
 def test_external_relay_leaves_through_the_edge():
-    result = sim.run(org([("partner.contoso.com", 0.5)],
-                         accepted=["contoso.com", {"domain": "partner.contoso.com", "type": "external_relay"}]))
+    result = sim.run(
+        org(
+            [("partner.contoso.com", 0.5)],
+            accepted=["contoso.com", {"domain": "partner.contoso.com", "type": "external_relay"}],
+        )
+    )
     messages = by_domain(result)
     relayed = messages[messages["domain"] == "partner.contoso.com"]
     assert len(relayed) > 1000 and (relayed["status"] == "delivered").all()
@@ -96,16 +131,25 @@ def test_external_relay_leaves_through_the_edge():
 
 
 def test_external_relay_with_no_edge_and_no_connector_is_unreachable():
-    result = sim.run(org([("partner.contoso.com", 0.5)], edges=False,
-                         accepted=["contoso.com", {"domain": "partner.contoso.com", "type": "external_relay"}]))
+    result = sim.run(
+        org(
+            [("partner.contoso.com", 0.5)],
+            edges=False,
+            accepted=["contoso.com", {"domain": "partner.contoso.com", "type": "external_relay"}],
+        )
+    )
     relayed = by_domain(result)
     relayed = relayed[relayed["domain"] == "partner.contoso.com"]
     assert (relayed["status"] == "ndr").all() and relayed["reason"].str.contains("5.4.4").all()
 
 
 def test_more_specific_connector_wins_until_the_size_limit_sends_mail_elsewhere():
-    adatum = {"name": "To Adatum", "address_spaces": ["adatum.com"], "source_servers": ["HUB1"],
-              "max_message_size": "100KB"}
+    adatum = {
+        "name": "To Adatum",
+        "address_spaces": ["adatum.com"],
+        "source_servers": ["HUB1"],
+        "max_message_size": "100KB",
+    }
     scenario = org([("adatum.com", 1.0)], connectors=[adatum])
     scenario["workload"]["size"] = {"dist": "empirical", "samples": ["50KB", "50KB", "50KB", "500KB"]}
     messages = by_domain(sim.run(scenario))
@@ -119,8 +163,11 @@ def test_more_specific_connector_wins_until_the_size_limit_sends_mail_elsewhere(
 
 
 def test_connector_in_another_site_is_reached_through_that_site():
-    scenario = org([("fabrikam.com", 1.0)], edges=False,
-                   connectors=[{"name": "Internet via London", "address_spaces": ["*"], "source_servers": ["LON-HUB1"]}])
+    scenario = org(
+        [("fabrikam.com", 1.0)],
+        edges=False,
+        connectors=[{"name": "Internet via London", "address_spaces": ["*"], "source_servers": ["LON-HUB1"]}],
+    )
     scenario["sites"].append({"name": "London", "hubs": [{"name": "LON-HUB1"}]})
     scenario["site_links"] = [{"sites": ["Main", "London"], "cost": 10}]
     scenario["stages"] = ZERO_STAGES

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from sim.audit import audit, probe_address
 from sim.cli import main
-from sim.loading import load_scenario, read_yaml
+from sim.scenario.loading import load_scenario, read_yaml
+from sim.smtp.audit import audit, probe_address
 
 SHIPPED = "scenarios/connectors-and-relay.yaml"
 LEGACY = "sites[0].hubs[0].receive_connectors[3]"
@@ -47,8 +47,12 @@ def test_audit_reports_the_good_connectors_and_mapi_encryption(shipped):
 
 
 def test_audit_passes_the_corrected_scenario(shipped, capsys):
-    fixed = ["--set", f"{LEGACY}.remote_ip_ranges=[10.0.6.10-10.0.6.12]",
-             "--set", f"{LEGACY}.auth_mechanisms=[Tls, BasicAuth, BasicAuthRequireTLS]"]
+    fixed = [
+        "--set",
+        f"{LEGACY}.remote_ip_ranges=[10.0.6.10-10.0.6.12]",
+        "--set",
+        f"{LEGACY}.auth_mechanisms=[Tls, BasicAuth, BasicAuthRequireTLS]",
+    ]
     assert main(["audit", shipped, *fixed]) == 0
     out = capsys.readouterr().out
     assert "-> PASS" in out and "[FAIL]" not in out
@@ -85,18 +89,41 @@ def test_require_tls_alone_also_keeps_basic_off_the_wire(root):
 def test_a_large_internal_anonymous_relay_is_an_open_relay(root):
     raw = read_yaml(root / SHIPPED)
     raw["sites"][0]["hubs"][0]["receive_connectors"][3] = {
-        "name": "Copiers", "bindings": ["0.0.0.0:2525"], "remote_ip_ranges": ["10.0.0.0/16"],
+        "name": "Copiers",
+        "bindings": ["0.0.0.0:2525"],
+        "remote_ip_ranges": ["10.0.0.0/16"],
         "permission_groups": ["AnonymousUsers"],
-        "extended_rights": [{"principal": "NT AUTHORITY\\ANONYMOUS LOGON", "right": "ms-Exch-SMTP-Accept-Any-Recipient"}]}
+        "extended_rights": [
+            {"principal": "NT AUTHORITY\\ANONYMOUS LOGON", "right": "ms-Exch-SMTP-Accept-Any-Recipient"}
+        ],
+    }
     report = audit(load_scenario(raw))
     assert report.count("open_relay") == 1 and "more than 256 addresses" in report.format()
 
 
 def test_shadowed_connector_is_reported_not_probed():
-    raw = {"name": "s", "sites": [{"name": "A", "hubs": [{"name": "HUB1", "receive_connectors": [
-        {"name": "wide", "remote_ip_ranges": ["10.0.0.0/24"], "usage": "Internet"},
-        {"name": "narrow", "remote_ip_ranges": ["10.0.0.0/25", "10.0.0.128/25"], "usage": "Internet"}]}],
-        "mailbox_servers": [{"name": "MBX1"}]}]}
+    raw = {
+        "name": "s",
+        "sites": [
+            {
+                "name": "A",
+                "hubs": [
+                    {
+                        "name": "HUB1",
+                        "receive_connectors": [
+                            {"name": "wide", "remote_ip_ranges": ["10.0.0.0/24"], "usage": "Internet"},
+                            {
+                                "name": "narrow",
+                                "remote_ip_ranges": ["10.0.0.0/25", "10.0.0.128/25"],
+                                "usage": "Internet",
+                            },
+                        ],
+                    }
+                ],
+                "mailbox_servers": [{"name": "MBX1"}],
+            }
+        ],
+    }
     report = audit(load_scenario(raw))
     wide = next(e for e in report.connectors if e.connector.name == "wide")
     assert [f.kind for f in wide.findings] == ["unreachable"]
@@ -109,14 +136,16 @@ def test_probe_prefers_an_internet_address():
 
 def test_audit_bad_input_exits_2(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
-    path.write_text("name: x\nsites: [{name: A, hubs: [{name: H, receive_connectors: [{name: c, bindings: [nope]}]}]}]\n")
+    path.write_text(
+        "name: x\nsites: [{name: A, hubs: [{name: H, receive_connectors: [{name: c, bindings: [nope]}]}]}]\n"
+    )
     assert main(["audit", str(path)]) == 2
     assert "receive_connectors[0].bindings" in capsys.readouterr().err
     assert main(["audit", str(tmp_path / "missing.yaml")]) == 2
 
 
 def test_shipped_scenario_runs_with_nothing_lost(shipped):
-    from sim.model import Model
+    from sim.model.organisation import Model
 
     scenario = load_scenario(shipped, {"duration": "20m", "warmup": "0s"})
     assert Model(scenario).run().summary()["lost"] == 0

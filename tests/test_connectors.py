@@ -11,26 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from sim.connector_choice import (
+from sim.exchange.domains import classify_domain, match_length
+from sim.exchange.send_connectors import (
     ConnectorChoice,
+    connector_source_site,
     select_send_connector,
     size_and_recipient_verdict,
 )
-from sim.connectors import (
-    MB,
-    MESSAGE_TOO_LARGE,
-    NO_ROUTE,
-    TOO_MANY_RECIPIENTS,
-    AcceptedDomain,
-    AddressSpace,
-    OrganizationLimits,
-    SendConnector,
-    accepted_domain_problems,
-    classify_domain,
-    connector_source_site,
-    match_length,
-    source_site_problems,
-)
+from sim.exchange.status import MESSAGE_TOO_LARGE, NO_ROUTE, TOO_MANY_RECIPIENTS
+from sim.scenario.checks_connectors import accepted_domain_problems, source_site_problems
+from sim.scenario.connectors import MB, AcceptedDomain, AddressSpace, OrganizationLimits, SendConnector
 
 # Three AD sites in a line: A --10-- B --10-- C (A to C costs 20).
 SITE_OF = {"HUB-A1": "A", "HUB-A2": "A", "HUB-B1": "B", "HUB-B2": "B", "HUB-C1": "C", "EDGE-A": "A"}
@@ -47,27 +37,32 @@ def conn(name: str, spaces, servers, **extra) -> SendConnector:
     return SendConnector(name=name, address_spaces=spaces, source_servers=servers, **extra)
 
 
-def choose(domain: str, connectors, size: float = 50 * 1024, server: str = "HUB-A1",
-           cost=path_cost) -> ConnectorChoice | None:
+def choose(
+    domain: str, connectors, size: float = 50 * 1024, server: str = "HUB-A1", cost=path_cost
+) -> ConnectorChoice | None:
     return select_send_connector(domain, size, SITE_OF[server], server, connectors, SITE_OF, cost)
 
 
 # ---- match_length ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("pattern, domain, expected", [
-    ("contoso.com", "contoso.com", 12),               # exact: every character, plus the whole name
-    ("contoso.com", "sales.contoso.com", None),       # a plain domain does not cover its subdomains
-    ("contoso.com", "fabrikam.com", None),
-    ("*.contoso.com", "sales.contoso.com", 12),       # '.contoso.com' matched
-    ("*.contoso.com", "eu.sales.contoso.com", 12),    # any depth of subdomain
-    ("*.contoso.com", "contoso.com", 11),             # the parent itself (TechNet aa998662)
-    ("*.contoso.com", "notcontoso.com", None),        # a label boundary is needed
-    ("*.contoso.com", "contoso.com.fabrikam.net", None),
-    ("*.com", "contoso.com", 4),
-    ("*", "anything.example.org", 0),
-    ("Contoso.COM", "contoso.com", 12),               # domains are case-insensitive
-    ("contoso.com", "CONTOSO.com", 12),
-])
+
+@pytest.mark.parametrize(
+    "pattern, domain, expected",
+    [
+        ("contoso.com", "contoso.com", 12),  # exact: every character, plus the whole name
+        ("contoso.com", "sales.contoso.com", None),  # a plain domain does not cover its subdomains
+        ("contoso.com", "fabrikam.com", None),
+        ("*.contoso.com", "sales.contoso.com", 12),  # '.contoso.com' matched
+        ("*.contoso.com", "eu.sales.contoso.com", 12),  # any depth of subdomain
+        ("*.contoso.com", "contoso.com", 11),  # the parent itself (TechNet aa998662)
+        ("*.contoso.com", "notcontoso.com", None),  # a label boundary is needed
+        ("*.contoso.com", "contoso.com.fabrikam.net", None),
+        ("*.com", "contoso.com", 4),
+        ("*", "anything.example.org", 0),
+        ("Contoso.COM", "contoso.com", 12),  # domains are case-insensitive
+        ("contoso.com", "CONTOSO.com", 12),
+    ],
+)
 def test_match_length_table(pattern, domain, expected):
     assert match_length(pattern, domain) == expected
 
@@ -84,6 +79,7 @@ def test_exact_domain_beats_its_own_wildcard():
 
 
 # ---- rule 1: filtering -------------------------------------------------------------------------
+
 
 def test_rule_1_too_small_connector_is_dropped_even_when_more_specific():
     small = conn("A-Partner", "fabrikam.com", "HUB-A1", max_message_size="1MB")
@@ -132,14 +128,17 @@ def test_rule_1_unreachable_source_site_is_dropped():
     assert choice.connector.name == "Z-Near" and "no site path to 'C'" in choice.reason
 
 
-@pytest.mark.parametrize("connectors", [
-    [],
-    [conn("Contoso", "contoso.net", "HUB-A1")],                    # nothing matches
-    [conn("Internet", "*", "HUB-A1", enabled=False)],              # everything disabled
-    [conn("Internet", "*", "HUB-A1", max_message_size="1MB")],     # everything too small
-    [conn("Internet", "*", "HUB-B1", scope="site")],               # out of scope for site A
-    [conn("Internet", "*", "NO-SUCH-HUB")],                        # no known source site
-])
+@pytest.mark.parametrize(
+    "connectors",
+    [
+        [],
+        [conn("Contoso", "contoso.net", "HUB-A1")],  # nothing matches
+        [conn("Internet", "*", "HUB-A1", enabled=False)],  # everything disabled
+        [conn("Internet", "*", "HUB-A1", max_message_size="1MB")],  # everything too small
+        [conn("Internet", "*", "HUB-B1", scope="site")],  # out of scope for site A
+        [conn("Internet", "*", "NO-SUCH-HUB")],  # no known source site
+    ],
+)
 def test_no_connector_left_means_no_route(connectors):
     assert choose("fabrikam.com", connectors, size=2 * MB) is None
     assert NO_ROUTE.code == "5.4.4"
@@ -147,9 +146,10 @@ def test_no_connector_left_means_no_route(connectors):
 
 # ---- rule 2: most specific address space -------------------------------------------------------
 
+
 def test_rule_2_more_specific_address_space_wins_at_a_higher_aggregate_cost():
-    partner = conn("Z-Partner", {"domain": "*.fabrikam.com", "cost": 50}, "HUB-C1")   # 20 + 50 = 70
-    internet = conn("A-Internet", "*", "HUB-A1")                                       # 0 + 1 = 1
+    partner = conn("Z-Partner", {"domain": "*.fabrikam.com", "cost": 50}, "HUB-C1")  # 20 + 50 = 70
+    internet = conn("A-Internet", "*", "HUB-A1")  # 0 + 1 = 1
     choice = choose("mail.fabrikam.com", [internet, partner])
     assert choice.connector.name == "Z-Partner"
     assert choice.aggregate_cost == 70 and choice.source_site == "C"
@@ -174,9 +174,10 @@ def test_rule_2_uses_the_connectors_best_matching_address_space_and_its_cost():
 
 # ---- rule 3: aggregate cost --------------------------------------------------------------------
 
+
 def test_rule_3_counts_the_site_path_not_only_the_address_space_cost():
-    far = conn("A-Far", "*", "HUB-C1")                          # address space 1, aggregate 20 + 1 = 21
-    mid = conn("Z-Mid", {"domain": "*", "cost": 5}, "HUB-B1")   # address space 5, aggregate 10 + 5 = 15
+    far = conn("A-Far", "*", "HUB-C1")  # address space 1, aggregate 20 + 1 = 21
+    mid = conn("Z-Mid", {"domain": "*", "cost": 5}, "HUB-B1")  # address space 5, aggregate 10 + 5 = 15
     choice = choose("fabrikam.com", [far, mid])
     assert choice.connector.name == "Z-Mid" and choice.aggregate_cost == 15
     assert choice.decided_by == 3
@@ -184,8 +185,8 @@ def test_rule_3_counts_the_site_path_not_only_the_address_space_cost():
 
 
 def test_rule_3_lower_aggregate_cost_beats_proximity():
-    mine = conn("A-Mine", {"domain": "*", "cost": 20}, "HUB-A1")   # on this very server, aggregate 20
-    remote = conn("Z-Remote", "*", "HUB-B1")                        # another site, aggregate 11
+    mine = conn("A-Mine", {"domain": "*", "cost": 20}, "HUB-A1")  # on this very server, aggregate 20
+    remote = conn("Z-Remote", "*", "HUB-B1")  # another site, aggregate 11
     choice = choose("fabrikam.com", [mine, remote], server="HUB-A1")
     assert choice.connector.name == "Z-Remote" and choice.aggregate_cost == 11 and choice.decided_by == 3
 
@@ -194,11 +195,14 @@ def test_reason_reads_as_a_teaching_line():
     internet = conn("Internet", "*", "HUB-B1")
     backup = conn("Backup", "*", "HUB-C1")
     choice = choose("fabrikam.com", [backup, internet])
-    assert choice.reason == ("'Internet' chosen by rule 3 (lowest aggregate cost): address space * (cost 1), "
-                             "aggregate cost 11 from site 'B'; 'Backup' lost on aggregate cost 21")
+    assert choice.reason == (
+        "'Internet' chosen by rule 3 (lowest aggregate cost): address space * (cost 1), "
+        "aggregate cost 11 from site 'B'; 'Backup' lost on aggregate cost 21"
+    )
 
 
 # ---- rule 4: proximity -------------------------------------------------------------------------
+
 
 def test_rule_4_a_connector_on_this_server_beats_one_on_another_hub_of_the_site():
     colleague = conn("A-Colleague", "*", "HUB-A2")
@@ -212,7 +216,7 @@ def test_rule_4_a_connector_on_this_server_beats_one_on_another_hub_of_the_site(
 
 
 def test_rule_4_same_site_beats_another_site_at_equal_aggregate_cost():
-    remote = conn("A-Remote", "*", "HUB-B1")                        # 10 + 1 = 11
+    remote = conn("A-Remote", "*", "HUB-B1")  # 10 + 1 = 11
     local = conn("Z-Local", {"domain": "*", "cost": 11}, "HUB-A2")  # 0 + 11 = 11
     choice = choose("fabrikam.com", [remote, local], server="HUB-A1")
     assert choice.connector.name == "Z-Local" and choice.decided_by == 4
@@ -227,9 +231,10 @@ def test_edge_subscription_connector_counts_in_its_subscribed_site():
 
 # ---- rule 5: name ------------------------------------------------------------------------------
 
+
 def test_rule_5_lowest_name_breaks_the_last_tie_ignoring_case():
     beta = conn("Beta", "*", "HUB-A2")
-    alpha = conn("alpha", "*", "HUB-A2")   # 'Beta' < 'alpha' by code point, but alpha < beta by name
+    alpha = conn("alpha", "*", "HUB-A2")  # 'Beta' < 'alpha' by code point, but alpha < beta by name
     for order in ([beta, alpha], [alpha, beta]):
         choice = choose("fabrikam.com", order)
         assert choice.connector.name == "alpha" and choice.decided_by == 5
@@ -250,27 +255,56 @@ def test_selection_calls_path_cost_once_per_other_site():
 
 # ---- property: the chosen connector always passes rule 1 and wins rule 2 (and 3) -------------------
 
-PATTERNS = ["*", "*.com", "contoso.com", "*.contoso.com", "sales.contoso.com", "*.sales.contoso.com",
-            "fabrikam.com", "*.fabrikam.com", "org", "*.org"]
-RECIPIENT_DOMAINS = ["contoso.com", "sales.contoso.com", "eu.sales.contoso.com", "fabrikam.com",
-                     "mail.fabrikam.com", "example.org", "org", "example.net"]
+PATTERNS = [
+    "*",
+    "*.com",
+    "contoso.com",
+    "*.contoso.com",
+    "sales.contoso.com",
+    "*.sales.contoso.com",
+    "fabrikam.com",
+    "*.fabrikam.com",
+    "org",
+    "*.org",
+]
+RECIPIENT_DOMAINS = [
+    "contoso.com",
+    "sales.contoso.com",
+    "eu.sales.contoso.com",
+    "fabrikam.com",
+    "mail.fabrikam.com",
+    "example.org",
+    "org",
+    "example.net",
+]
 NAMES = ["Internet", "Backup", "Partner", "alpha", "Beta", "Edge", "Z", "smart"]
 
 connector_strategy = st.builds(
     lambda spaces, servers, enabled, scope, size: dict(
-        address_spaces=[{"domain": d, "cost": c} for d, c in spaces], source_servers=servers,
-        enabled=enabled, scope=scope, max_message_size=size),
+        address_spaces=[{"domain": d, "cost": c} for d, c in spaces],
+        source_servers=servers,
+        enabled=enabled,
+        scope=scope,
+        max_message_size=size,
+    ),
     spaces=st.lists(st.tuples(st.sampled_from(PATTERNS), st.integers(1, 100)), min_size=1, max_size=3),
-    servers=st.sampled_from([["HUB-A1"], ["HUB-A2"], ["HUB-A1", "HUB-A2"], ["HUB-B1"], ["HUB-B1", "HUB-B2"],
-                             ["HUB-C1"], ["EDGE-A"]]),
-    enabled=st.booleans(), scope=st.sampled_from(["organization", "site"]),
-    size=st.sampled_from([None, 1 * MB, 10 * MB]))
+    servers=st.sampled_from(
+        [["HUB-A1"], ["HUB-A2"], ["HUB-A1", "HUB-A2"], ["HUB-B1"], ["HUB-B1", "HUB-B2"], ["HUB-C1"], ["EDGE-A"]]
+    ),
+    enabled=st.booleans(),
+    scope=st.sampled_from(["organization", "site"]),
+    size=st.sampled_from([None, 1 * MB, 10 * MB]),
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(specs=st.lists(connector_strategy, max_size=len(NAMES)), domain=st.sampled_from(RECIPIENT_DOMAINS),
-       size=st.sampled_from([1024, 2 * MB, 20 * MB]), server=st.sampled_from(sorted(SITE_OF)),
-       data=st.data())
+@given(
+    specs=st.lists(connector_strategy, max_size=len(NAMES)),
+    domain=st.sampled_from(RECIPIENT_DOMAINS),
+    size=st.sampled_from([1024, 2 * MB, 20 * MB]),
+    server=st.sampled_from(sorted(SITE_OF)),
+    data=st.data(),
+)
 def test_property_choice_is_eligible_and_most_specific(specs, domain, size, server, data):
     connectors = [SendConnector(name=name, **spec) for name, spec in zip(NAMES, specs)]
     site = SITE_OF[server]
@@ -316,16 +350,19 @@ ACCEPTED = [
 ]
 
 
-@pytest.mark.parametrize("domain, expected", [
-    ("contoso.com", ("contoso.com", "authoritative")),
-    ("Contoso.COM", ("contoso.com", "authoritative")),
-    ("sales.contoso.com", ("sales.contoso.com", "internal_relay")),
-    ("eu.partner.com", ("*.partner.com", "external_relay")),
-    ("partner.com", ("*.partner.com", "external_relay")),
-    ("hr.contoso.com", None),           # 'contoso.com' does not cover its subdomains
-    ("eu.sales.contoso.com", None),
-    ("fabrikam.com", None),
-])
+@pytest.mark.parametrize(
+    "domain, expected",
+    [
+        ("contoso.com", ("contoso.com", "authoritative")),
+        ("Contoso.COM", ("contoso.com", "authoritative")),
+        ("sales.contoso.com", ("sales.contoso.com", "internal_relay")),
+        ("eu.partner.com", ("*.partner.com", "external_relay")),
+        ("partner.com", ("*.partner.com", "external_relay")),
+        ("hr.contoso.com", None),  # 'contoso.com' does not cover its subdomains
+        ("eu.sales.contoso.com", None),
+        ("fabrikam.com", None),
+    ],
+)
 def test_classify_domain(domain, expected):
     found = classify_domain(domain, ACCEPTED)
     assert (found.domain, found.type) == expected if expected else found is None
@@ -341,9 +378,13 @@ def test_classify_domain_prefers_the_most_specific_accepted_domain():
 
 def test_accepted_domain_shorthand_and_problems():
     assert AcceptedDomain.model_validate("Contoso.com") == AcceptedDomain(domain="contoso.com")
-    problems = accepted_domain_problems([
-        {"domain": "contoso.com", "default": True}, AcceptedDomain(domain="CONTOSO.com"),
-        {"domain": "fabrikam.com", "default": True}])
+    problems = accepted_domain_problems(
+        [
+            {"domain": "contoso.com", "default": True},
+            AcceptedDomain(domain="CONTOSO.com"),
+            {"domain": "fabrikam.com", "default": True},
+        ]
+    )
     assert problems == [
         ("accepted_domains[1].domain", "duplicate accepted domain 'contoso.com' (also accepted_domains[0])"),
         ("accepted_domains[2].default", "only one accepted domain can be the default (also accepted_domains[0])"),
@@ -351,6 +392,7 @@ def test_accepted_domain_shorthand_and_problems():
 
 
 # ---- source servers ----------------------------------------------------------------------------
+
 
 def test_connector_source_site():
     assert connector_source_site(conn("X", "*", ["HUB-B1", "hub-b2"]), SITE_OF) == "B"
@@ -366,14 +408,20 @@ def test_source_site_problems():
         conn("Fine", "*", ["HUB-C1"]),
     ]
     assert source_site_problems(connectors, SITE_OF) == [
-        ("send_connectors[0].source_servers[1]",
-         "'HUB-B1' is in AD site 'B' but 'HUB-A1' is in 'A'; all source servers of a Send connector must be "
-         "in the same AD site (DOMAIN.md 2)"),
-        ("send_connectors[1].name",
-         "duplicate Send connector name 'internet' (also send_connectors[0]); connector names must be unique"),
-        ("send_connectors[1].source_servers[0]",
-         "unknown source server 'HUBC1' (did you mean 'HUB-C1'?); a source server is a Hub Transport server "
-         "(or a subscribed Edge server)"),
+        (
+            "send_connectors[0].source_servers[1]",
+            "'HUB-B1' is in AD site 'B' but 'HUB-A1' is in 'A'; all source servers of a Send connector must be "
+            "in the same AD site (DOMAIN.md 2)",
+        ),
+        (
+            "send_connectors[1].name",
+            "duplicate Send connector name 'internet' (also send_connectors[0]); connector names must be unique",
+        ),
+        (
+            "send_connectors[1].source_servers[0]",
+            "unknown source server 'HUBC1' (did you mean 'HUB-C1'?); a source server is a Hub Transport server "
+            "(or a subscribed Edge server)",
+        ),
         ("send_connectors[1].source_servers[2]", "source server 'HUB-A1' is listed twice"),
     ]
 
@@ -384,23 +432,36 @@ def test_source_site_problems_tolerates_a_wrong_shape():
 
 # ---- organisation limits -----------------------------------------------------------------------
 
+
 def test_limits_defaults_are_exchange_2007_sp1():
     limits = OrganizationLimits()
-    assert (limits.max_send_size, limits.max_receive_size, limits.max_recipient_envelope_limit) == (10 * MB, 10 * MB, 5000)
+    assert (limits.max_send_size, limits.max_receive_size, limits.max_recipient_envelope_limit) == (
+        10 * MB,
+        10 * MB,
+        5000,
+    )
 
 
-@pytest.mark.parametrize("size, recipients, limits, receive, expected", [
-    (50 * 1024, 3, {}, None, None),
-    (10 * MB, 5000, {}, None, None),                                      # exactly at both limits
-    (10 * MB + 1, 1, {}, None, MESSAGE_TOO_LARGE),                        # max_send_size
-    (15 * MB, 1, {"max_send_size": "20MB"}, None, MESSAGE_TOO_LARGE),     # max_receive_size still 10 MB
-    (15 * MB, 1, {"max_send_size": "20MB", "max_receive_size": "20MB"}, None, None),
-    (15 * MB, 1, {"max_send_size": "20MB", "max_receive_size": "20MB"}, 10 * MB, MESSAGE_TOO_LARGE),
-    (1024, 5001, {}, None, TOO_MANY_RECIPIENTS),
-    (20 * MB, 5001, {}, None, MESSAGE_TOO_LARGE),                         # size is checked first
-    (1e12, 10**6, {"max_send_size": "unlimited", "max_receive_size": None,
-                   "max_recipient_envelope_limit": "unlimited"}, None, None),
-])
+@pytest.mark.parametrize(
+    "size, recipients, limits, receive, expected",
+    [
+        (50 * 1024, 3, {}, None, None),
+        (10 * MB, 5000, {}, None, None),  # exactly at both limits
+        (10 * MB + 1, 1, {}, None, MESSAGE_TOO_LARGE),  # max_send_size
+        (15 * MB, 1, {"max_send_size": "20MB"}, None, MESSAGE_TOO_LARGE),  # max_receive_size still 10 MB
+        (15 * MB, 1, {"max_send_size": "20MB", "max_receive_size": "20MB"}, None, None),
+        (15 * MB, 1, {"max_send_size": "20MB", "max_receive_size": "20MB"}, 10 * MB, MESSAGE_TOO_LARGE),
+        (1024, 5001, {}, None, TOO_MANY_RECIPIENTS),
+        (20 * MB, 5001, {}, None, MESSAGE_TOO_LARGE),  # size is checked first
+        (
+            1e12,
+            10**6,
+            {"max_send_size": "unlimited", "max_receive_size": None, "max_recipient_envelope_limit": "unlimited"},
+            None,
+            None,
+        ),
+    ],
+)
 def test_size_and_recipient_verdict(size, recipients, limits, receive, expected):
     assert size_and_recipient_verdict(size, recipients, OrganizationLimits(**limits), receive) == expected
 
@@ -411,6 +472,7 @@ def test_ndr_codes():
 
 
 # ---- schema ------------------------------------------------------------------------------------
+
 
 def _error(model: type[BaseModel], **data) -> str:
     with pytest.raises(ValidationError) as caught:
@@ -430,8 +492,20 @@ def test_dns_delivery_refuses_smart_hosts():
     assert "only used with delivery: smart_host" in message
 
 
-@pytest.mark.parametrize("pattern", ["*.", "*contoso.com", "contoso..com", "-contoso.com", "contoso.com;2",
-                                     "", "user@contoso.com", "*.*.com", "con toso.com"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "*.",
+        "*contoso.com",
+        "contoso..com",
+        "-contoso.com",
+        "contoso.com;2",
+        "",
+        "user@contoso.com",
+        "*.*.com",
+        "con toso.com",
+    ],
+)
 def test_bad_address_space_says_what_is_expected(pattern):
     message = _error(AddressSpace, domain=pattern)
     assert "expected an SMTP address space: a domain such as 'contoso.com'" in message
@@ -455,10 +529,15 @@ def test_send_connector_shape():
     assert "Extra inputs" in _error(SendConnector, name="X", address_spaces=["*"], source_servers=["H"], colour=1)
     defaults = conn("X", "*", "HUB-A1")
     assert (defaults.max_message_size, defaults.delivery, defaults.scope, defaults.enabled) == (
-        10 * MB, "dns", "organization", True)
+        10 * MB,
+        "dns",
+        "organization",
+        True,
+    )
     assert conn("X", "*", "HUB-A1", max_message_size="Unlimited").max_message_size is None
-    assert "greater than 0" in _error(SendConnector, name="X", address_spaces=["*"], source_servers=["H"],
-                                      max_message_size="0KB")
+    assert "greater than 0" in _error(
+        SendConnector, name="X", address_spaces=["*"], source_servers=["H"], max_message_size="0KB"
+    )
 
 
 @pytest.mark.parametrize("model", [AddressSpace, SendConnector, AcceptedDomain, OrganizationLimits])

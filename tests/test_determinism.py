@@ -7,7 +7,7 @@ import pytest
 from conftest import one_site
 
 import sim
-from sim.random import Streams
+from sim.model.random import Streams
 
 
 def scenario() -> dict:
@@ -25,8 +25,9 @@ def test_same_seed_same_results():
 
 def test_different_seed_different_results():
     a, b = sim.run(scenario(), seed=9), sim.run(scenario(), seed=10)
-    assert a.summary()["messages_generated"] != b.summary()["messages_generated"] or \
-        not a.messages["latency_s"].equals(b.messages["latency_s"])
+    assert a.summary()["messages_generated"] != b.summary()["messages_generated"] or not a.messages["latency_s"].equals(
+        b.messages["latency_s"]
+    )
 
 
 def test_adding_a_server_leaves_other_streams_unchanged():

@@ -21,13 +21,28 @@ AGENTS = [
 
 def edge_scenario(**internet) -> dict:
     return {
-        "name": "edge", "duration": "2h", "drain": "30m", "seed": 8,
-        "sites": [{"name": "A", "hubs": [{"name": "HUB1"}, {"name": "HUB2"}],
-                   "mailbox_servers": [{"name": "MBX1", "mailboxes": 500, "sends_mail": False},
-                                       {"name": "MBX2", "mailboxes": 500, "sends_mail": False}]}],
+        "name": "edge",
+        "duration": "2h",
+        "drain": "30m",
+        "seed": 8,
+        "sites": [
+            {
+                "name": "A",
+                "hubs": [{"name": "HUB1"}, {"name": "HUB2"}],
+                "mailbox_servers": [
+                    {"name": "MBX1", "mailboxes": 500, "sends_mail": False},
+                    {"name": "MBX2", "mailboxes": 500, "sends_mail": False},
+                ],
+            }
+        ],
         "edges": [{"name": "EDGE1", "subscribed_site": "A"}, {"name": "EDGE2", "subscribed_site": "A"}],
-        "internet": {"inbound_rate": "20/s", "recipients": {"dist": "constant", "mean": 1},
-                     "unknown_recipient_share": 0.0, "antispam": AGENTS, **internet},
+        "internet": {
+            "inbound_rate": "20/s",
+            "recipients": {"dist": "constant", "mean": 1},
+            "unknown_recipient_share": 0.0,
+            "antispam": AGENTS,
+            **internet,
+        },
     }
 
 
@@ -44,7 +59,7 @@ def test_each_agent_rejects_its_configured_share_of_what_reaches_it():
         sigma = math.sqrt(reaching * share * (1 - share))
         assert abs(n - reaching * share) < 4 * sigma, (agent["name"], n, reaching * share)
         reaching -= n
-    assert result.summary()["delivered"] == reaching   # survivors all delivered (drain lets them finish)
+    assert result.summary()["delivered"] == reaching  # survivors all delivered (drain lets them finish)
     assert result.summary()["lost"] == 0
 
 
@@ -78,8 +93,12 @@ def test_recipient_filtering_rejects_unknown_recipients_with_5_1_1():
 
 
 def test_receive_connector_limits_on_the_edge():
-    scenario = edge_scenario(antispam=[], recipients={"dist": "constant", "mean": 450}, inbound_rate="0.05/s",
-                             size={"dist": "empirical", "samples": ["50KB", "50KB", "50KB", "11MB"]})
+    scenario = edge_scenario(
+        antispam=[],
+        recipients={"dist": "constant", "mean": 450},
+        inbound_rate="0.05/s",
+        size={"dist": "empirical", "samples": ["50KB", "50KB", "50KB", "11MB"]},
+    )
     scenario["stages"] = ZERO_STAGES
     scenario["record"] = "hops"
     result = sim.run(scenario)
@@ -97,12 +116,18 @@ def test_receive_connector_limits_on_the_edge():
 
 def outbound_scenario(**extra) -> dict:
     scenario = {
-        "name": "outbound", "duration": "1h", "drain": "1h", "seed": 2,
-        "sites": [{"name": "A", "hubs": [{"name": "HUB1"}],
-                   "mailbox_servers": [{"name": "MBX1", "mailboxes": 100}]}],
+        "name": "outbound",
+        "duration": "1h",
+        "drain": "1h",
+        "seed": 2,
+        "sites": [{"name": "A", "hubs": [{"name": "HUB1"}], "mailbox_servers": [{"name": "MBX1", "mailboxes": 100}]}],
         "edges": [{"name": "EDGE1", "subscribed_site": "A"}, {"name": "EDGE2", "subscribed_site": "A"}],
-        "workload": {"rate": "1/s", "recipients": {"dist": "constant", "mean": 1}, "size": "20KB",
-                     "domains": [{"domain": "fabrikam.com", "share": 1.0}]},
+        "workload": {
+            "rate": "1/s",
+            "recipients": {"dist": "constant", "mean": 1},
+            "size": "20KB",
+            "domains": [{"domain": "fabrikam.com", "share": 1.0}],
+        },
     }
     scenario.update(extra)
     return scenario
@@ -121,8 +146,9 @@ def test_outbound_mail_leaves_through_an_edge():
 
 
 def test_transient_failures_are_deferred_and_retried():
-    scenario = outbound_scenario(internet={"transient_failure_share": 0.2, "retry_interval": "10m",
-                                           "latency": "0s", "bandwidth": "unlimited"})
+    scenario = outbound_scenario(
+        internet={"transient_failure_share": 0.2, "retry_interval": "10m", "latency": "0s", "bandwidth": "unlimited"}
+    )
     scenario["stages"] = ZERO_STAGES
     result = sim.run(scenario)
     latency = result.messages["latency_s"]
@@ -131,6 +157,6 @@ def test_transient_failures_are_deferred_and_retried():
     assert abs(first_try - 0.8) < 0.03
     retried = latency[latency >= 1]
     deferrals = (retried / 600).round()
-    assert ((retried - deferrals * 600).abs() < 1e-6).all()   # each deferral costs one retry interval
+    assert ((retried - deferrals * 600).abs() < 1e-6).all()  # each deferral costs one retry interval
     log = result.tracking_log
     assert (log["event-id"] == "DEFER").sum() == int(deferrals.sum())

@@ -11,8 +11,9 @@ import sim
 
 def max_concurrency(rows: pd.DataFrame) -> int:
     """Most services in progress at once, from start and finish times."""
-    events = sorted([(t, 1) for t in rows["started_at"]] + [(t, -1) for t in rows["finished_at"]],
-                    key=lambda e: (e[0], e[1]))
+    events = sorted(
+        [(t, 1) for t in rows["started_at"]] + [(t, -1) for t in rows["finished_at"]], key=lambda e: (e[0], e[1])
+    )
     level = peak = 0
     for _, step in events:
         level += step
@@ -31,8 +32,8 @@ def test_mailbox_deliveries_share_max_concurrent_mailbox_deliveries():
     result = sim.run(busy_hub("store_driver_deliver", max_concurrent_mailbox_deliveries=3))
     hops = result.hops
     deliveries = hops[hops["station"].isin(["MBX1", "MBX2"])]
-    assert max_concurrency(deliveries) == 3          # reached, never exceeded, over both queues
-    for name in ("MBX1", "MBX2"):                     # neither queue starves the other
+    assert max_concurrency(deliveries) == 3  # reached, never exceeded, over both queues
+    for name in ("MBX1", "MBX2"):  # neither queue starves the other
         assert (deliveries["station"] == name).sum() > 1000
     assert result.stations.set_index("queue").loc["HUB1\\MBX1", "max_queue_length"] > 10
 
@@ -73,8 +74,10 @@ def test_per_kb_and_per_recipient_work_add_service_time():
     scenario["sites"][0]["hubs"][0]["cores"] = 64
     scenario["workload"]["recipients"] = {"dist": "constant", "mean": 3}
     scenario["workload"]["size"] = "100KB"
-    scenario["stages"] = {**ZERO_STAGES,
-                          "categorizer": {"dist": "constant", "mean": "10ms", "per_kb": "1ms", "per_recipient": "20ms"}}
+    scenario["stages"] = {
+        **ZERO_STAGES,
+        "categorizer": {"dist": "constant", "mean": "10ms", "per_kb": "1ms", "per_recipient": "20ms"},
+    }
     hops = sim.run(scenario).hops
     service = hops[hops["station"] == "Submission"]["service_s"]
     assert service.to_numpy() == pytest.approx(0.010 + 100 * 0.001 + 3 * 0.020)

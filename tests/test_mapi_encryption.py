@@ -19,7 +19,8 @@ def test_encryption_costs_core_time_on_submission_from_and_delivery_to_that_serv
     hops = sim.run(scenario(required=True)).hops
     submit = hops[hops["station"] == "StoreDriverSubmission"]
     by_origin = submit.assign(origin=submit["message_id"]).merge(
-        sim.run(scenario(required=True)).messages[["message_id", "origin_server"]].drop_duplicates(), on="message_id")
+        sim.run(scenario(required=True)).messages[["message_id", "origin_server"]].drop_duplicates(), on="message_id"
+    )
     from_encrypted = by_origin[by_origin["origin_server"] == "MBX1"]["service_s"]
     from_plain = by_origin[by_origin["origin_server"] == "MBX2"]["service_s"]
     assert from_encrypted.to_numpy() == pytest.approx(0.003) and len(from_encrypted) > 100

@@ -10,11 +10,17 @@ DOWN, UP = 3600.0, 5400.0
 
 
 def outage_scenario(**extra) -> dict:
-    scenario = one_site(hubs=2, rate="0.8/s", duration="3h", drain="2h",
-                        faults=[{"server": "HUB1", "down_at": "1h", "up_at": "1h30m"}], **extra)
+    scenario = one_site(
+        hubs=2,
+        rate="0.8/s",
+        duration="3h",
+        drain="2h",
+        faults=[{"server": "HUB1", "down_at": "1h", "up_at": "1h30m"}],
+        **extra,
+    )
     scenario["stages"] = {**ZERO_STAGES, "categorizer": {"dist": "exponential", "mean": "2s"}}
     for hub in scenario["sites"][0]["hubs"]:
-        hub["categorizer_threads"] = 1   # a busy Hub, so mail is queued on it when it stops
+        hub["categorizer_threads"] = 1  # a busy Hub, so mail is queued on it when it stops
     return scenario
 
 
@@ -71,7 +77,7 @@ def test_queue_samples_cover_every_station_at_every_sample():
     result = sim.run(outage_scenario(sample_interval="5m"))
     queues = result.queues
     times = sorted(set(queues["time"]))
-    assert len(times) == int(result.end_time // 300)   # 0, 300, ...; none at the end itself
+    assert len(times) == int(result.end_time // 300)  # 0, 300, ...; none at the end itself
     per_time = queues.groupby("time")["queue"].nunique()
     assert per_time.iloc[-1] == len(result.stations)
     idle = queues[queues["length"] == 0]

@@ -60,8 +60,18 @@ def test_unknown_figure_is_refused(result):
 
 def test_save_writes_tables_summary_and_plots(result, tmp_path):
     result.save(tmp_path)
-    for name in ("summary.json", "scenario.json", "messages.csv", "stations.csv", "queues.csv",
-                 "throughput.csv", "throughput.png", "latency.png", "queues.png", "utilisation.png"):
+    for name in (
+        "summary.json",
+        "scenario.json",
+        "messages.csv",
+        "stations.csv",
+        "queues.csv",
+        "throughput.csv",
+        "throughput.png",
+        "latency.png",
+        "queues.png",
+        "utilisation.png",
+    ):
         assert (tmp_path / name).stat().st_size > 0, name
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["lost"] == 0 and summary["delivered"] == result.summary()["delivered"]
@@ -79,19 +89,23 @@ def test_library_never_calls_pyplot_show():
 
 def test_exsim_run_prints_summary_and_writes_out(tmp_path, capsys):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(json.dumps(one_site(rate="1/s", duration="10m")))   # JSON is YAML
+    scenario.write_text(json.dumps(one_site(rate="1/s", duration="10m")))  # JSON is YAML
     code = main(["run", str(scenario), "--out", str(tmp_path / "out"), "--seed", "3", "--set", "workload.rate=2/s"])
     out = capsys.readouterr().out
     assert code == 0
     assert "lost (must be 0)" in out and "delivered" in out
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["seed"] == 3
-    assert 900 < summary["messages_generated"] < 1500   # 2/s for 600 s, from the --set
+    assert 900 < summary["messages_generated"] < 1500  # 2/s for 600 s, from the --set
     assert (tmp_path / "out" / "latency.png").exists()
 
 
 def test_python_dash_m_sim_works(root):
-    done = subprocess.run([sys.executable, "-m", "sim", "validate", str(root / "scenarios" / "quickstart.yaml")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(root / "scenarios" / "quickstart.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "AD site Seattle" in done.stdout and "SEA-HUB1" in done.stdout

@@ -6,10 +6,7 @@ import pytest
 from test_smtp_session import GRANT, connector, org
 
 from sim.cli import main
-from sim.errors import ScenarioError
-from sim.loading import load_scenario
-from sim.receive import ACCEPT_ANY_RECIPIENT, ANONYMOUS_LOGON, SUBMIT, ReceiveConnector, parse_range, receiving_servers
-from sim.receive_rules import (
+from sim.exchange.receive_rules import (
     ANONYMOUS,
     Identity,
     anonymous_relay_granted,
@@ -17,12 +14,17 @@ from sim.receive_rules import (
     resolve_rights,
     select_connector,
 )
+from sim.exchange.receive_servers import receiving_servers
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loading import load_scenario
+from sim.scenario.receive import ACCEPT_ANY_RECIPIENT, ANONYMOUS_LOGON, SUBMIT, ReceiveConnector, parse_range
 from sim.smtp import session
 
 RELAY_STEPS = [("EHLO", "app.example"), ("MAIL", "app@fabrikam.com"), ("RCPT", "someone@northwind.example")]
 
 
 # ---- schema ------------------------------------------------------------------------------------------
+
 
 def test_usage_sets_default_groups_and_mechanisms_and_explicit_values_override():
     client = ReceiveConnector(name="c", usage="Client")
@@ -36,7 +38,9 @@ def test_usage_sets_default_groups_and_mechanisms_and_explicit_values_override()
     assert custom.usage == "Custom" and custom.effective_groups == () and custom.effective_auth == ("Tls",)
     assert custom.effective_bindings == ("0.0.0.0:25",) and custom.remote_ip_ranges == ["0.0.0.0-255.255.255.255"]
     assert custom.max_message_size == 10 * 1024 * 1024 and custom.max_recipients_per_message == 200
-    explicit = ReceiveConnector(name="e", usage="Client", permission_groups=["AnonymousUsers"], auth_mechanisms=["None"])
+    explicit = ReceiveConnector(
+        name="e", usage="Client", permission_groups=["AnonymousUsers"], auth_mechanisms=["None"]
+    )
     assert explicit.effective_groups == ("AnonymousUsers",) and explicit.effective_auth == ("None",)
 
 
@@ -47,17 +51,20 @@ def test_usage_mapping_is_marked_unconfirmed_in_the_schema():
     assert "E2010+" in fields["permission_groups"].description and "E2010+" in fields["auth_mechanisms"].description
 
 
-@pytest.mark.parametrize("field, value, words", [
-    ("bindings", ["0.0.0.0"], "binding IP:port"),
-    ("bindings", ["0.0.0.0:70000"], "1 to 65535"),
-    ("remote_ip_ranges", ["10.0.0.300"], "remote IP range"),
-    ("remote_ip_ranges", ["10.0.0.9-10.0.0.1"], "ends before it starts"),
-    ("extended_rights", [{"principal": "x", "right": "ms-Exch-SMTP-Relay"}], "unknown extended right"),
-    ("auth_mechanisms", ["BasicAuthRequireTLS"], "needs BasicAuth and Tls"),
-    ("auth_mechanisms", ["None", "Tls"], "None cannot be combined"),
-    ("auth_mechanisms", ["Tls", "ExternalAuthoritative"], "needs the ExchangeServers"),
-    ("permission_groups", ["Everyone"], "AnonymousUsers"),
-])
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("bindings", ["0.0.0.0"], "binding IP:port"),
+        ("bindings", ["0.0.0.0:70000"], "1 to 65535"),
+        ("remote_ip_ranges", ["10.0.0.300"], "remote IP range"),
+        ("remote_ip_ranges", ["10.0.0.9-10.0.0.1"], "ends before it starts"),
+        ("extended_rights", [{"principal": "x", "right": "ms-Exch-SMTP-Relay"}], "unknown extended right"),
+        ("auth_mechanisms", ["BasicAuthRequireTLS"], "needs BasicAuth and Tls"),
+        ("auth_mechanisms", ["None", "Tls"], "None cannot be combined"),
+        ("auth_mechanisms", ["Tls", "ExternalAuthoritative"], "needs the ExchangeServers"),
+        ("permission_groups", ["Everyone"], "AnonymousUsers"),
+    ],
+)
 def test_bad_connector_values_name_their_key_path(field, value, words):
     with pytest.raises(ScenarioError) as error:
         load_scenario(org([{"name": "C", field: value}]))
@@ -68,8 +75,9 @@ def test_remote_range_forms_and_right_names_are_accepted():
     assert parse_range("10.0.0.5") == (167772165, 167772165)
     assert parse_range("10.0.0.0/30") == (167772160, 167772163)
     assert parse_range("10.0.0.1-10.0.0.4") == (167772161, 167772164)
-    conf = ReceiveConnector(name="r", extended_rights=[{"principal": ANONYMOUS_LOGON,
-                                                        "right": "Ms-Exch-SMTP-Accept-Any-Recipient"}])
+    conf = ReceiveConnector(
+        name="r", extended_rights=[{"principal": ANONYMOUS_LOGON, "right": "Ms-Exch-SMTP-Accept-Any-Recipient"}]
+    )
     assert conf.extended_rights[0].right == ACCEPT_ANY_RECIPIENT
 
 
@@ -96,6 +104,7 @@ def test_server_ips_are_derived_in_order_and_must_be_unique():
 
 
 # ---- defaults -----------------------------------------------------------------------------------------
+
 
 def test_every_hub_and_edge_has_its_default_connectors():
     raw = org(None, edge_connectors=[])
@@ -129,6 +138,7 @@ def test_validate_shows_the_assumed_receive_connectors(tmp_path, capsys):
 
 
 # ---- selection ---------------------------------------------------------------------------------------
+
 
 def test_most_specific_remote_range_wins():
     wide = ReceiveConnector(name="wide", remote_ip_ranges=["10.0.0.0/8"])
@@ -166,6 +176,7 @@ def test_covering_intervals_subtracts_more_specific_connectors():
 
 # ---- rights ------------------------------------------------------------------------------------------
 
+
 def test_anonymous_users_group_never_grants_relay():
     anonymous = ReceiveConnector(name="a", permission_groups=["AnonymousUsers"])
     rights = resolve_rights(anonymous, ANONYMOUS)
@@ -173,8 +184,11 @@ def test_anonymous_users_group_never_grants_relay():
     assert not anonymous_relay_granted(anonymous)
     granted = ReceiveConnector(name="g", permission_groups=["AnonymousUsers"], extended_rights=[GRANT])
     assert ACCEPT_ANY_RECIPIENT in resolve_rights(granted, ANONYMOUS) and anonymous_relay_granted(granted)
-    denied = ReceiveConnector(name="d", permission_groups=["ExchangeUsers"],
-                              extended_rights=[{"principal": "alice", "right": ACCEPT_ANY_RECIPIENT, "deny": True}])
+    denied = ReceiveConnector(
+        name="d",
+        permission_groups=["ExchangeUsers"],
+        extended_rights=[{"principal": "alice", "right": ACCEPT_ANY_RECIPIENT, "deny": True}],
+    )
     assert ACCEPT_ANY_RECIPIENT not in resolve_rights(denied, Identity("user", "alice"))
     assert ACCEPT_ANY_RECIPIENT in resolve_rights(denied, Identity("user", "bob"))
 
@@ -184,12 +198,14 @@ def test_groups_grant_only_to_their_principals():
     assert resolve_rights(servers, ANONYMOUS) == frozenset()
     assert resolve_rights(servers, Identity("user", "alice")) == frozenset()
     assert ACCEPT_ANY_RECIPIENT in resolve_rights(servers, Identity("exchange_server", "HUB2"))
-    external = ReceiveConnector(name="x", permission_groups=["ExchangeServers"],
-                                auth_mechanisms=["Tls", "ExternalAuthoritative"])
+    external = ReceiveConnector(
+        name="x", permission_groups=["ExchangeServers"], auth_mechanisms=["Tls", "ExternalAuthoritative"]
+    )
     assert anonymous_relay_granted(external)  # externally secured: every host counts as an Exchange server
 
 
 # ---- relay (the tests) ------------------------------------------------------------------------
+
 
 def test_anonymous_relay_refused_on_the_default_connectors():
     scenario = load_scenario(org(None, edge_connectors=[]))
@@ -202,13 +218,23 @@ def test_anonymous_relay_refused_on_the_default_connectors():
 
 
 def test_custom_relay_connector_only_from_its_range_and_only_with_the_right():
-    app = {"name": "App relay", "usage": "Custom", "remote_ip_ranges": ["10.0.5.20"],
-           "permission_groups": ["AnonymousUsers"]}
+    app = {
+        "name": "App relay",
+        "usage": "Custom",
+        "remote_ip_ranges": ["10.0.5.20"],
+        "permission_groups": ["AnonymousUsers"],
+    }
     without = load_scenario(org([connector("Default HUB1", usage="Internal", remote_ip_ranges=["0.0.0.0/0"]), app]))
     t = session(without, "HUB1", "10.0.5.20", 25, RELAY_STEPS)
     assert t.connector == "App relay" and str(t.decisive) == "550 5.7.1 Unable to relay"  # AnonymousUsers alone
-    granted = load_scenario(org([connector("Default HUB1", usage="Internal", remote_ip_ranges=["0.0.0.0/0"]),
-                                 {**app, "extended_rights": [GRANT]}]))
+    granted = load_scenario(
+        org(
+            [
+                connector("Default HUB1", usage="Internal", remote_ip_ranges=["0.0.0.0/0"]),
+                {**app, "extended_rights": [GRANT]},
+            ]
+        )
+    )
     t = session(granted, "HUB1", "10.0.5.20", 25, RELAY_STEPS)
     assert t.connector == "App relay" and str(t.decisive) == "250 2.1.5 Recipient OK"
     other = session(granted, "HUB1", "10.0.5.21", 25, RELAY_STEPS)

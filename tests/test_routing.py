@@ -13,21 +13,32 @@ import yaml
 
 import sim
 from sim.cli import main
-from sim.plots_topology import topology as topology_figure
-from sim.topology import Topology, site_order
+from sim.exchange.topology import Topology, site_order
+from sim.results.plots_topology import topology as topology_figure
 
 
 def org(links, hub_sites=(), sites=None, mailboxes=None) -> dict:
     """Sites with one Hub each, joined by `links` given as (a, b, cost) or (a, b, cost, extra fields)."""
     names = sites or list(dict.fromkeys(name for link in links for name in link[:2]))
-    site_links = [{"sites": [link[0], link[1]], "cost": link[2], **(link[3] if len(link) > 3 else {})}
-                  for link in links]
+    site_links = [
+        {"sites": [link[0], link[1]], "cost": link[2], **(link[3] if len(link) > 3 else {})} for link in links
+    ]
     return {
-        "name": "routing", "duration": "10min",
-        "sites": [{"name": name, "hubs": 1, "hub_site": name in hub_sites,
-                   **({"mailbox_servers": [{"name": f"{name}-MBX", "mailboxes": 10}]}
-                      if mailboxes and name in mailboxes else {})}
-                  for name in names],
+        "name": "routing",
+        "duration": "10min",
+        "sites": [
+            {
+                "name": name,
+                "hubs": 1,
+                "hub_site": name in hub_sites,
+                **(
+                    {"mailbox_servers": [{"name": f"{name}-MBX", "mailboxes": 10}]}
+                    if mailboxes and name in mailboxes
+                    else {}
+                ),
+            }
+            for name in names
+        ],
         "site_links": site_links,
     }
 
@@ -75,8 +86,7 @@ def test_names_are_compared_next_to_the_destination_not_next_to_the_source():
 
 def test_same_site_before_the_destination_falls_back_to_the_site_before_that():
     # S>B>Y>M>D against S>C>X>M>D: both reach D through M; before M, X beats Y (B would win first).
-    t = topo([("S", "B", 1), ("B", "Y", 1), ("Y", "M", 1), ("S", "C", 1), ("C", "X", 1), ("X", "M", 1),
-              ("M", "D", 1)])
+    t = topo([("S", "B", 1), ("B", "Y", 1), ("Y", "M", 1), ("S", "C", 1), ("C", "X", 1), ("X", "M", 1), ("M", "D", 1)])
     route = t.route("S", "D")
     assert route.path == ("S", "C", "X", "M", "D")
     assert "X sorts before Y as the site before M" in route.reason
@@ -99,8 +109,7 @@ def test_route_matches_brute_force_over_all_simple_paths():
         rng.shuffle(names)
         pairs = [(names[rng.randrange(i)], names[i]) for i in range(1, count)]
         pairs += [tuple(rng.sample(names, 2)) for _ in range(count)]
-        links = [(a, b, rng.choice([1, 2, 3]), {"exchange_cost": 1} if rng.random() < 0.15 else {})
-                 for a, b in pairs]
+        links = [(a, b, rng.choice([1, 2, 3]), {"exchange_cost": 1} if rng.random() < 0.15 else {}) for a, b in pairs]
         t = topo(links, sites=names)
         graph = t.graph
         for source in names:
@@ -139,8 +148,10 @@ def test_parallel_site_links_use_the_cheaper():
 
 
 # -- direct relay and hub sites ----------------------------------------------------------------------
-CHAIN = [("Seattle", "Denver", 10, {"latency": "20ms", "bandwidth": "50Mbps"}),
-         ("Denver", "London", 10, {"latency": "80ms", "bandwidth": "10Mbps"})]
+CHAIN = [
+    ("Seattle", "Denver", 10, {"latency": "20ms", "bandwidth": "50Mbps"}),
+    ("Denver", "London", 10, {"latency": "80ms", "bandwidth": "10Mbps"}),
+]
 
 
 def test_direct_relay_crosses_the_whole_path_in_one_transfer():
@@ -157,7 +168,7 @@ def test_direct_relay_crosses_the_whole_path_in_one_transfer():
 def test_hub_site_on_the_path_is_the_next_hop_and_bounds_the_transfer():
     t = topo(CHAIN, hub_sites={"Denver"})
     route = t.route("Seattle", "London")
-    assert route.path == ("Seattle", "Denver", "London") and route.cost == 20   # the path itself is unchanged
+    assert route.path == ("Seattle", "Denver", "London") and route.cost == 20  # the path itself is unchanged
     assert route.next_hop == "Denver"
     assert route.segment == ("Seattle", "Denver")
     assert route.latency == pytest.approx(0.020)
@@ -182,8 +193,7 @@ def test_first_of_several_hub_sites_is_the_next_hop():
 
 
 def test_hub_site_off_the_least_cost_path_changes_nothing():
-    links = [("Seattle", "Dallas", 10), ("Dallas", "London", 10), ("Seattle", "Denver", 10),
-             ("Denver", "London", 11)]
+    links = [("Seattle", "Dallas", 10), ("Dallas", "London", 10), ("Seattle", "Denver", 10), ("Denver", "London", 11)]
     plain = topo(links).route("Seattle", "London")
     with_hub_site = topo(links, hub_sites={"Denver"}).route("Seattle", "London")
     assert with_hub_site.path == ("Seattle", "Dallas", "London")
@@ -229,10 +239,13 @@ def test_routes_are_computed_once_per_pair():
 
 
 def test_routing_table_lists_every_reachable_site_in_name_order():
-    t = topo([("Seattle", "denver", 10), ("denver", "London", 10), ("Seattle", "Austin", 5)],
-             sites=["Seattle", "denver", "London", "Austin", "Edge"], hub_sites={"denver"})
+    t = topo(
+        [("Seattle", "denver", 10), ("denver", "London", 10), ("Seattle", "Austin", 5)],
+        sites=["Seattle", "denver", "London", "Austin", "Edge"],
+        hub_sites={"denver"},
+    )
     table = t.routing_table("Seattle")
-    assert [route.target for route in table] == ["Austin", "denver", "London"]   # Edge has no site link
+    assert [route.target for route in table] == ["Austin", "denver", "London"]  # Edge has no site link
     assert all(route.source == "Seattle" for route in table)
     assert all(route is t.route("Seattle", route.target) for route in table)
     assert [(route.cost, route.next_hop) for route in table] == [(5, "Austin"), (10, "denver"), (20, "denver")]
@@ -247,14 +260,15 @@ def test_validate_prints_each_sites_routing_table(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "Hub sites: Denver" in out
-    routes = out[out.index("Routes"):]
-    seattle = routes[routes.index("  from Seattle"):routes.index("  from Denver")]
+    routes = out[out.index("Routes") :]
+    seattle = routes[routes.index("  from Seattle") : routes.index("  from Denver")]
     london_row = next(line for line in seattle.splitlines() if line.strip().startswith("London"))
     assert london_row.split() == ["London", "Seattle", ">", "Denver", ">", "London", "20", "Denver"]
     assert "least-cost path Seattle>Denver>London, cost 20; stops at hub site Denver" in seattle
     assert "Edge    no route" in seattle or any(
-        line.split()[:3] == ["Edge", "no", "route:"] for line in seattle.splitlines())
-    london = routes[routes.index("  from London"):]
+        line.split()[:3] == ["Edge", "no", "route:"] for line in seattle.splitlines()
+    )
+    london = routes[routes.index("  from London") :]
     assert "least-cost path London>Denver>Seattle, cost 20; stops at hub site Denver" in london
 
 
@@ -265,10 +279,14 @@ def _markers(fig):
 
 
 def test_topology_figure_draws_each_site_once_with_costs_on_the_links():
-    scenario = sim.load_scenario(org(
-        [("Seattle", "Denver", 10), ("Denver", "London", 10, {"exchange_cost": 5}), ("Seattle", "Dallas", 7)],
-        sites=["Seattle", "Denver", "London", "Dallas", "Edge"], hub_sites={"Denver"},
-        mailboxes={"Seattle", "London"}))
+    scenario = sim.load_scenario(
+        org(
+            [("Seattle", "Denver", 10), ("Denver", "London", 10, {"exchange_cost": 5}), ("Seattle", "Dallas", 7)],
+            sites=["Seattle", "Denver", "London", "Dallas", "Edge"],
+            hub_sites={"Denver"},
+            mailboxes={"Seattle", "London"},
+        )
+    )
     fig = topology_figure(scenario)
     from matplotlib.figure import Figure
 
@@ -282,8 +300,9 @@ def test_topology_figure_draws_each_site_once_with_costs_on_the_links():
     assert "Hub: Seattle-HUB1" in texts and "Mailbox: London-MBX (10)" in texts
     # Results (anything with .scenario) works too, and the layout is deterministic.
     again = topology_figure(SimpleNamespace(scenario=scenario))
-    assert [tuple(c.get_offsets().ravel()) for c in again.axes[0].collections] == \
-        [tuple(c.get_offsets().ravel()) for c in ax.collections]
+    assert [tuple(c.get_offsets().ravel()) for c in again.axes[0].collections] == [
+        tuple(c.get_offsets().ravel()) for c in ax.collections
+    ]
 
 
 def test_topology_figure_from_a_run():

@@ -9,16 +9,18 @@ import pytest
 from pydantic import BaseModel
 
 from sim.cli import main
-from sim.loading import apply_overrides, load_scenario
-from sim.scenario import Scenario
+from sim.scenario.loading import apply_overrides, load_scenario
+from sim.scenario.schema import Scenario
 
 SEATTLE = {
     "name": "schema test",
-    "sites": [{
-        "name": "Seattle",
-        "hubs": [{"name": "SEA-HUB1"}],
-        "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}],
-    }],
+    "sites": [
+        {
+            "name": "Seattle",
+            "hubs": [{"name": "SEA-HUB1"}],
+            "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}],
+        }
+    ],
 }
 
 
@@ -87,12 +89,23 @@ def fields_without_description() -> list[str]:
 
 
 def test_the_walk_reaches_every_model():
-    from sim.distributions import CountDistribution, Service, SizeDistribution
-    from sim.scenario import Fault, Hub, MailboxServer, Site, SiteLink, Stages, Workload
+    from sim.scenario.distributions import CountDistribution, Service, SizeDistribution
+    from sim.scenario.schema import Fault, Hub, MailboxServer, Site, SiteLink, Stages, Workload
 
     reached = {line.split(".")[0] for line in _all_fields()}
-    for model in (Scenario, Site, Hub, MailboxServer, SiteLink, Stages, Workload, Fault,
-                  Service, SizeDistribution, CountDistribution):
+    for model in (
+        Scenario,
+        Site,
+        Hub,
+        MailboxServer,
+        SiteLink,
+        Stages,
+        Workload,
+        Fault,
+        Service,
+        SizeDistribution,
+        CountDistribution,
+    ):
         assert model.__name__ in reached
 
 
@@ -129,8 +142,11 @@ def test_hub_count_expands_to_named_hubs():
 
 
 def test_hub_count_zero_with_a_colocated_hub():
-    raw = {"sites": [{"name": "Seattle", "hubs": 0,
-                      "mailbox_servers": [{"name": "SEA-MBX1", "roles": ["mailbox", "hub"]}]}]}
+    raw = {
+        "sites": [
+            {"name": "Seattle", "hubs": 0, "mailbox_servers": [{"name": "SEA-MBX1", "roles": ["mailbox", "hub"]}]}
+        ]
+    }
     site = load_scenario(raw).sites[0]
     assert site.hubs == []
     assert [hub.name for hub in site.all_hubs] == ["SEA-MBX1"]
@@ -146,12 +162,15 @@ def test_set_hub_count_through_load_scenario(tmp_path):
 
 
 def test_set_by_index_by_name_and_nested(tmp_path):
-    scenario = load_scenario(SEATTLE, overrides={
-        "sites[0].hubs[0].cores": "8",
-        "sites.Seattle.mailbox_servers.SEA-MBX1.mailboxes": "250",
-        "workload.rate": "2/s",
-        "stages.categorizer": "10ms",
-    })
+    scenario = load_scenario(
+        SEATTLE,
+        overrides={
+            "sites[0].hubs[0].cores": "8",
+            "sites.Seattle.mailbox_servers.SEA-MBX1.mailboxes": "250",
+            "workload.rate": "2/s",
+            "stages.categorizer": "10ms",
+        },
+    )
     assert scenario.sites[0].hubs[0].cores == 8
     assert scenario.sites[0].mailbox_servers[0].mailboxes == 250
     assert scenario.workload.rate == 2.0
@@ -159,11 +178,19 @@ def test_set_by_index_by_name_and_nested(tmp_path):
     assert SEATTLE["sites"][0]["hubs"][0] == {"name": "SEA-HUB1"}  # the caller's mapping is not changed
 
 
-@pytest.mark.parametrize("text, value", [
-    ("8", 8), ("2.5", 2.5), ("true", True), ("[1, 2]", [1, 2]), ("{dist: constant, mean: 2}",
-                                                                  {"dist": "constant", "mean": 2}),
-    ("2/s", "2/s"), ("30s", "30s"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("8", 8),
+        ("2.5", 2.5),
+        ("true", True),
+        ("[1, 2]", [1, 2]),
+        ("{dist: constant, mean: 2}", {"dist": "constant", "mean": 2}),
+        ("2/s", "2/s"),
+        ("30s", "30s"),
+        ("", ""),
+    ],
+)
 def test_override_values_are_read_as_yaml(text, value):
     raw = {"workload": {}}
     apply_overrides(raw, {"workload.recipients": text})

@@ -27,20 +27,35 @@ def by_client(result: sim.Results, name: str):
 
 
 def test_authenticated_tls_clients_submit_and_relay(base):
-    imap = {"name": "IMAP users", "server": "HUB1", "client_ip": "192.168.10.50", "port": 587, "rate": "0.5/s",
-            "tls": True, "user": "alice", "external_share": 0.5}
+    imap = {
+        "name": "IMAP users",
+        "server": "HUB1",
+        "client_ip": "192.168.10.50",
+        "port": 587,
+        "rate": "0.5/s",
+        "tls": True,
+        "user": "alice",
+        "external_share": 0.5,
+    }
     result = run_clients(base, imap)
     mail = by_client(result, "IMAP users")
     assert len(mail) > 1000 and (mail["status"] == "delivered").all()
     assert mail["path"].astype(str).str.startswith("IMAP users>HUB1>").all()
     external = mail[mail["recipient"].str.endswith("@fabrikam.com")]
-    assert len(external) > 300   # authenticated users may relay (ExchangeUsers holds Accept-Any-Recipient)
+    assert len(external) > 300  # authenticated users may relay (ExchangeUsers holds Accept-Any-Recipient)
     assert result.summary()["lost"] == 0
 
 
 def test_basic_without_tls_is_refused_and_counted_by_reply(base):
-    clear = {"name": "Old clients", "server": "HUB1", "client_ip": "192.168.10.51", "port": 587, "rate": "0.2/s",
-             "tls": False, "user": "alice"}
+    clear = {
+        "name": "Old clients",
+        "server": "HUB1",
+        "client_ip": "192.168.10.51",
+        "port": 587,
+        "rate": "0.2/s",
+        "tls": False,
+        "user": "alice",
+    }
     result = run_clients(base, clear)
     mail = by_client(result, "Old clients")
     assert len(mail) > 300 and (mail["status"] == "rejected").all()
@@ -52,8 +67,16 @@ def test_basic_without_tls_is_refused_and_counted_by_reply(base):
 
 
 def test_application_relay_only_from_its_address(base):
-    app = {"name": "CRM application", "server": "HUB1", "client_ip": "10.0.5.20", "port": 25, "rate": "0.2/s",
-           "tls": False, "sender": "crm@contoso.com", "external_share": 1.0}
+    app = {
+        "name": "CRM application",
+        "server": "HUB1",
+        "client_ip": "10.0.5.20",
+        "port": 25,
+        "rate": "0.2/s",
+        "tls": False,
+        "sender": "crm@contoso.com",
+        "external_share": 1.0,
+    }
     elsewhere = {**app, "name": "Moved application", "client_ip": "10.0.5.21"}
     result = run_clients(base, app, elsewhere)
     relayed = by_client(result, "CRM application")
@@ -61,7 +84,7 @@ def test_application_relay_only_from_its_address(base):
     assert relayed["recipient"].str.endswith("@fabrikam.com").all()
     refused = by_client(result, "Moved application")
     assert len(refused) > 300 and (refused["status"] == "rejected").all()
-    assert refused["reason"].str.startswith("530 5.7.1").all()   # Default HUB1 takes no anonymous mail
+    assert refused["reason"].str.startswith("530 5.7.1").all()  # Default HUB1 takes no anonymous mail
 
 
 def test_shipped_scenario_reports_refused_sessions(root):

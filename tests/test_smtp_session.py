@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sim.errors import ScenarioError
-from sim.loading import load_scenario
-from sim.receive import ACCEPT_ANY_RECIPIENT, ANONYMOUS_LOGON, RIGHTS, ReceiveConnector
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loading import load_scenario
+from sim.scenario.receive import ACCEPT_ANY_RECIPIENT, ANONYMOUS_LOGON, RIGHTS, ReceiveConnector
 from sim.smtp import SmtpDecisions, session
 
 ALLOWED, DISALLOWED = "192.168.10.25", "192.168.99.9"
@@ -25,9 +25,11 @@ def org(connectors: list[dict] | None = None, edge_connectors: list[dict] | None
     if connectors is not None:
         hub1["receive_connectors"] = copy.deepcopy(connectors)
     scenario = {
-        "name": "smtp", "duration": "1h",
-        "sites": [{"name": "A", "hubs": [hub1, {"name": "HUB2"}],
-                   "mailbox_servers": [{"name": "MBX1", "mailboxes": 100}]}],
+        "name": "smtp",
+        "duration": "1h",
+        "sites": [
+            {"name": "A", "hubs": [hub1, {"name": "HUB2"}], "mailbox_servers": [{"name": "MBX1", "mailboxes": 100}]}
+        ],
         "smtp_users": [{"name": "alice", "password": PASSWORD}],
         "workload": {"rate": "1/s"},
     }
@@ -55,8 +57,11 @@ CONFIGS = {
     "Custom": connector(usage="Custom"),
     # explicit settings
     "Custom relay": connector(usage="Custom", permission_groups=["AnonymousUsers"], extended_rights=[GRANT]),
-    "Basic in clear": connector(usage="Custom", permission_groups=["ExchangeUsers", "ExchangeServers"],
-                                auth_mechanisms=["Tls", "BasicAuth", "ExchangeServer"]),
+    "Basic in clear": connector(
+        usage="Custom",
+        permission_groups=["ExchangeUsers", "ExchangeServers"],
+        auth_mechanisms=["Tls", "BasicAuth", "ExchangeServer"],
+    ),
 }
 PORTS = {"Client": 587}
 
@@ -70,15 +75,15 @@ RECIPIENTS = {"internal": "user5@contoso.com", "external": "someone@northwind.ex
 
 # decisive reply code from an allowed IP: (config, identity) -> (internal, external)
 EXPECTED = {
-    ("Client", "anonymous"): (530, 530),                  # no ms-Exch-SMTP-Submit: Client was not authenticated
-    ("Client", "basic without TLS"): (451, 451),          # BasicAuthRequireTLS: Require STARTTLS to do basic auth
-    ("Client", "basic after STARTTLS"): (250, 250),       # ExchangeUsers hold Accept-Any-Recipient
-    ("Client", "Exchange server"): (504, 504),            # no ExchangeServer mechanism
+    ("Client", "anonymous"): (530, 530),  # no ms-Exch-SMTP-Submit: Client was not authenticated
+    ("Client", "basic without TLS"): (451, 451),  # BasicAuthRequireTLS: Require STARTTLS to do basic auth
+    ("Client", "basic after STARTTLS"): (250, 250),  # ExchangeUsers hold Accept-Any-Recipient
+    ("Client", "Exchange server"): (504, 504),  # no ExchangeServer mechanism
     ("Internal", "anonymous"): (530, 530),
-    ("Internal", "basic without TLS"): (504, 504),        # no BasicAuth
+    ("Internal", "basic without TLS"): (504, 504),  # no BasicAuth
     ("Internal", "basic after STARTTLS"): (504, 504),
     ("Internal", "Exchange server"): (250, 250),
-    ("Internet", "anonymous"): (250, 550),                # 550 5.7.1 Unable to relay
+    ("Internet", "anonymous"): (250, 550),  # 550 5.7.1 Unable to relay
     ("Internet", "basic without TLS"): (504, 504),
     ("Internet", "basic after STARTTLS"): (504, 504),
     ("Internet", "Exchange server"): (504, 504),
@@ -86,11 +91,11 @@ EXPECTED = {
     ("Partner", "basic without TLS"): (504, 504),
     ("Partner", "basic after STARTTLS"): (504, 504),
     ("Partner", "Exchange server"): (504, 504),
-    ("Custom", "anonymous"): (530, 530),                  # no permission group: nobody may submit
+    ("Custom", "anonymous"): (530, 530),  # no permission group: nobody may submit
     ("Custom", "basic without TLS"): (504, 504),
     ("Custom", "basic after STARTTLS"): (504, 504),
     ("Custom", "Exchange server"): (504, 504),
-    ("Custom relay", "anonymous"): (250, 250),            # Accept-Any-Recipient granted to ANONYMOUS LOGON
+    ("Custom relay", "anonymous"): (250, 250),  # Accept-Any-Recipient granted to ANONYMOUS LOGON
     ("Custom relay", "basic without TLS"): (504, 504),
     ("Custom relay", "basic after STARTTLS"): (504, 504),
     ("Custom relay", "Exchange server"): (504, 504),
@@ -100,8 +105,13 @@ EXPECTED = {
     ("Basic in clear", "Exchange server"): (250, 250),
 }
 
-TABLE = [(config, identity, where, allowed)
-         for config in CONFIGS for identity in IDENTITIES for where in RECIPIENTS for allowed in (True, False)]
+TABLE = [
+    (config, identity, where, allowed)
+    for config in CONFIGS
+    for identity in IDENTITIES
+    for where in RECIPIENTS
+    for allowed in (True, False)
+]
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +125,12 @@ def test_table_has_enough_sessions():
 
 @pytest.mark.parametrize("config, identity, where, allowed", TABLE)
 def test_session_table(decisions, config, identity, where, allowed):
-    steps = [("EHLO", "client.example"), *IDENTITIES[identity],
-             ("MAIL", "sender@fabrikam.com"), ("RCPT", RECIPIENTS[where])]
+    steps = [
+        ("EHLO", "client.example"),
+        *IDENTITIES[identity],
+        ("MAIL", "sender@fabrikam.com"),
+        ("RCPT", RECIPIENTS[where]),
+    ]
     client = ALLOWED if allowed else DISALLOWED
     t = session(None, "HUB1", client, PORTS.get(config, 25), steps, decisions=decisions[config])
     if not allowed:
@@ -131,14 +145,27 @@ def test_session_table(decisions, config, identity, where, allowed):
 
 def test_decisive_replies_carry_domain_texts(decisions):
     d = decisions["Internet"]
-    t = session(None, "HUB1", ALLOWED, 25, [("EHLO", "x"), ("MAIL", "a@fabrikam.com"), ("RCPT", "b@northwind.example")],
-                decisions=d)
+    t = session(
+        None,
+        "HUB1",
+        ALLOWED,
+        25,
+        [("EHLO", "x"), ("MAIL", "a@fabrikam.com"), ("RCPT", "b@northwind.example")],
+        decisions=d,
+    )
     assert str(t.decisive) == "550 5.7.1 Unable to relay"
-    t = session(None, "HUB1", ALLOWED, 587, [("EHLO", "x"), ("AUTH", "LOGIN", "alice", PASSWORD)],
-                decisions=decisions["Client"])
+    t = session(
+        None, "HUB1", ALLOWED, 587, [("EHLO", "x"), ("AUTH", "LOGIN", "alice", PASSWORD)], decisions=decisions["Client"]
+    )
     assert str(t.decisive) == "451 5.7.3 Require STARTTLS to do basic authentication"
-    t = session(None, "HUB1", ALLOWED, 587, [("EHLO", "x"), ("STARTTLS",), ("EHLO", "x"), ("AUTH", "PLAIN", "alice", "bad")],
-                decisions=decisions["Client"])
+    t = session(
+        None,
+        "HUB1",
+        ALLOWED,
+        587,
+        [("EHLO", "x"), ("STARTTLS",), ("EHLO", "x"), ("AUTH", "PLAIN", "alice", "bad")],
+        decisions=decisions["Client"],
+    )
     assert str(t.decisive) == "535 5.7.3 Authentication unsuccessful"
     t = session(None, "HUB1", ALLOWED, 25, [("EHLO", "x"), ("MAIL", "a@fabrikam.com")], decisions=decisions["Custom"])
     assert str(t.decisive) == "530 5.7.1 Client was not authenticated"
@@ -146,13 +173,14 @@ def test_decisive_replies_carry_domain_texts(decisions):
 
 # ---- EHLO -------------------------------------------------------------------------------------------
 
+
 def test_ehlo_advertises_starttls_auth_and_size_as_configured():
     d = SmtpDecisions(load_scenario(org([connector(usage="Client", port=587, max_message_size="5MB")])), "HUB1")
     state = d.connect(ALLOWED, 587)
     before = state.ehlo("client.example")
     assert before.code == 250 and "SIZE 5242880" in before.lines
     assert "STARTTLS" in before.lines
-    assert "AUTH NTLM" in before.lines            # Integrated only: LOGIN/PLAIN wait for TLS
+    assert "AUTH NTLM" in before.lines  # Integrated only: LOGIN/PLAIN wait for TLS
     assert state.starttls().code == 220
     after = state.ehlo("client.example")
     assert "STARTTLS" not in after.lines and "AUTH NTLM LOGIN PLAIN" in after.lines
@@ -161,8 +189,9 @@ def test_ehlo_advertises_starttls_auth_and_size_as_configured():
 
 
 def test_ehlo_without_tls_or_basic_offers_neither():
-    conf = connector(usage="Custom", permission_groups=["AnonymousUsers"], auth_mechanisms=["None"],
-                     max_message_size="unlimited")
+    conf = connector(
+        usage="Custom", permission_groups=["AnonymousUsers"], auth_mechanisms=["None"], max_message_size="unlimited"
+    )
     state = SmtpDecisions(load_scenario(org([conf])), "HUB1").connect(ALLOWED, 25)
     lines = state.ehlo("x").lines
     assert "STARTTLS" not in lines and not any(line.startswith("AUTH") for line in lines)
@@ -182,16 +211,33 @@ REQUIRE_TLS = connector(usage="Internet", require_tls=True)
 
 
 def test_require_tls_refuses_mail_before_starttls():
-    t = session(load_scenario(org([REQUIRE_TLS])), "HUB1", ALLOWED, 25,
-                [("EHLO", "x"), ("MAIL", "a@fabrikam.com"), ("RCPT", "user1@contoso.com")])
+    t = session(
+        load_scenario(org([REQUIRE_TLS])),
+        "HUB1",
+        ALLOWED,
+        25,
+        [("EHLO", "x"), ("MAIL", "a@fabrikam.com"), ("RCPT", "user1@contoso.com")],
+    )
     assert str(t.replies[1]) == "451 5.7.3 STARTTLS is required to send mail"
     assert t.decisive.code == 451
 
 
 def test_require_tls_accepts_mail_after_starttls():
-    t = session(load_scenario(org([REQUIRE_TLS])), "HUB1", ALLOWED, 25,
-                [("EHLO", "x"), ("STARTTLS",), ("EHLO", "x"), ("MAIL", "a@fabrikam.com"),
-                 ("RCPT", "user1@contoso.com"), ("DATA", 2000), ("QUIT",)])
+    t = session(
+        load_scenario(org([REQUIRE_TLS])),
+        "HUB1",
+        ALLOWED,
+        25,
+        [
+            ("EHLO", "x"),
+            ("STARTTLS",),
+            ("EHLO", "x"),
+            ("MAIL", "a@fabrikam.com"),
+            ("RCPT", "user1@contoso.com"),
+            ("DATA", 2000),
+            ("QUIT",),
+        ],
+    )
     assert [r.code for r in t.replies] == [250, 220, 250, 250, 250, 250, 221]
     assert t.state.accepted[0].recipients == ("user1@contoso.com",)
 
@@ -215,6 +261,7 @@ def test_starttls_forgets_earlier_authentication():
 
 # ---- Exchange server authentication ---------------------------------------------------------------------
 
+
 def test_exchange_auth_needs_known_server_and_the_group():
     d = SmtpDecisions(load_scenario(org([connector(usage="Internal")])), "HUB1")
     state = d.connect(ALLOWED, 25)
@@ -228,12 +275,15 @@ def test_exchange_auth_needs_known_server_and_the_group():
 
 # ---- limits -----------------------------------------------------------------------------------------------
 
+
 def test_size_limit_at_mail_from_and_at_end_of_data():
     d = SmtpDecisions(load_scenario(org([connector(usage="Internet", max_message_size="1MB")])), "HUB1")
     state = d.connect(ALLOWED, 25)
     state.ehlo("x")
-    assert str(state.mail_from("a@fabrikam.com", size=2 * 1024 * 1024)) == \
-        "552 5.3.4 Message size exceeds fixed maximum message size"
+    assert (
+        str(state.mail_from("a@fabrikam.com", size=2 * 1024 * 1024))
+        == "552 5.3.4 Message size exceeds fixed maximum message size"
+    )
     assert state.mail_from("a@fabrikam.com", size=1000).code == 250
     assert state.rcpt_to("user1@contoso.com").code == 250
     assert state.data_start().code == 354
@@ -265,33 +315,56 @@ def test_sequence_errors():
 
 # ---- recipient filtering -------------------------------------------------------------------------------
 
+
 def test_recipient_filtering_on_the_edge_by_default():
     scenario = load_scenario(org(None, edge_connectors=[]))
-    steps = [("EHLO", "x"), ("MAIL", "a@fabrikam.com"), ("RCPT", "user99@contoso.com"), ("RCPT", "user100@contoso.com"),
-             ("RCPT", "nouser3@contoso.com")]
+    steps = [
+        ("EHLO", "x"),
+        ("MAIL", "a@fabrikam.com"),
+        ("RCPT", "user99@contoso.com"),
+        ("RCPT", "user100@contoso.com"),
+        ("RCPT", "nouser3@contoso.com"),
+    ]
     t = session(scenario, "EDGE1", "203.0.113.5", 25, steps)
-    assert [str(r) for r in t.replies[2:]] == ["250 2.1.5 Recipient OK", "550 5.1.1 User unknown",
-                                                "550 5.1.1 User unknown"]
+    assert [str(r) for r in t.replies[2:]] == [
+        "250 2.1.5 Recipient OK",
+        "550 5.1.1 User unknown",
+        "550 5.1.1 User unknown",
+    ]
 
 
 def test_recipient_filtering_off_at_a_hub_unless_set_and_bypassed_by_exchange_servers():
     steps = [("EHLO", "x"), ("MAIL", "a@fabrikam.com"), ("RCPT", "nouser3@contoso.com")]
     off = load_scenario(org([connector(usage="Internet")]))
     assert session(off, "HUB1", ALLOWED, 25, steps).decisive.code == 250
-    on = load_scenario(org([connector(usage="Internet", recipient_filtering=True)])
-                       | {})
+    on = load_scenario(org([connector(usage="Internet", recipient_filtering=True)]) | {})
     assert session(on, "HUB1", ALLOWED, 25, steps).decisive.code == 550
-    both = load_scenario(org([connector(usage="Custom", recipient_filtering=True,
-                                        permission_groups=["AnonymousUsers", "ExchangeServers"],
-                                        auth_mechanisms=["Tls", "ExchangeServer"])]))
+    both = load_scenario(
+        org(
+            [
+                connector(
+                    usage="Custom",
+                    recipient_filtering=True,
+                    permission_groups=["AnonymousUsers", "ExchangeServers"],
+                    auth_mechanisms=["Tls", "ExchangeServer"],
+                )
+            ]
+        )
+    )
     server = [("EHLO", "x"), ("AUTH", "EXCHANGE", "HUB2"), ("MAIL", "a@fabrikam.com"), ("RCPT", "nouser3@contoso.com")]
     assert session(both, "HUB1", ALLOWED, 25, server).decisive.code == 250  # ms-Exch-Bypass-Anti-Spam
 
 
 def test_accepted_relay_domains_need_no_relay_right():
-    scenario = load_scenario(org([connector(usage="Internet")],
-                                 accepted_domains=["contoso.com", {"domain": "partner.example", "type": "internal_relay"}]))
-    t = session(scenario, "HUB1", ALLOWED, 25, [("EHLO", "x"), ("MAIL", "a@fabrikam.com"), ("RCPT", "bob@partner.example")])
+    scenario = load_scenario(
+        org(
+            [connector(usage="Internet")],
+            accepted_domains=["contoso.com", {"domain": "partner.example", "type": "internal_relay"}],
+        )
+    )
+    t = session(
+        scenario, "HUB1", ALLOWED, 25, [("EHLO", "x"), ("MAIL", "a@fabrikam.com"), ("RCPT", "bob@partner.example")]
+    )
     assert t.decisive.code == 250
 
 
@@ -299,12 +372,15 @@ def test_anonymous_cannot_spoof_an_authoritative_sender_once_the_right_is_denied
     deny = {"principal": ANONYMOUS_LOGON, "right": "ms-Exch-SMTP-Accept-Authoritative-Domain-Sender", "deny": True}
     scenario = load_scenario(org([connector(usage="Internet", extended_rights=[deny])]))
     steps = [("EHLO", "x"), ("MAIL", "ceo@contoso.com")]
-    assert str(session(scenario, "HUB1", ALLOWED, 25, steps).decisive) == \
-        "550 5.7.1 Client does not have permissions to send as this sender"
+    assert (
+        str(session(scenario, "HUB1", ALLOWED, 25, steps).decisive)
+        == "550 5.7.1 Client does not have permissions to send as this sender"
+    )
     assert session(scenario, "HUB1", ALLOWED, 25, [("EHLO", "x"), ("MAIL", "a@fabrikam.com")]).decisive.code == 250
 
 
 # ---- back pressure -----------------------------------------------------------------------------------
+
 
 class Pressure:
     """Test double for the back-pressure hook that a later resource model drives."""
@@ -334,8 +410,14 @@ def test_back_pressure_rising_to_high_during_a_session_refuses_mail():
 
 def test_back_pressure_medium_keeps_only_authoritative_senders():
     d = SmtpDecisions(load_scenario(org([connector(usage="Internet")])), "HUB1", Pressure("Medium"))
-    inside = session(None, "HUB1", ALLOWED, 25, [("EHLO", "x"), ("MAIL", "user1@contoso.com"),
-                                                  ("RCPT", "user2@contoso.com")], decisions=d)
+    inside = session(
+        None,
+        "HUB1",
+        ALLOWED,
+        25,
+        [("EHLO", "x"), ("MAIL", "user1@contoso.com"), ("RCPT", "user2@contoso.com")],
+        decisions=d,
+    )
     outside = session(None, "HUB1", ALLOWED, 25, [("EHLO", "x"), ("MAIL", "a@fabrikam.com")], decisions=d)
     assert inside.decisive.code == 250 and inside.banner.code == 220
     assert str(outside.decisive) == "452 4.3.1 Insufficient system resources"
@@ -353,23 +435,35 @@ def test_unknown_server_is_named():
 
 # ---- the property ------------------------------------------------------------------------------------
 
-PRINCIPALS = [ANONYMOUS_LOGON, "nt authority\\anonymous logon", "NT AUTHORITY\\Authenticated Users", "alice",
-              "MS Exchange\\Hub Transport Servers", "Everyone"]
+PRINCIPALS = [
+    ANONYMOUS_LOGON,
+    "nt authority\\anonymous logon",
+    "NT AUTHORITY\\Authenticated Users",
+    "alice",
+    "MS Exchange\\Hub Transport Servers",
+    "Everyone",
+]
 GROUPS = ["AnonymousUsers", "ExchangeUsers", "ExchangeServers", "ExchangeLegacyServers", "Partners"]
 MECHANISMS = ["Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer", "ExternalAuthoritative"]
 
-grants = st.lists(st.fixed_dictionaries({"principal": st.sampled_from(PRINCIPALS), "right": st.sampled_from(RIGHTS),
-                                         "deny": st.booleans()}), max_size=5)
-connectors = st.fixed_dictionaries({
-    "name": st.just("Random"),
-    "usage": st.sampled_from(["Client", "Custom", "Internal", "Internet", "Partner"]),
-    "bindings": st.just(["0.0.0.0:25"]),
-    "remote_ip_ranges": st.sampled_from([["0.0.0.0-255.255.255.255"], ["192.168.10.0/24"], ["192.168.10.25"]]),
-    "permission_groups": st.none() | st.lists(st.sampled_from(GROUPS), unique=True),
-    "auth_mechanisms": st.none() | st.lists(st.sampled_from(MECHANISMS), unique=True),
-    "require_tls": st.booleans(),
-    "extended_rights": grants,
-})
+grants = st.lists(
+    st.fixed_dictionaries(
+        {"principal": st.sampled_from(PRINCIPALS), "right": st.sampled_from(RIGHTS), "deny": st.booleans()}
+    ),
+    max_size=5,
+)
+connectors = st.fixed_dictionaries(
+    {
+        "name": st.just("Random"),
+        "usage": st.sampled_from(["Client", "Custom", "Internal", "Internet", "Partner"]),
+        "bindings": st.just(["0.0.0.0:25"]),
+        "remote_ip_ranges": st.sampled_from([["0.0.0.0-255.255.255.255"], ["192.168.10.0/24"], ["192.168.10.25"]]),
+        "permission_groups": st.none() | st.lists(st.sampled_from(GROUPS), unique=True),
+        "auth_mechanisms": st.none() | st.lists(st.sampled_from(MECHANISMS), unique=True),
+        "require_tls": st.booleans(),
+        "extended_rights": grants,
+    }
+)
 
 
 def _granted_to_anonymous(conf: ReceiveConnector) -> bool:
@@ -377,12 +471,12 @@ def _granted_to_anonymous(conf: ReceiveConnector) -> bool:
     ExternalAuthoritative (which makes every connecting host an Exchange server, DOMAIN.md 3)."""
     return "ExternalAuthoritative" in conf.effective_auth or any(
         g.principal.lower() == ANONYMOUS_LOGON.lower() and g.right == ACCEPT_ANY_RECIPIENT and not g.deny
-        for g in conf.extended_rights)
+        for g in conf.extended_rights
+    )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(conf=connectors, sender=st.sampled_from(["a@fabrikam.com", "ceo@contoso.com", "<>"]),
-       tls=st.booleans())
+@given(conf=connectors, sender=st.sampled_from(["a@fabrikam.com", "ceo@contoso.com", "<>"]), tls=st.booleans())
 def test_no_configuration_relays_anonymously_without_the_grant(conf, sender, tls):
     try:
         scenario = load_scenario(org([conf]))

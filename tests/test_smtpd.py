@@ -22,38 +22,75 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.loading import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.smtp import session
-from sim.smtp.endpoint import ThreadedEndpoint
-from sim.smtp.server import parse_listen, parse_port_map, smtplib_view
+from sim.smtp.serving import ThreadedEndpoint
+from sim.smtp.wire import parse_listen, parse_port_map, smtplib_view
 
 ANON_RELAY_RIGHT = {"principal": "NT AUTHORITY\\ANONYMOUS LOGON", "right": "ms-Exch-SMTP-Accept-Any-Recipient"}
 PASSWORD = "P@ssw0rd-rehearsal"
 SCENARIO = {
     "name": "smtpd rehearsal",
     "domain": "contoso.com",
-    "sites": [{
-        "name": "HQ",
-        "hubs": [
-            {"name": "HUB1", "ip": "10.0.0.11", "receive_connectors": [
-                # The default connector with AnonymousUsers added (how a Hub takes Internet mail): anonymous
-                # senders may submit to accepted domains, but relaying needs Accept-Any-Recipient.
-                {"name": "Default HUB1", "usage": "Internal", "bindings": ["0.0.0.0:25"],
-                 "permission_groups": ["AnonymousUsers", "ExchangeUsers", "ExchangeServers", "ExchangeLegacyServers"],
-                 "auth_mechanisms": ["Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer"]},
-                {"name": "Client HUB1", "usage": "Client", "bindings": ["0.0.0.0:587"],
-                 "auth_mechanisms": ["Tls", "BasicAuth", "BasicAuthRequireTLS"]},
-                {"name": "Relay - app servers", "usage": "Custom", "bindings": ["0.0.0.0:25"],
-                 "remote_ip_ranges": ["10.0.5.20"], "permission_groups": ["AnonymousUsers"],
-                 "extended_rights": [ANON_RELAY_RIGHT], "max_message_size": "2KB",
-                 "max_recipients_per_message": 2},
-                {"name": "Partners TLS HUB1", "usage": "Custom", "bindings": ["0.0.0.0:26"],
-                 "permission_groups": ["AnonymousUsers"], "auth_mechanisms": ["Tls"], "require_tls": True},
-            ]},
-            {"name": "HUB2"},  # keeps the default connectors
-        ],
-        "mailbox_servers": [{"name": "MBX1", "mailboxes": 100}],
-    }],
+    "sites": [
+        {
+            "name": "HQ",
+            "hubs": [
+                {
+                    "name": "HUB1",
+                    "ip": "10.0.0.11",
+                    "receive_connectors": [
+                        # The default connector with AnonymousUsers added (how a Hub takes Internet mail): anonymous
+                        # senders may submit to accepted domains, but relaying needs Accept-Any-Recipient.
+                        {
+                            "name": "Default HUB1",
+                            "usage": "Internal",
+                            "bindings": ["0.0.0.0:25"],
+                            "permission_groups": [
+                                "AnonymousUsers",
+                                "ExchangeUsers",
+                                "ExchangeServers",
+                                "ExchangeLegacyServers",
+                            ],
+                            "auth_mechanisms": [
+                                "Tls",
+                                "Integrated",
+                                "BasicAuth",
+                                "BasicAuthRequireTLS",
+                                "ExchangeServer",
+                            ],
+                        },
+                        {
+                            "name": "Client HUB1",
+                            "usage": "Client",
+                            "bindings": ["0.0.0.0:587"],
+                            "auth_mechanisms": ["Tls", "BasicAuth", "BasicAuthRequireTLS"],
+                        },
+                        {
+                            "name": "Relay - app servers",
+                            "usage": "Custom",
+                            "bindings": ["0.0.0.0:25"],
+                            "remote_ip_ranges": ["10.0.5.20"],
+                            "permission_groups": ["AnonymousUsers"],
+                            "extended_rights": [ANON_RELAY_RIGHT],
+                            "max_message_size": "2KB",
+                            "max_recipients_per_message": 2,
+                        },
+                        {
+                            "name": "Partners TLS HUB1",
+                            "usage": "Custom",
+                            "bindings": ["0.0.0.0:26"],
+                            "permission_groups": ["AnonymousUsers"],
+                            "auth_mechanisms": ["Tls"],
+                            "require_tls": True,
+                        },
+                    ],
+                },
+                {"name": "HUB2"},  # keeps the default connectors
+            ],
+            "mailbox_servers": [{"name": "MBX1", "mailboxes": 100}],
+        }
+    ],
     "smtp_users": [{"name": "alice", "password": PASSWORD}],
 }
 BODY = b"From: app@contoso.com\r\nTo: someone@fabrikam.com\r\nSubject: rehearsal\r\n\r\nHello from the test.\r\n"
@@ -70,9 +107,14 @@ def serve(scenario, tmp_path):
     started = []
 
     def start(server="HUB1", client_ip=None):
-        endpoint = ThreadedEndpoint(scenario, server, [("127.0.0.1", 0, 25), ("127.0.0.1", 0, 26),
-                                                       ("127.0.0.1", 0, 587)],
-                                    tmp_path / f"out-{len(started)}", client_ip=client_ip, timeout=5)
+        endpoint = ThreadedEndpoint(
+            scenario,
+            server,
+            [("127.0.0.1", 0, 25), ("127.0.0.1", 0, 26), ("127.0.0.1", 0, 587)],
+            tmp_path / f"out-{len(started)}",
+            client_ip=client_ip,
+            timeout=5,
+        )
         started.append(endpoint)
         return endpoint.start()
 
@@ -82,6 +124,7 @@ def serve(scenario, tmp_path):
 
 
 # ---- driving the endpoint with smtplib, step by step (the session model's step format) ----------
+
 
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
@@ -148,6 +191,7 @@ def ehlo_keywords(text: str) -> list[str]:
 
 # ---- smtplib --------------------------------------------------------------------------------------
 
+
 def test_ehlo_extensions_before_and_after_starttls(scenario, serve):
     endpoint = serve()
     steps = [("EHLO", "client.test"), ("STARTTLS",), ("EHLO", "client.test")]
@@ -163,9 +207,16 @@ def test_ehlo_extensions_before_and_after_starttls(scenario, serve):
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
 def test_basic_auth_refused_before_tls_and_accepted_after(scenario, serve, tmp_path, mechanism):
     endpoint = serve()
-    steps = [("EHLO", "client.test"), ("AUTH", mechanism, "alice", PASSWORD), ("STARTTLS",), ("EHLO", "client.test"),
-             ("AUTH", mechanism, "alice", PASSWORD), ("MAIL", "alice@contoso.com"), ("RCPT", "someone@fabrikam.com"),
-             ("DATA", len(BODY))]
+    steps = [
+        ("EHLO", "client.test"),
+        ("AUTH", mechanism, "alice", PASSWORD),
+        ("STARTTLS",),
+        ("EHLO", "client.test"),
+        ("AUTH", mechanism, "alice", PASSWORD),
+        ("MAIL", "alice@contoso.com"),
+        ("RCPT", "someone@fabrikam.com"),
+        ("DATA", len(BODY)),
+    ]
     replies, _ = assert_same_as_model(scenario, endpoint, 587, steps)
     assert replies[2] == (451, "5.7.3 Require STARTTLS to do basic authentication")
     assert replies[5] == (235, "2.7.0 Authentication successful")
@@ -176,7 +227,13 @@ def test_basic_auth_refused_before_tls_and_accepted_after(scenario, serve, tmp_p
 
 def test_wrong_password_is_the_models_535(scenario, serve):
     endpoint = serve()
-    steps = [("EHLO", "c"), ("STARTTLS",), ("EHLO", "c"), ("AUTH", "LOGIN", "alice", "wrong"), ("MAIL", "alice@contoso.com")]
+    steps = [
+        ("EHLO", "c"),
+        ("STARTTLS",),
+        ("EHLO", "c"),
+        ("AUTH", "LOGIN", "alice", "wrong"),
+        ("MAIL", "alice@contoso.com"),
+    ]
     replies, _ = assert_same_as_model(scenario, endpoint, 587, steps)
     assert replies[4] == (535, "5.7.3 Authentication unsuccessful")
     assert replies[5][0] == 530  # still anonymous on a connector without AnonymousUsers
@@ -184,8 +241,12 @@ def test_wrong_password_is_the_models_535(scenario, serve):
 
 def test_anonymous_relay_refused_on_the_default_connector(scenario, serve):
     endpoint = serve()
-    steps = [("EHLO", "app.test"), ("MAIL", "app@contoso.com"), ("RCPT", "someone@fabrikam.com"),
-             ("RCPT", "user1@contoso.com")]
+    steps = [
+        ("EHLO", "app.test"),
+        ("MAIL", "app@contoso.com"),
+        ("RCPT", "someone@fabrikam.com"),
+        ("RCPT", "user1@contoso.com"),
+    ]
     replies, transcript = assert_same_as_model(scenario, endpoint, 25, steps)
     assert transcript.connector == "Default HUB1"
     assert replies[3] == (550, "5.7.1 Unable to relay")
@@ -200,10 +261,13 @@ def test_hub_with_default_connectors_refuses_anonymous_mail(scenario, serve):
     assert replies[2][0] == 530 and replies[2][1].startswith("5.7.1")
 
 
-@pytest.mark.parametrize("client_ip, connector, relay_code", [
-    ("10.0.5.20", "Relay - app servers", 250),  # inside the Custom connector's range
-    ("10.0.5.21", "Default HUB1", 550),  # one address off: the default connector answers
-])
+@pytest.mark.parametrize(
+    "client_ip, connector, relay_code",
+    [
+        ("10.0.5.20", "Relay - app servers", 250),  # inside the Custom connector's range
+        ("10.0.5.21", "Default HUB1", 550),  # one address off: the default connector answers
+    ],
+)
 def test_custom_relay_connector_only_from_its_range(scenario, serve, client_ip, connector, relay_code):
     endpoint = serve(client_ip=client_ip)
     steps = [("EHLO", "app.test"), ("MAIL", "app@contoso.com"), ("RCPT", "someone@fabrikam.com"), ("DATA", len(BODY))]
@@ -224,8 +288,14 @@ def test_custom_relay_connector_only_from_its_range(scenario, serve, client_ip, 
 
 def test_size_and_recipient_limits_are_the_models(scenario, serve):
     endpoint = serve(client_ip="10.0.5.20")  # Relay - app servers: 2 KB, 2 recipients
-    steps = [("EHLO", "app.test"), ("MAIL", "app@contoso.com", 5000), ("MAIL", "app@contoso.com"),
-             ("RCPT", "a@fabrikam.com"), ("RCPT", "b@fabrikam.com"), ("RCPT", "c@fabrikam.com")]
+    steps = [
+        ("EHLO", "app.test"),
+        ("MAIL", "app@contoso.com", 5000),
+        ("MAIL", "app@contoso.com"),
+        ("RCPT", "a@fabrikam.com"),
+        ("RCPT", "b@fabrikam.com"),
+        ("RCPT", "c@fabrikam.com"),
+    ]
     replies, _ = assert_same_as_model(scenario, endpoint, 25, steps, client_ip="10.0.5.20")
     assert replies[2][0] == 552
     assert replies[6] == (452, "4.5.3 Too many recipients")
@@ -249,8 +319,14 @@ def test_size_and_recipient_limits_are_the_models(scenario, serve):
 
 def test_require_tls_connector(scenario, serve):
     endpoint = serve()
-    steps = [("EHLO", "partner.test"), ("MAIL", "x@fabrikam.com"), ("STARTTLS",), ("EHLO", "partner.test"),
-             ("MAIL", "x@fabrikam.com"), ("RCPT", "user1@contoso.com")]
+    steps = [
+        ("EHLO", "partner.test"),
+        ("MAIL", "x@fabrikam.com"),
+        ("STARTTLS",),
+        ("EHLO", "partner.test"),
+        ("MAIL", "x@fabrikam.com"),
+        ("RCPT", "user1@contoso.com"),
+    ]
     replies, transcript = assert_same_as_model(scenario, endpoint, 26, steps)
     assert transcript.connector == "Partners TLS HUB1"
     assert replies[2] == (451, "5.7.3 STARTTLS is required to send mail")
@@ -259,8 +335,16 @@ def test_require_tls_connector(scenario, serve):
 
 def test_unknown_commands_and_reset_are_the_models(scenario, serve):
     endpoint = serve()
-    steps = [("EHLO", "c"), ("VRFY", "user1"), ("XFOO",), ("NOOP",), ("MAIL", "a@contoso.com"), ("RSET",),
-             ("RCPT", "user1@contoso.com"), ("QUIT",)]
+    steps = [
+        ("EHLO", "c"),
+        ("VRFY", "user1"),
+        ("XFOO",),
+        ("NOOP",),
+        ("MAIL", "a@contoso.com"),
+        ("RSET",),
+        ("RCPT", "user1@contoso.com"),
+        ("QUIT",),
+    ]
     assert_same_as_model(scenario, endpoint, 25, steps)
 
 
@@ -273,21 +357,39 @@ def test_no_connector_means_no_banner(scenario, serve):
 
 # ---- swaks (the administrator's tool) ------------------------------------------------------------
 
-needs_swaks = pytest.mark.skipif(shutil.which("swaks") is None,
-                                 reason="swaks is not installed (apt-get install swaks; .ci/run installs it)")
+needs_swaks = pytest.mark.skipif(
+    shutil.which("swaks") is None, reason="swaks is not installed (apt-get install swaks; .ci/run installs it)"
+)
 
 
 def swaks(port, *args):
-    done = subprocess.run(["swaks", "--server", f"127.0.0.1:{port}", "--timeout", "5", "--helo", "client.test",
-                           *args], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
+    done = subprocess.run(
+        ["swaks", "--server", f"127.0.0.1:{port}", "--timeout", "5", "--helo", "client.test", *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
 @needs_swaks
 def test_swaks_tls_then_basic(scenario, serve):
     endpoint = serve()
-    status, output = swaks(endpoint.port(587), "--tls", "--auth", "LOGIN", "--auth-user", "alice",
-                           "--auth-password", PASSWORD, "--from", "alice@contoso.com", "--to", "someone@fabrikam.com")
+    status, output = swaks(
+        endpoint.port(587),
+        "--tls",
+        "--auth",
+        "LOGIN",
+        "--auth-user",
+        "alice",
+        "--auth-password",
+        PASSWORD,
+        "--from",
+        "alice@contoso.com",
+        "--to",
+        "someone@fabrikam.com",
+    )
     assert status == 0, output
     assert re.search(r"^<-\s+220 2\.0\.0 SMTP server ready", output, re.M), output
     assert re.search(r"^<~\s+250-AUTH LOGIN PLAIN", output, re.M), output
@@ -300,8 +402,19 @@ def test_swaks_tls_then_basic(scenario, serve):
 @needs_swaks
 def test_swaks_basic_without_tls_is_not_offered(scenario, serve):
     endpoint = serve()
-    status, output = swaks(endpoint.port(587), "--auth", "LOGIN", "--auth-user", "alice", "--auth-password", PASSWORD,
-                           "--from", "alice@contoso.com", "--to", "someone@fabrikam.com")
+    status, output = swaks(
+        endpoint.port(587),
+        "--auth",
+        "LOGIN",
+        "--auth-user",
+        "alice",
+        "--auth-password",
+        PASSWORD,
+        "--from",
+        "alice@contoso.com",
+        "--to",
+        "someone@fabrikam.com",
+    )
     assert status == 28, output  # swaks: authentication error (AUTH LOGIN is not advertised before STARTTLS)
     assert re.search(r"^<-\s+250-STARTTLS", output, re.M), output
     assert not re.search(r"^<-\s+250[- ]AUTH", output, re.M), output
@@ -327,6 +440,7 @@ def test_swaks_anonymous_relay_from_the_app_server(scenario, serve):
 
 # ---- the command ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("listen", ["0.0.0.0:2525", "10.1.2.3:2525", "example.com:25", "[::1]:2525"])
 def test_only_loopback(listen, capsys):
     assert main(["smtpd", "scenarios/quickstart.yaml", "--server", "X", "--listen", listen]) == 2
@@ -351,10 +465,31 @@ def test_command_serves_and_stops_on_ctrl_c(tmp_path):
     import yaml
 
     scenario_file.write_text(yaml.safe_dump(SCENARIO))
-    command = [sys.executable, "-m", "sim", "smtpd", str(scenario_file), "--server", "HUB1",
-               "--listen", "127.0.0.1:0", "--port-map", "0=25", "--client-ip", "10.0.5.20", "--out", str(tmp_path / "out")]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               cwd=Path(__file__).resolve().parents[1])
+    command = [
+        sys.executable,
+        "-m",
+        "sim",
+        "smtpd",
+        str(scenario_file),
+        "--server",
+        "HUB1",
+        "--listen",
+        "127.0.0.1:0",
+        "--port-map",
+        "0=25",
+        "--client-ip",
+        "10.0.5.20",
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     try:
         lines = []
         deadline = time.monotonic() + 20
@@ -365,8 +500,11 @@ def test_command_serves_and_stops_on_ctrl_c(tmp_path):
             lines.append(line)
             if line.startswith("Ctrl-C stops"):
                 break
-        found = re.search(r"127\.0\.0\.1:(\d+) stands for 10\.0\.0\.11:25: client 10\.0\.5\.20 gets Receive "
-                          r"connector 'Relay - app servers'", "".join(lines))
+        found = re.search(
+            r"127\.0\.0\.1:(\d+) stands for 10\.0\.0\.11:25: client 10\.0\.5\.20 gets Receive "
+            r"connector 'Relay - app servers'",
+            "".join(lines),
+        )
         assert found, "".join(lines) + process.stderr.read() if process.poll() is not None else "".join(lines)
         with smtplib.SMTP("127.0.0.1", int(found.group(1)), timeout=5) as client:
             client.sendmail("app@contoso.com", ["someone@fabrikam.com"], BODY)
@@ -385,11 +523,25 @@ def test_command_serves_and_stops_on_ctrl_c(tmp_path):
 
 SHIPPED = Path(__file__).resolve().parents[1] / "scenarios" / "connectors-and-relay.yaml"
 SWEEP = [
-    [("EHLO", "c.test"), ("MAIL", "app@contoso.com"), ("RCPT", "someone@fabrikam.com"), ("RCPT", "user1@contoso.com"),
-     ("RCPT", "nouser1@contoso.com"), ("DATA", len(BODY)), ("QUIT",)],
-    [("EHLO", "c.test"), ("AUTH", "LOGIN", "alice", "P@ssw0rd-rehearsal"), ("STARTTLS",), ("EHLO", "c.test"),
-     ("AUTH", "PLAIN", "alice", "P@ssw0rd-rehearsal"), ("MAIL", "alice@contoso.com"), ("RCPT", "someone@fabrikam.com"),
-     ("DATA", len(BODY))],
+    [
+        ("EHLO", "c.test"),
+        ("MAIL", "app@contoso.com"),
+        ("RCPT", "someone@fabrikam.com"),
+        ("RCPT", "user1@contoso.com"),
+        ("RCPT", "nouser1@contoso.com"),
+        ("DATA", len(BODY)),
+        ("QUIT",),
+    ],
+    [
+        ("EHLO", "c.test"),
+        ("AUTH", "LOGIN", "alice", "P@ssw0rd-rehearsal"),
+        ("STARTTLS",),
+        ("EHLO", "c.test"),
+        ("AUTH", "PLAIN", "alice", "P@ssw0rd-rehearsal"),
+        ("MAIL", "alice@contoso.com"),
+        ("RCPT", "someone@fabrikam.com"),
+        ("DATA", len(BODY)),
+    ],
     [("HELO", "c.test"), ("MAIL", "x@fabrikam.com"), ("RCPT", "user2@contoso.com"), ("RSET",), ("NOOP",)],
 ]
 

@@ -61,10 +61,14 @@ def test_colocated_hub_down_fails_over_evenly_then_returns():
 
 
 def test_no_hub_of_another_site_is_ever_used():
-    scenario = one_site(hubs=1, rate="2/s", duration="2h",
-                        faults=[{"server": "HUB1", "down_at": "30m", "up_at": "1h"}])
-    scenario["sites"].append({"name": "B", "hubs": [{"name": "BHUB"}],
-                              "mailbox_servers": [{"name": "BMBX", "mailboxes": 100, "sends_mail": False}]})
+    scenario = one_site(hubs=1, rate="2/s", duration="2h", faults=[{"server": "HUB1", "down_at": "30m", "up_at": "1h"}])
+    scenario["sites"].append(
+        {
+            "name": "B",
+            "hubs": [{"name": "BHUB"}],
+            "mailbox_servers": [{"name": "BMBX", "mailboxes": 100, "sends_mail": False}],
+        }
+    )
     scenario["site_links"] = [{"sites": ["A", "B"], "cost": 10}]
     result = sim.run(scenario)
     summary = result.summary()

@@ -10,9 +10,9 @@ from conftest import ZERO_STAGES, one_site
 from scipy import stats
 
 import sim
-from sim.theory import erlang_c, mmc_mean_wait
+from sim.results.theory import erlang_c, mmc_mean_wait
 
-SERVICE_MEAN = 1.0   # seconds
+SERVICE_MEAN = 1.0  # seconds
 SERVERS = 2
 
 
@@ -26,9 +26,9 @@ def mmc_scenario(utilisation: float, duration: str, record: str = "summary") -> 
 
 
 def test_erlang_c_known_values():
-    assert erlang_c(1, 0.5) == pytest.approx(0.5)               # M/M/1: P(wait) = rho
+    assert erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = rho
     assert erlang_c(2, 1.0) == pytest.approx(1 / 3)
-    assert mmc_mean_wait(0.5, 1.0, 1) == pytest.approx(1.0)    # rho/(mu - lambda)
+    assert mmc_mean_wait(0.5, 1.0, 1) == pytest.approx(1.0)  # rho/(mu - lambda)
 
 
 @pytest.mark.parametrize("utilisation, duration", [(0.5, "20000s"), (0.9, "40000s")])
@@ -43,7 +43,7 @@ def test_mmc_mean_wait_matches_erlang_c(utilisation, duration):
     mean, half_width = waits.mean(), stats.t.ppf(0.975, len(waits) - 1) * waits.std(ddof=1) / math.sqrt(len(waits))
     expected = mmc_mean_wait(utilisation * SERVERS / SERVICE_MEAN, 1 / SERVICE_MEAN, SERVERS)
     assert mean - half_width <= expected <= mean + half_width, (mean, half_width, expected)
-    assert half_width < 0.1 * expected   # decisive: the interval is narrow, not merely wide
+    assert half_width < 0.1 * expected  # decisive: the interval is narrow, not merely wide
 
 
 def test_littles_law_holds_for_the_submission_queue():
@@ -55,4 +55,4 @@ def test_littles_law_holds_for_the_submission_queue():
     mean_wait = (queue["started_at"] - queue["queued_at"]).mean()
     time_average = result.stations.set_index("queue").loc["HUB1\\Submission", "mean_queue_length"]
     assert time_average == pytest.approx(arrival_rate * mean_wait, rel=0.02)
-    assert time_average > 1.0   # a real queue, so the check is not 0 == 0
+    assert time_average > 1.0  # a real queue, so the check is not 0 == 0

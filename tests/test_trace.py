@@ -35,8 +35,18 @@ def test_trace_explains_a_cross_site_relay(root, capsys):
 
 
 def test_trace_of_an_unknown_message_is_a_clear_error(root, capsys):
-    code = main(["trace", str(root / "scenarios" / "quickstart.yaml"), "--set", "duration=1m", "--set", "warmup=0",
-                 "--message", "999999"])
+    code = main(
+        [
+            "trace",
+            str(root / "scenarios" / "quickstart.yaml"),
+            "--set",
+            "duration=1m",
+            "--set",
+            "warmup=0",
+            "--message",
+            "999999",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "--message 999999: no message 999999 in this run" in err

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.tracking import FIELDS, format_log, ip_plan, read_logs, write_logs
-from sim.tracking_analysis import rebuild_deliveries
+from sim.results.tracking import FIELDS, format_log, ip_plan, read_logs, write_logs
+from sim.results.tracking_analysis import rebuild_deliveries
 
 START = datetime(2024, 3, 4, 23, 59, 59, 500000, tzinfo=timezone.utc)  # half a second before midnight UTC
 ORG = {"SEA-MBX1", "SEA-MBX2", "SEA-HUB1", "LON-HUB1", "LON-MBX1"}
@@ -25,8 +25,10 @@ NDR = "<NDR00001@SEA-HUB1.contoso.com>"
 ALICE, BOB, CAROL, DAVE, NOBODY = (f"{u}@contoso.com" for u in ("alice", "bob", "carol", "dave", "nobody"))
 EVE = "eve@fabrikam.com"
 POSTMASTER = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com"
-SUBMIT_CONTEXT = ("MDB:1e2f3a4b-0000-0000-0000-000000000001, Mailbox:5c6d7e8f-0000-0000-0000-000000000002, "
-                  "Event:1234, MessageClass:IPM.Note, CreationTime:2024-03-04T23:59:59.500Z, ClientType:User")
+SUBMIT_CONTEXT = (
+    "MDB:1e2f3a4b-0000-0000-0000-000000000001, Mailbox:5c6d7e8f-0000-0000-0000-000000000002, "
+    "Event:1234, MessageClass:IPM.Note, CreationTime:2024-03-04T23:59:59.500Z, ClientType:User"
+)
 DEFER_STATUS = '451 4.4.0 Primary target IP address responded with: "421 4.2.1 Unable to connect, try later."'
 INTRA = "Intra-Organization SMTP Send Connector"
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -35,11 +37,25 @@ DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 def event(t, server, role, event_id, source, iid, message_id, recipients, **extra) -> dict:
     """One raw tracking event as the model gives it (defaults: message M1 from alice)."""
     row = {
-        "time_s": t, "server": server, "role": role, "event_id": event_id, "source": source,
-        "internal_message_id": iid, "message_id": message_id, "recipients": recipients,
-        "recipient_status": "", "total_bytes": 5120, "sender": ALICE, "client_hostname": "",
-        "server_hostname": "", "connector_id": "", "source_context": "", "reference": "",
-        "related_recipient_address": "", "subject": "Hello, world", "original_time_s": 0.1,
+        "time_s": t,
+        "server": server,
+        "role": role,
+        "event_id": event_id,
+        "source": source,
+        "internal_message_id": iid,
+        "message_id": message_id,
+        "recipients": recipients,
+        "recipient_status": "",
+        "total_bytes": 5120,
+        "sender": ALICE,
+        "client_hostname": "",
+        "server_hostname": "",
+        "connector_id": "",
+        "source_context": "",
+        "reference": "",
+        "related_recipient_address": "",
+        "subject": "Hello, world",
+        "original_time_s": 0.1,
     }
     row.update(extra)
     return row
@@ -47,38 +63,143 @@ def event(t, server, role, event_id, source, iid, message_id, recipients, **extr
 
 # Rows deliberately out of order: format_log sorts by server, then time, then this order.
 RAW_ROWS = [
-    event(30.75, "LON-HUB1", "Hub", "RECEIVE", "SMTP", 201, M1, [CAROL, DAVE], client_hostname="SEA-HUB1",
-          connector_id="LON-HUB1\\Default LON-HUB1", source_context="08CA4E1D2B3C0001"),                  # 0
-    event(0.1, "SEA-MBX1", "Mailbox", "SUBMIT", "STOREDRIVER", 11, M1, [BOB, CAROL, DAVE, NOBODY],
-          server_hostname="SEA-HUB1", source_context=SUBMIT_CONTEXT),                                      # 1
-    event(0.25, "SEA-HUB1", "Hub", "RECEIVE", "STOREDRIVER", 101, M1, [BOB, CAROL, DAVE, NOBODY],
-          client_hostname="SEA-MBX1"),                                                                     # 2
-    event(0.3, "SEA-HUB1", "Hub", "FAIL", "ROUTING", 101, M1, [NOBODY],
-          recipient_status="550 5.1.1 User unknown"),                                                      # 3
-    event(0.3, "SEA-HUB1", "Hub", "DSN", "DSN", 102, NDR, [ALICE], reference=M1, sender=POSTMASTER,
-          subject="Undeliverable: Hello, world", total_bytes=7168),                                        # 4
-    event(0.4, "SEA-HUB1", "Hub", "TRANSFER", "ROUTING", 101, M1, [CAROL, DAVE], reference="103"),     # 5
-    event(0.45, "SEA-HUB1", "Hub", "DELIVER", "STOREDRIVER", 101, M1, [BOB], server_hostname="SEA-MBX2",
-          recipient_status="250 2.1.5 Recipient OK"),                                                      # 6
-    event(0.48, "SEA-HUB1", "Hub", "DEFER", "SMTP", 103, M1, [CAROL, DAVE], connector_id=INTRA,
-          recipient_status=DEFER_STATUS),                                                                  # 7
-    event(30.6, "SEA-HUB1", "Hub", "SEND", "SMTP", 103, M1, [CAROL, DAVE], server_hostname="LON-HUB1",
-          connector_id=INTRA, recipient_status=f"250 2.6.0 {M1} Queued mail for delivery"),                # 8
-    event(31.0, "LON-HUB1", "Hub", "DELIVER", "STOREDRIVER", 201, M1, [CAROL, DAVE],
-          server_hostname="LON-MBX1"),                                                                     # 9
-    event(40.0, "LON-HUB1", "Hub", "RECEIVE", "SMTP", 202, M2, [CAROL], client_hostname="mx.fabrikam.com",
-          connector_id="LON-HUB1\\Default LON-HUB1", sender=EVE, subject='Re: "quarterly" numbers',
-          total_bytes=2048, original_time_s=40.0),                                                         # 10
-    event(40.5, "LON-HUB1", "Hub", "DELIVER", "STOREDRIVER", 202, M2, [CAROL], server_hostname="LON-MBX1",
-          sender=EVE, subject='Re: "quarterly" numbers', total_bytes=2048, original_time_s=40.0),          # 11
+    event(
+        30.75,
+        "LON-HUB1",
+        "Hub",
+        "RECEIVE",
+        "SMTP",
+        201,
+        M1,
+        [CAROL, DAVE],
+        client_hostname="SEA-HUB1",
+        connector_id="LON-HUB1\\Default LON-HUB1",
+        source_context="08CA4E1D2B3C0001",
+    ),  # 0
+    event(
+        0.1,
+        "SEA-MBX1",
+        "Mailbox",
+        "SUBMIT",
+        "STOREDRIVER",
+        11,
+        M1,
+        [BOB, CAROL, DAVE, NOBODY],
+        server_hostname="SEA-HUB1",
+        source_context=SUBMIT_CONTEXT,
+    ),  # 1
+    event(
+        0.25,
+        "SEA-HUB1",
+        "Hub",
+        "RECEIVE",
+        "STOREDRIVER",
+        101,
+        M1,
+        [BOB, CAROL, DAVE, NOBODY],
+        client_hostname="SEA-MBX1",
+    ),  # 2
+    event(0.3, "SEA-HUB1", "Hub", "FAIL", "ROUTING", 101, M1, [NOBODY], recipient_status="550 5.1.1 User unknown"),  # 3
+    event(
+        0.3,
+        "SEA-HUB1",
+        "Hub",
+        "DSN",
+        "DSN",
+        102,
+        NDR,
+        [ALICE],
+        reference=M1,
+        sender=POSTMASTER,
+        subject="Undeliverable: Hello, world",
+        total_bytes=7168,
+    ),  # 4
+    event(0.4, "SEA-HUB1", "Hub", "TRANSFER", "ROUTING", 101, M1, [CAROL, DAVE], reference="103"),  # 5
+    event(
+        0.45,
+        "SEA-HUB1",
+        "Hub",
+        "DELIVER",
+        "STOREDRIVER",
+        101,
+        M1,
+        [BOB],
+        server_hostname="SEA-MBX2",
+        recipient_status="250 2.1.5 Recipient OK",
+    ),  # 6
+    event(
+        0.48,
+        "SEA-HUB1",
+        "Hub",
+        "DEFER",
+        "SMTP",
+        103,
+        M1,
+        [CAROL, DAVE],
+        connector_id=INTRA,
+        recipient_status=DEFER_STATUS,
+    ),  # 7
+    event(
+        30.6,
+        "SEA-HUB1",
+        "Hub",
+        "SEND",
+        "SMTP",
+        103,
+        M1,
+        [CAROL, DAVE],
+        server_hostname="LON-HUB1",
+        connector_id=INTRA,
+        recipient_status=f"250 2.6.0 {M1} Queued mail for delivery",
+    ),  # 8
+    event(31.0, "LON-HUB1", "Hub", "DELIVER", "STOREDRIVER", 201, M1, [CAROL, DAVE], server_hostname="LON-MBX1"),  # 9
+    event(
+        40.0,
+        "LON-HUB1",
+        "Hub",
+        "RECEIVE",
+        "SMTP",
+        202,
+        M2,
+        [CAROL],
+        client_hostname="mx.fabrikam.com",
+        connector_id="LON-HUB1\\Default LON-HUB1",
+        sender=EVE,
+        subject='Re: "quarterly" numbers',
+        total_bytes=2048,
+        original_time_s=40.0,
+    ),  # 10
+    event(
+        40.5,
+        "LON-HUB1",
+        "Hub",
+        "DELIVER",
+        "STOREDRIVER",
+        202,
+        M2,
+        [CAROL],
+        server_hostname="LON-MBX1",
+        sender=EVE,
+        subject='Re: "quarterly" numbers',
+        total_bytes=2048,
+        original_time_s=40.0,
+    ),  # 11
 ]
 # The raw rows each server's log holds, in log order (hand-sorted).
 EXPECTED_ORDER = [0, 9, 10, 11, 2, 3, 4, 5, 6, 7, 8, 1]
 EXPECTED_TIMES = {
-    0: "2024-03-05T00:00:30.250Z", 1: "2024-03-04T23:59:59.600Z", 2: "2024-03-04T23:59:59.750Z",
-    3: "2024-03-04T23:59:59.800Z", 4: "2024-03-04T23:59:59.800Z", 5: "2024-03-04T23:59:59.900Z",
-    6: "2024-03-04T23:59:59.950Z", 7: "2024-03-04T23:59:59.980Z", 8: "2024-03-05T00:00:30.100Z",
-    9: "2024-03-05T00:00:30.500Z", 10: "2024-03-05T00:00:39.500Z", 11: "2024-03-05T00:00:40.000Z",
+    0: "2024-03-05T00:00:30.250Z",
+    1: "2024-03-04T23:59:59.600Z",
+    2: "2024-03-04T23:59:59.750Z",
+    3: "2024-03-04T23:59:59.800Z",
+    4: "2024-03-04T23:59:59.800Z",
+    5: "2024-03-04T23:59:59.900Z",
+    6: "2024-03-04T23:59:59.950Z",
+    7: "2024-03-04T23:59:59.980Z",
+    8: "2024-03-05T00:00:30.100Z",
+    9: "2024-03-05T00:00:30.500Z",
+    10: "2024-03-05T00:00:39.500Z",
+    11: "2024-03-05T00:00:40.000Z",
 }
 EXPECTED_FILES = {  # relative path -> (#Date, raw rows in order)
     "LON-HUB1/MSGTRK20240305-1.LOG": ("2024-03-05T00:00:30.250Z", [0, 9, 10, 11]),
@@ -111,12 +232,31 @@ def read_back(written) -> pd.DataFrame:
 
 # -- format_log ----------------------------------------------------------------------------------
 
+
 def test_fields_are_the_21_exchange_2007_fields_in_order():
     assert FIELDS == (
-        "date-time", "client-ip", "client-hostname", "server-ip", "server-hostname", "source-context",
-        "connector-id", "source", "event-id", "internal-message-id", "message-id", "recipient-address",
-        "recipient-status", "total-bytes", "recipient-count", "related-recipient-address", "reference",
-        "message-subject", "sender-address", "return-path", "message-info")
+        "date-time",
+        "client-ip",
+        "client-hostname",
+        "server-ip",
+        "server-hostname",
+        "source-context",
+        "connector-id",
+        "source",
+        "event-id",
+        "internal-message-id",
+        "message-id",
+        "recipient-address",
+        "recipient-status",
+        "total-bytes",
+        "recipient-count",
+        "related-recipient-address",
+        "reference",
+        "message-subject",
+        "sender-address",
+        "return-path",
+        "message-info",
+    )
 
 
 def test_format_log_columns_order_and_types(log):
@@ -155,10 +295,12 @@ def test_format_log_fields(log):
 
 def test_ips_are_stable_per_host_and_in_the_right_ranges(log, raw):
     org_net, test_net = ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("192.0.2.0/24")
-    pairs = pd.concat([
-        log[["client-hostname", "client-ip"]].set_axis(["host", "ip"], axis=1),
-        log[["server-hostname", "server-ip"]].set_axis(["host", "ip"], axis=1),
-    ])
+    pairs = pd.concat(
+        [
+            log[["client-hostname", "client-ip"]].set_axis(["host", "ip"], axis=1),
+            log[["server-hostname", "server-ip"]].set_axis(["host", "ip"], axis=1),
+        ]
+    )
     assert ((pairs["host"] == "") == (pairs["ip"] == "")).all()
     pairs = pairs[pairs["host"] != ""].drop_duplicates()
     assert pairs["host"].is_unique  # one address per host across the whole run
@@ -173,8 +315,7 @@ def test_ips_are_stable_per_host_and_in_the_right_ranges(log, raw):
 
 
 def test_ip_plan_knows_servers_by_fqdn_and_case():
-    plan = ip_plan(["HUB1", "hub1.contoso.com", "MBX1", "smtp.isp.example", "mx.fabrikam.com", ""],
-                   {"HUB1", "MBX1"})
+    plan = ip_plan(["HUB1", "hub1.contoso.com", "MBX1", "smtp.isp.example", "mx.fabrikam.com", ""], {"HUB1", "MBX1"})
     assert plan["HUB1"] == plan["hub1.contoso.com"] == "10.0.0.1"
     assert plan["MBX1"] == "10.0.0.2"
     assert plan["mx.fabrikam.com"] == "192.0.2.1" and plan["smtp.isp.example"] == "192.0.2.2"
@@ -186,7 +327,10 @@ def test_date_time_rounds_to_the_millisecond():
     raw = pd.DataFrame([event(t, "HUB1", "Hub", "DEFER", "SMTP", 1, M1, [BOB]) for t in (1.9999999, 0.0004, 0.0006)])
     out = format_log(raw, start, {"HUB1"})
     assert out["date-time"].tolist() == [
-        "2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00.001Z", "2024-01-01T00:00:02.000Z"]
+        "2024-01-01T00:00:00.000Z",
+        "2024-01-01T00:00:00.001Z",
+        "2024-01-01T00:00:02.000Z",
+    ]
 
 
 def test_start_in_another_zone_is_converted_to_utc():
@@ -209,6 +353,7 @@ def test_bad_input_is_refused(raw):
 
 
 # -- write_logs ----------------------------------------------------------------------------------
+
 
 def test_one_file_per_server_role_and_utc_day(written):
     folder, paths = written
@@ -248,7 +393,7 @@ def test_files_parse_with_the_csv_module(written, log):
     for name, (date, rows) in EXPECTED_FILES.items():
         with open(folder / name, encoding="utf-8-sig", newline="") as fh:
             lines = fh.read().splitlines()
-        fields = next(line for line in lines if line.startswith("#Fields: "))[len("#Fields: "):].split(",")
+        fields = next(line for line in lines if line.startswith("#Fields: "))[len("#Fields: ") :].split(",")
         assert fields == list(FIELDS)
         records = [dict(zip(fields, values)) for values in csv.reader(l for l in lines if not l.startswith("#"))]
         assert len(records) == len(rows)
@@ -267,6 +412,7 @@ def test_files_parse_with_the_csv_module(written, log):
 
 
 # -- read_logs -----------------------------------------------------------------------------------
+
 
 def test_read_logs_round_trip(read_back, log):
     assert list(read_back.columns) == ["server", *FIELDS]  # the BOM did not leak into a column name
@@ -289,8 +435,9 @@ def test_read_logs_skips_repeated_headers_and_empty_folders(written, tmp_path):
     header = "".join(line + "\r\n" for line in source.split("\r\n")[:5])
     (tmp_path / "SEA-MBX1").mkdir()
     # a service restart writes the header block again in the middle of the day's file
-    (tmp_path / "SEA-MBX1/MSGTRKM20240304-1.LOG").write_text(source + header + source.split("\r\n", 5)[5],
-                                                            encoding="utf-8-sig", newline="")
+    (tmp_path / "SEA-MBX1/MSGTRKM20240304-1.LOG").write_text(
+        source + header + source.split("\r\n", 5)[5], encoding="utf-8-sig", newline=""
+    )
     again = read_logs(tmp_path)
     assert len(again) == 2 and (again["event-id"] == "SUBMIT").all() and (again["server"] == "SEA-MBX1").all()
     empty = read_logs(tmp_path / "SEA-MBX1" / "nothing-here")
@@ -299,20 +446,45 @@ def test_read_logs_skips_repeated_headers_and_empty_folders(written, tmp_path):
 
 # -- rebuild_deliveries --------------------------------------------------------------------------
 
+
 def test_rebuilt_deliveries_match_the_hand_computed_ones(read_back):
     got = rebuild_deliveries(read_back)
     assert list(got.columns) == ["message_id", "recipient", "path", "submitted_at", "delivered_at", "latency_s"]
     ts = pd.Timestamp
-    expected = pd.DataFrame([
-        (M1, BOB, "SEA-MBX1>SEA-HUB1>SEA-MBX2", "2024-03-04T23:59:59.600Z", "2024-03-04T23:59:59.950Z", 0.35),
-        (M1, CAROL, "SEA-MBX1>SEA-HUB1>LON-HUB1>LON-MBX1", "2024-03-04T23:59:59.600Z",
-         "2024-03-05T00:00:30.500Z", 30.9),
-        (M1, DAVE, "SEA-MBX1>SEA-HUB1>LON-HUB1>LON-MBX1", "2024-03-04T23:59:59.600Z",
-         "2024-03-05T00:00:30.500Z", 30.9),
-        (M2, CAROL, "mx.fabrikam.com>LON-HUB1>LON-MBX1", "2024-03-05T00:00:39.500Z", "2024-03-05T00:00:40.000Z", 0.5),
-    ], columns=["message_id", "recipient", "path", "submitted_at", "delivered_at", "latency_s"])
-    assert got[["message_id", "recipient", "path"]].values.tolist() == \
-        expected[["message_id", "recipient", "path"]].values.tolist()
+    expected = pd.DataFrame(
+        [
+            (M1, BOB, "SEA-MBX1>SEA-HUB1>SEA-MBX2", "2024-03-04T23:59:59.600Z", "2024-03-04T23:59:59.950Z", 0.35),
+            (
+                M1,
+                CAROL,
+                "SEA-MBX1>SEA-HUB1>LON-HUB1>LON-MBX1",
+                "2024-03-04T23:59:59.600Z",
+                "2024-03-05T00:00:30.500Z",
+                30.9,
+            ),
+            (
+                M1,
+                DAVE,
+                "SEA-MBX1>SEA-HUB1>LON-HUB1>LON-MBX1",
+                "2024-03-04T23:59:59.600Z",
+                "2024-03-05T00:00:30.500Z",
+                30.9,
+            ),
+            (
+                M2,
+                CAROL,
+                "mx.fabrikam.com>LON-HUB1>LON-MBX1",
+                "2024-03-05T00:00:39.500Z",
+                "2024-03-05T00:00:40.000Z",
+                0.5,
+            ),
+        ],
+        columns=["message_id", "recipient", "path", "submitted_at", "delivered_at", "latency_s"],
+    )
+    assert (
+        got[["message_id", "recipient", "path"]].values.tolist()
+        == expected[["message_id", "recipient", "path"]].values.tolist()
+    )
     assert [ts(v) for v in expected["submitted_at"]] == got["submitted_at"].tolist()
     assert [ts(v) for v in expected["delivered_at"]] == got["delivered_at"].tolist()
     assert got["latency_s"].tolist() == pytest.approx(expected["latency_s"].tolist(), abs=1e-9)
@@ -330,7 +502,13 @@ def test_rebuild_follows_recipients_not_internal_ids(read_back):
 def test_rebuild_of_a_log_without_deliveries_is_empty(read_back):
     got = rebuild_deliveries(read_back[read_back["event-id"] != "DELIVER"])
     assert got.empty and list(got.columns) == [
-        "message_id", "recipient", "path", "submitted_at", "delivered_at", "latency_s"]
+        "message_id",
+        "recipient",
+        "path",
+        "submitted_at",
+        "delivered_at",
+        "latency_s",
+    ]
 
 
 def test_rebuild_works_on_the_formatted_log_before_writing(log, read_back):
@@ -384,4 +562,10 @@ def test_rebuild_orders_same_millisecond_receives_by_the_relay_chain(tmp_path):
 def test_rebuild_of_an_empty_log(tmp_path):
     got = rebuild_deliveries(read_logs(tmp_path))
     assert got.empty and list(got.columns) == [
-        "message_id", "recipient", "path", "submitted_at", "delivered_at", "latency_s"]
+        "message_id",
+        "recipient",
+        "path",
+        "submitted_at",
+        "delivered_at",
+        "latency_s",
+    ]

@@ -7,29 +7,43 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.tracking import FIELDS, read_logs
-from sim.tracking_analysis import rebuild_deliveries
+from sim.results.tracking import FIELDS, read_logs
+from sim.results.tracking_analysis import rebuild_deliveries
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     folder = tmp_path_factory.mktemp("out")
     scenario = {
-        "name": "tracked", "duration": "20m", "drain": "10m", "seed": 4,
+        "name": "tracked",
+        "duration": "20m",
+        "drain": "10m",
+        "seed": 4,
         "sites": [
-            {"name": "Seattle", "hubs": [{"name": "SEA-HUB1"}, {"name": "SEA-HUB2"}],
-             "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 300}, {"name": "SEA-MBX2", "mailboxes": 300}]},
-            {"name": "London", "hubs": [{"name": "LON-HUB1"}],
-             "mailbox_servers": [{"name": "LON-MBX1", "mailboxes": 300}]},
+            {
+                "name": "Seattle",
+                "hubs": [{"name": "SEA-HUB1"}, {"name": "SEA-HUB2"}],
+                "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 300}, {"name": "SEA-MBX2", "mailboxes": 300}],
+            },
+            {
+                "name": "London",
+                "hubs": [{"name": "LON-HUB1"}],
+                "mailbox_servers": [{"name": "LON-MBX1", "mailboxes": 300}],
+            },
         ],
         "site_links": [{"sites": ["Seattle", "London"], "cost": 10, "latency": "50ms", "bandwidth": "10Mbps"}],
         "edges": [{"name": "EDGE1", "subscribed_site": "Seattle"}],
-        "workload": {"rate": "1/s", "recipients": {"dist": "geometric", "mean": 3},
-                     "domains": [{"domain": "fabrikam.com", "share": 0.1}], "unknown_share": 0.02},
+        "workload": {
+            "rate": "1/s",
+            "recipients": {"dist": "geometric", "mean": 3},
+            "domains": [{"domain": "fabrikam.com", "share": 0.1}],
+            "unknown_share": 0.02,
+        },
         "internet": {"inbound_rate": "0.5/s"},
     }
     path = folder / "tracked.yaml"
     import yaml
+
     path.write_text(yaml.safe_dump(scenario))
     assert main(["run", str(path), "--out", str(folder / "run"), "--quiet"]) == 0
     return folder / "run", sim.run(scenario)
@@ -58,12 +72,11 @@ def test_rebuilt_paths_and_latencies_equal_the_results(written):
     mailbox = messages[(messages["status"] == "delivered") & (messages["destination_site"] != "Internet")].copy()
     mailbox["message_id"] = mailbox["message_id"].astype(int)
     rebuilt["message_id"] = rebuilt["message_id"].str.slice(1, 9).astype(int)
-    joined = mailbox.merge(rebuilt, on=["message_id", "recipient"], how="outer", indicator=True,
-                           suffixes=("", "_log"))
+    joined = mailbox.merge(rebuilt, on=["message_id", "recipient"], how="outer", indicator=True, suffixes=("", "_log"))
     assert len(mailbox) > 1000
     assert (joined["_merge"] == "both").all()
     assert (joined["path"] == joined["path_log"]).all()
-    assert (joined["latency_s"] - joined["latency_s_log"]).abs().max() < 0.0015   # the log keeps milliseconds
+    assert (joined["latency_s"] - joined["latency_s_log"]).abs().max() < 0.0015  # the log keeps milliseconds
 
 
 def test_events_tell_each_kind_of_story(written):
@@ -79,7 +92,7 @@ def test_events_tell_each_kind_of_story(written):
     one = log[log["message-id"] == log.loc[log["event-id"] == "SEND", "message-id"].iloc[0]]
     assert one["server"].nunique() >= 2
     sends = log[(log["event-id"] == "SEND") & (log["server-hostname"] == "Internet")]
-    assert sends.empty   # Internet hosts are named by MX, not "Internet"
+    assert sends.empty  # Internet hosts are named by MX, not "Internet"
     internet_sends = log[(log["event-id"] == "SEND") & log["server-hostname"].str.startswith("mx.")]
     assert set(internet_sends["server"]) == {"EDGE1"}
     assert len(result.tracking_log) == len(log)

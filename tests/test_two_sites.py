@@ -10,12 +10,20 @@ import sim
 
 def two_sites(faults=(), london_hubs=2, **extra) -> dict:
     scenario = {
-        "name": "two sites", "duration": "1h", "seed": 3,
+        "name": "two sites",
+        "duration": "1h",
+        "seed": 3,
         "sites": [
-            {"name": "Seattle", "hubs": [{"name": "SEA-HUB1"}],
-             "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}]},
-            {"name": "London", "hubs": [{"name": f"LON-HUB{i + 1}"} for i in range(london_hubs)],
-             "mailbox_servers": [{"name": "LON-MBX1", "mailboxes": 300, "sends_mail": False}]},
+            {
+                "name": "Seattle",
+                "hubs": [{"name": "SEA-HUB1"}],
+                "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}],
+            },
+            {
+                "name": "London",
+                "hubs": [{"name": f"LON-HUB{i + 1}"} for i in range(london_hubs)],
+                "mailbox_servers": [{"name": "LON-MBX1", "mailboxes": 300, "sends_mail": False}],
+            },
         ],
         "site_links": [{"sites": ["Seattle", "London"], "cost": 10, "latency": "80ms", "bandwidth": "10Mbps"}],
         "workload": {"rate": "2/s", "recipients": {"dist": "constant", "mean": 1}, "size": "100KB"},
@@ -29,7 +37,7 @@ def test_cross_site_mail_is_relayed_directly_to_a_target_site_hub():
     result = sim.run(two_sites())
     messages = result.messages
     to_london = messages[messages["destination_site"] == "London"]
-    assert 0.7 < len(to_london) / len(messages) < 0.8          # 300 of 400 mailboxes
+    assert 0.7 < len(to_london) / len(messages) < 0.8  # 300 of 400 mailboxes
     paths = set(to_london["path"].astype(str))
     assert paths == {"SEA-MBX1>SEA-HUB1>LON-HUB1>LON-MBX1", "SEA-MBX1>SEA-HUB1>LON-HUB2>LON-MBX1"}
     local = messages[messages["destination_site"] == "Seattle"]
@@ -70,13 +78,17 @@ def test_target_hub_down_fails_over_to_the_others():
     to_london = messages[messages["destination_site"] == "London"]
     window = to_london[(to_london["submitted_at"] > 600) & (to_london["submitted_at"] < 2400)]
     assert set(window["path"].astype(str).str.split(">").str[2]) == {"LON-HUB2"}
-    assert window["latency_s"].max() < 5   # failover, not waiting
+    assert window["latency_s"].max() < 5  # failover, not waiting
     assert result.summary()["lost"] == 0
 
 
 def test_whole_target_site_down_puts_the_remote_queue_in_retry_and_delivers_later():
-    scenario = two_sites(london_hubs=1, faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "30m"}],
-                         drain="30m", sample_interval="30s")
+    scenario = two_sites(
+        london_hubs=1,
+        faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "30m"}],
+        drain="30m",
+        sample_interval="30s",
+    )
     result = sim.run(scenario)
     summary = result.summary()
     assert summary["lost"] == 0 and summary["in_queue_at_end"] == 0
@@ -106,11 +118,14 @@ def test_bifurcation_makes_one_copy_per_next_hop():
     assert result.summary()["delivered"] == result.summary()["recipients_total"] - result.summary()["in_queue_at_end"]
 
 
-@pytest.mark.parametrize("link", [{"latency": "0s", "bandwidth": "unlimited"}, {"latency": "50ms", "bandwidth": "10Mbps"}])
+@pytest.mark.parametrize(
+    "link", [{"latency": "0s", "bandwidth": "unlimited"}, {"latency": "50ms", "bandwidth": "10Mbps"}]
+)
 def test_zero_time_smtp_send_relays_every_message(link):
     """Regression: a zero-time relay once handed messages to nobody."""
-    scenario = two_sites(stages=ZERO_STAGES, drain="1m",
-                         faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "20m"}])
+    scenario = two_sites(
+        stages=ZERO_STAGES, drain="1m", faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "20m"}]
+    )
     scenario["site_links"][0].update(link)
     summary = sim.run(scenario).summary()
     assert summary["lost"] == 0 and summary["in_queue_at_end"] == 0
@@ -118,8 +133,9 @@ def test_zero_time_smtp_send_relays_every_message(link):
 
 
 def test_zero_time_relay_retries_while_the_target_site_is_down():
-    scenario = two_sites(stages=ZERO_STAGES, london_hubs=1, drain="5m",
-                         faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "20m"}])
+    scenario = two_sites(
+        stages=ZERO_STAGES, london_hubs=1, drain="5m", faults=[{"server": "LON-HUB1", "down_at": "10m", "up_at": "20m"}]
+    )
     scenario["site_links"][0].update(latency="0s", bandwidth="unlimited")
     result = sim.run(scenario)
     assert result.summary()["lost"] == 0 and result.summary()["in_queue_at_end"] == 0
@@ -129,8 +145,7 @@ def test_zero_time_relay_retries_while_the_target_site_is_down():
 
 
 def test_one_target_hub_down_the_other_three_share_the_relay():
-    result = sim.run(two_sites(london_hubs=4, duration="2h",
-                               faults=[{"server": "LON-HUB2", "down_at": "0s"}]))
+    result = sim.run(two_sites(london_hubs=4, duration="2h", faults=[{"server": "LON-HUB2", "down_at": "0s"}]))
     to_london = result.messages[result.messages["destination_site"] == "London"]
     assert len(to_london) > 10_000
     shares = to_london["path"].astype(str).str.split(">").str[2].value_counts(normalize=True)
@@ -140,15 +155,27 @@ def test_one_target_hub_down_the_other_three_share_the_relay():
 
 def chain(hub_site: bool) -> dict:
     return {
-        "name": "chain", "duration": "30m", "drain": "5m", "seed": 12,
+        "name": "chain",
+        "duration": "30m",
+        "drain": "5m",
+        "seed": 12,
         "sites": [
-            {"name": "Seattle", "hubs": [{"name": "SEA-HUB1"}], "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}]},
+            {
+                "name": "Seattle",
+                "hubs": [{"name": "SEA-HUB1"}],
+                "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}],
+            },
             {"name": "Denver", "hub_site": hub_site, "hubs": [{"name": "DEN-HUB1"}, {"name": "DEN-HUB2"}]},
-            {"name": "London", "hubs": [{"name": "LON-HUB1"}],
-             "mailbox_servers": [{"name": "LON-MBX1", "mailboxes": 100, "sends_mail": False}]},
+            {
+                "name": "London",
+                "hubs": [{"name": "LON-HUB1"}],
+                "mailbox_servers": [{"name": "LON-MBX1", "mailboxes": 100, "sends_mail": False}],
+            },
         ],
-        "site_links": [{"sites": ["Seattle", "Denver"], "cost": 10, "latency": "20ms"},
-                       {"sites": ["Denver", "London"], "cost": 10, "latency": "60ms"}],
+        "site_links": [
+            {"sites": ["Seattle", "Denver"], "cost": 10, "latency": "20ms"},
+            {"sites": ["Denver", "London"], "cost": 10, "latency": "60ms"},
+        ],
         "workload": {"rate": "2/s", "recipients": {"dist": "constant", "mean": 1}},
     }
 
@@ -163,8 +190,10 @@ def test_direct_relay_skips_the_middle_site_unless_it_is_a_hub_site():
 
     via_hub_site = sim.run(chain(hub_site=True))
     to_london = via_hub_site.messages[via_hub_site.messages["destination_site"] == "London"]
-    assert set(to_london["path"].astype(str)) == {"SEA-MBX1>SEA-HUB1>DEN-HUB1>LON-HUB1>LON-MBX1",
-                                                  "SEA-MBX1>SEA-HUB1>DEN-HUB2>LON-HUB1>LON-MBX1"}
+    assert set(to_london["path"].astype(str)) == {
+        "SEA-MBX1>SEA-HUB1>DEN-HUB1>LON-HUB1>LON-MBX1",
+        "SEA-MBX1>SEA-HUB1>DEN-HUB2>LON-HUB1>LON-MBX1",
+    }
     stations = via_hub_site.stations.set_index("queue")
     assert stations.loc["SEA-HUB1\\Denver", "delivery_type"] == "SmtpRelayToRemoteAdSite"
     assert "SEA-HUB1\\London" not in stations.index

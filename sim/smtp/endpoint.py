@@ -1,173 +1,308 @@
-"""Serving a modelled server's Receive connectors on loopback listeners (`exsim smtpd`).
+"""A live SMTP endpoint for rehearsal: `exsim smtpd`.
 
-The listeners, their TLS context and the asyncio or background-thread lifecycle; the protocol itself,
-where every reply comes from the session model, is sim/smtp/server.py.
+Serves one modelled Hub or Edge server's Receive connectors over real SMTP on loopback with aiosmtpd,
+so an administrator can "prove it with telnet" (swaks, openssl s_client -starttls smtp, smtplib)
+against a planned configuration.
+
+One decision code path. Every reply the endpoint sends (banner, EHLO and its extensions, STARTTLS,
+AUTH, MAIL, RCPT, DATA, RSET, NOOP, QUIT, unknown commands) is the `Reply` returned by a method of
+`sim.smtp.session.SessionState`, the object the session model and `exsim audit` use too. This module
+only does the wire work the model cannot: sockets, parsing command lines, the base64 dialogue of AUTH
+PLAIN and LOGIN, the TLS handshake, reading the message, and writing accepted messages as .eml files.
+
+Which connector answers: a listening port stands for a modelled port (`port_map`, by default
+2525 -> 25 and 2587 -> 587); the modelled local IP is the server's; the client IP is the real peer
+address (127.0.0.1 on loopback) unless `client_ip` pretends to be another host, to rehearse a Custom
+connector's remote IP range. The connector is chosen once, at connect, by `SmtpDecisions.connect()`.
+
+Limits of the rehearsal (wire level, not policy):
+- AUTH NTLM, GSSAPI, EXCHANGE and X-EXPS are decided by the model up to the point where credentials
+  are needed (so 504 / 451 5.7.3 / 530 5.7.0 refusals are exact); the endpoint cannot run those
+  protocols, so where the model would go on to ask for credentials it answers 504 5.7.4 and says why.
+- BDAT (CHUNKING, BINARYMIME) is advertised because the model advertises it, but aiosmtpd has no BDAT;
+  a client using it gets the model's reply for an unrecognised command.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import threading
-import time
-import uuid
-from collections.abc import Mapping, Sequence
-from email.utils import formatdate
-from pathlib import Path
-from typing import Any
+import base64
+import binascii
+from asyncio import sslproto
+from typing import TYPE_CHECKING, Any
 
-from .server import ExsimSMTP, Listener, log, make_tls_context, parse_listen
-from .session import AcceptedMessage, SmtpDecisions
+from aiosmtpd.smtp import SMTP, TLSSetupException
+
+from .replies import UNRECOGNIZED_AUTH, Reply
+from .session import SessionState
+from .wire import BASIC, MESSAGE_CAP, auth_start, log, reply_lines, unrecognized
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .serving import Endpoint
 
 
-class Endpoint:
-    """One modelled server served on loopback listeners. Use `start()`/`stop()` in a running loop, or
-    `ThreadedEndpoint` to run it in a background thread (tests, notebooks)."""
+# ---- the SMTP protocol -------------------------------------------------------------------------------
 
-    def __init__(self, scenario: Any, server: str, listeners: Sequence[tuple[str, int, int]], out: str | Path,
-                 *, client_ip: str | None = None, decisions: SmtpDecisions | None = None) -> None:
-        self.decisions = decisions or SmtpDecisions(scenario, server)
-        if client_ip is not None:
-            from ..receive import parse_ip
 
-            parse_ip(client_ip)
-        self.client_ip = client_ip
-        self.out = Path(out)
-        self.requested = [Listener(host, port, modelled) for host, port, modelled in listeners]
-        for listener in self.requested:
-            parse_listen(f"{listener.host}:{listener.port}")  # loopback guard, here too
-        self.listeners: list[Listener] = []
-        self.tls_context, self.ca_pem = make_tls_context(
-            [self.decisions.fqdn, self.decisions.server, "localhost", "127.0.0.1"])
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self._servers: list[asyncio.base_events.Server] = []
-        self._counter = itertools.count(1)
-        self.written: list[Path] = []
+class _Commands(dict):
+    """aiosmtpd's command table; an unknown command goes to the model too (`fallback`)."""
 
-    def connector_for(self, modelled_port: int, client_ip: str = "127.0.0.1") -> str | None:
-        """The connector the model chooses for a client on a modelled port (None: no connector)."""
-        selection = self.decisions.select(self.client_ip or client_ip, modelled_port)
-        return selection.connector.name if selection.connector else None
+    fallback: Any = None
 
-    async def start(self) -> list[Listener]:
-        self.loop = asyncio.get_running_loop()
-        self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "exsim-smtpd-ca.pem").write_bytes(self.ca_pem)
+    def get(self, key, default=None):  # noqa: D102 - dict.get with a model fallback
+        found = super().get(key)
+        if found is not None:
+            return found
+        return lambda arg, _command=key: self.fallback(_command, arg)
+
+
+class ExsimSMTP(SMTP):
+    """aiosmtpd's SMTP with every decision delegated to a `SessionState`."""
+
+    AuthLoginUsernameChallenge = "Username:"
+    AuthLoginPasswordChallenge = "Password:"
+
+    def __init__(self, endpoint: Endpoint, modelled_port: int, **kwargs: Any) -> None:
+        self.endpoint = endpoint
+        self.modelled_port = modelled_port
+        self.state: SessionState | None = None
+        self.client_ip = ""
+        self.helo_name = ""
+        super().__init__(
+            endpoint,
+            hostname=endpoint.decisions.fqdn,
+            tls_context=endpoint.tls_context,
+            data_size_limit=None,
+            auth_require_tls=False,
+            loop=endpoint.loop,
+            **kwargs,
+        )
+        commands = _Commands(self._smtp_methods)
+        commands.fallback = self._unknown
+        self._smtp_methods = commands
+
+    # -- connection and banner -----------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.state is None:
+            peer = transport.get_extra_info("peername")
+            self.client_ip = self.endpoint.client_ip or (peer[0] if peer else "127.0.0.1")
+            self.state = self.endpoint.decisions.connect(self.client_ip, self.modelled_port)
+        super().connection_made(transport)
+
+    async def _handle_client(self) -> None:
+        banner = self.state.banner
+        if banner.code == 0:  # no Receive connector takes this connection: drop it, no reply
+            log.info("%s: %s", self.client_ip, banner.text)
+            self.transport.close()
+            return
+        if banner.code != 220:  # e.g. 452 4.3.1 under back pressure: say so and close
+            for line in reply_lines(banner):
+                await self.push(line)
+            self.transport.close()
+            return
+        host, _, rest = reply_lines(banner)[0][4:].partition(" ")
+        self.hostname, self.__ident__ = host, rest
+        await super()._handle_client()
+
+    async def _send(self, reply: Reply) -> None:
+        if reply.code == 0:  # the model closed the connection
+            self.transport.close()
+            return
+        for line in reply_lines(reply):
+            await self.push(line)
+
+    # -- commands --------------------------------------------------------------------------------------
+    async def smtp_EHLO(self, hostname: str) -> None:
+        reply = self.state.ehlo(hostname or "")
+        if reply.ok:
+            self._set_rset_state()
+            self.session.host_name, self.session.extended_smtp = hostname or "", True
+            self.helo_name = hostname or ""
+            self.command_size_limits["MAIL"] = self.command_size_limit + 26 + 100  # SIZE=, BODY=, RET= ...
+        await self._send(reply)
+
+    async def smtp_HELO(self, hostname: str) -> None:
+        reply = self.state.helo(hostname or "")
+        if reply.ok:
+            self._set_rset_state()
+            self.session.host_name, self.session.extended_smtp = hostname or "", False
+            self.helo_name = hostname or ""
+        await self._send(reply)
+
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        reply = self.state.starttls()
+        await self._send(reply)
+        if reply.code != 220:
+            return
+        # The handshake, as aiosmtpd's own STARTTLS does it (wire work only).
+        waiter = self.loop.create_future()
+        self._tls_protocol = sslproto.SSLProtocol(self.loop, self, self.tls_context, waiter, server_side=True)
+        self._original_transport = self.transport
+        self._original_transport.set_protocol(self._tls_protocol)
+        self.transport = self._tls_protocol._app_transport
+        self._tls_protocol.connection_made(self._original_transport)
         try:
-            for wanted in self.requested:
-                server = await self.loop.create_server(
-                    lambda modelled=wanted.modelled_port: ExsimSMTP(self, modelled), wanted.host, wanted.port)
-                self._servers.append(server)
-                port = server.sockets[0].getsockname()[1]
-                self.listeners.append(Listener(wanted.host, port, wanted.modelled_port))
-        except BaseException:
-            await self.stop()
+            await waiter
+        except asyncio.CancelledError:
             raise
-        return self.listeners
+        except Exception as error:
+            raise TLSSetupException() from error
 
-    async def stop(self) -> None:
-        for server in self._servers:
-            server.close()
-        for server in self._servers:
-            await server.wait_closed()
-        self._servers = []
+    async def smtp_AUTH(self, arg: str | None) -> None:
+        args = (arg or "").split()
+        mechanism = args[0].upper() if args else ""
+        refusal = auth_start(self.state, mechanism)
+        if refusal is not None:
+            await self._send(refusal)
+            return
+        if mechanism not in BASIC:
+            await self._send(
+                Reply(
+                    UNRECOGNIZED_AUTH.code,
+                    UNRECOGNIZED_AUTH.enhanced,
+                    f"{UNRECOGNIZED_AUTH.text} (exsim smtpd rehearses AUTH LOGIN and PLAIN only; "
+                    f"the model accepts {mechanism} here)",
+                )
+            )
+            return
+        credentials = await (self._plain(args) if mechanism == "PLAIN" else self._login(args))
+        if credentials is None:  # the client aborted or sent something that is not base64
+            return
+        user, password = credentials
+        await self._send(self.state.auth(mechanism, user, password))
 
-    def store(self, message: AcceptedMessage, content: bytes, protocol: ExsimSMTP) -> Path:
-        """Write an accepted message as .eml, with headers naming the connector that took it."""
-        with_tls = protocol.state.tls
-        authenticated = protocol.state.identity.kind in ("user", "exchange_server")
-        protocol_name = "ESMTP" + ("S" if with_tls else "") + ("A" if authenticated else "")
-        headers = [
-            f"Received: from {protocol.helo_name or 'unknown'} ([{protocol.client_ip}]) by {self.decisions.fqdn} "
-            f"with {protocol_name}; {formatdate(localtime=False)}",
-            f"X-Exsim-Receive-Connector: {message.connector}",
-            f"X-Exsim-Server: {self.decisions.server}",
-            f"X-Exsim-Client-IP: {protocol.client_ip}",
-            f"X-Exsim-Identity: {message.identity}",
-            f"X-Exsim-Envelope-From: <{message.sender}>",
-            f"X-Exsim-Envelope-To: {', '.join(f'<{r}>' for r in message.recipients)}",
-        ]
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        path = self.out / f"{stamp}-{next(self._counter):04d}-{uuid.uuid4().hex[:8]}.eml"
-        path.write_bytes("".join(f"{h}\r\n" for h in headers).encode("utf-8") + content)
-        self.written.append(path)
-        log.info("accepted on %r from %s: %s", message.connector, protocol.client_ip, path)
-        return path
-
-
-class ThreadedEndpoint:
-    """An `Endpoint` with its own event loop in a daemon thread: `with ThreadedEndpoint(...) as ep:`."""
-
-    def __init__(self, *args: Any, timeout: float = 10.0, **kwargs: Any) -> None:
-        self.endpoint = Endpoint(*args, **kwargs)
-        self.timeout = timeout
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="exsim-smtpd", daemon=True)
-
-    def start(self) -> "ThreadedEndpoint":
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.endpoint.start(), self.loop).result(self.timeout)
-        return self
-
-    def stop(self) -> None:
-        if self.loop.is_running():
-            try:
-                asyncio.run_coroutine_threadsafe(self.endpoint.stop(), self.loop).result(self.timeout)
-            finally:
-                self.loop.call_soon_threadsafe(self.loop.stop)
-                self._thread.join(self.timeout)
-        if not self.loop.is_running():
-            self.loop.close()
-
-    def port(self, modelled_port: int) -> int:
-        """The real listening port that stands for a modelled port."""
-        for listener in self.endpoint.listeners:
-            if listener.modelled_port == modelled_port:
-                return listener.port
-        raise KeyError(modelled_port)
-
-    def __enter__(self) -> "ThreadedEndpoint":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-
-def plan_listeners(listen: Sequence[str], port_map: Mapping[int, int]) -> list[tuple[str, int, int]]:
-    """(host, port, modelled port) for each --listen; a port not in the map stands for itself."""
-    planned = []
-    for text in listen:
-        host, port = parse_listen(text)
-        planned.append((host, port, port_map.get(port, port)))
-    return planned
-
-
-async def serve_forever(endpoint: Endpoint, stop: asyncio.Event | None = None) -> None:
-    """Start, print where it listens, and serve until `stop` is set (or SIGINT / SIGTERM)."""
-    import signal
-
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    async def _decode(self, blob: str) -> bytes | None:
+        if blob == "*":
+            await self.push("501 5.7.0 Auth aborted")
+            return None
         try:
-            loop.add_signal_handler(signum, stop.set)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
-            pass
-    listeners = await endpoint.start()
-    try:
-        d = endpoint.decisions
-        print(f"exsim smtpd: {d.server} ({d.info.role}, modelled IP {d.info.ip}); accepted mail goes to {endpoint.out}/")
-        for listener in listeners:
-            client = endpoint.client_ip or "127.0.0.1"
-            chosen = endpoint.connector_for(listener.modelled_port, client)
-            takes = f"Receive connector {chosen!r}" if chosen else "no Receive connector (connections are dropped)"
-            print(f"  {listener.host}:{listener.port} stands for {d.info.ip}:{listener.modelled_port}: "
-                  f"client {client} gets {takes}")
-        print(f"  STARTTLS certificate from a throwaway CA: {endpoint.out / 'exsim-smtpd-ca.pem'}")
-        first = listeners[0]
-        print(f"  try: swaks --server {first.host}:{first.port} --to user0@{d.scenario.domain} --from a@{d.scenario.domain}")
-        print("Ctrl-C stops.", flush=True)
-        await stop.wait()
-    finally:
-        await endpoint.stop()
-        print(f"exsim smtpd: stopped; {len(endpoint.written)} message(s) written to {endpoint.out}/", flush=True)
+            return base64.b64decode(blob.encode(), validate=True)
+        except (binascii.Error, ValueError):
+            await self.push("501 5.5.2 Cannot decode base64")
+            return None
+
+    async def _ask(self, challenge: str) -> bytes | None:
+        await self.push("334 " + base64.b64encode(challenge.encode()).decode())
+        line = await self._reader.readline()
+        return await self._decode(line.strip().decode("ascii", "replace"))
+
+    async def _plain(self, args: list[str]) -> tuple[str, str] | None:
+        blob = await (self._decode(args[1]) if len(args) > 1 else self._ask(""))
+        if blob is None:
+            return None
+        parts = blob.split(b"\x00")
+        if len(parts) != 3:
+            await self.push("501 5.5.2 Cannot split the AUTH PLAIN value")
+            return None
+        return parts[1].decode("utf-8", "replace"), parts[2].decode("utf-8", "replace")
+
+    async def _login(self, args: list[str]) -> tuple[str, str] | None:
+        user = await (self._decode(args[1]) if len(args) > 1 else self._ask(self.AuthLoginUsernameChallenge))
+        if user is None:
+            return None
+        password = await self._ask(self.AuthLoginPasswordChallenge)
+        if password is None:
+            return None
+        return user.decode("utf-8", "replace"), password.decode("utf-8", "replace")
+
+    @staticmethod
+    def _address_and_params(arg: str | None, keyword: str) -> tuple[str, dict[str, str]]:
+        """Split 'FROM:<a@b> SIZE=123 BODY=8BITMIME' into ('<a@b>', {'SIZE': '123', ...}); what is not
+        an address is passed on as it is, so the model's address check answers."""
+        text = (arg or "").strip()
+        if text.upper().startswith(keyword):
+            text = text[len(keyword) :].strip()
+        if text.startswith("<"):
+            end = text.find(">")
+            address, rest = (text[: end + 1], text[end + 1 :]) if end >= 0 else (text, "")
+        else:
+            address, _, rest = text.partition(" ")
+        params = {}
+        for item in rest.split():
+            key, _, value = item.partition("=")
+            params[key.upper()] = value
+        return address, params
+
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        address, params = self._address_and_params(arg, "FROM:")
+        size = params.get("SIZE")
+        reply = self.state.mail_from(address, float(size) if size and size.isdigit() else None)
+        if reply.ok:
+            self.envelope.mail_from = address.strip("<>")
+        await self._send(reply)
+
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        address, _ = self._address_and_params(arg, "TO:")
+        reply = self.state.rcpt_to(address)
+        if reply.ok:
+            self.envelope.rcpt_tos.append(address.strip("<>"))
+        await self._send(reply)
+
+    async def smtp_DATA(self, arg: str | None) -> None:
+        reply = self.state.data_start()
+        await self._send(reply)
+        if reply.code != 354:
+            return
+        content, size = await self._read_message()
+        if content is None:
+            return
+        accepted_before = len(self.state.accepted)
+        reply = self.state.data_end(size)
+        if reply.ok and len(self.state.accepted) > accepted_before:
+            try:
+                self.endpoint.store(self.state.accepted[-1], content, self)
+            except OSError as error:  # wire/disk trouble, not a policy decision
+                log.error("could not write the message: %s", error)
+                await self.push(f"451 4.3.0 exsim smtpd could not write the message: {error.strerror}")
+                self._set_post_data_state()
+                return
+        self._set_post_data_state()
+        await self._send(reply)
+
+    async def _read_message(self) -> tuple[bytes | None, int]:
+        """The message up to the lone dot, dot-unstuffed; its size in bytes counts every line."""
+        kept: list[bytes] = []
+        size = 0
+        line_start = True  # False while reading the rest of a line longer than the reader's buffer
+        while self.transport is not None:
+            try:
+                line = await self._reader.readuntil(b"\r\n")
+            except asyncio.LimitOverrunError as error:
+                line = await self._reader.read(error.consumed)
+            except asyncio.IncompleteReadError:
+                return None, 0
+            starts, line_start = line_start, line.endswith(b"\r\n")
+            if starts and line == b".\r\n":
+                return b"".join(kept), size
+            if starts and line.startswith(b"."):
+                line = line[1:]
+            size += len(line)
+            if size <= MESSAGE_CAP:
+                kept.append(line)
+        return None, 0
+
+    async def smtp_RSET(self, arg: str | None) -> None:
+        reply = self.state.rset()
+        if reply.ok:
+            self._set_rset_state()
+        await self._send(reply)
+
+    async def smtp_NOOP(self, arg: str | None) -> None:
+        await self._send(self.state.noop())
+
+    async def smtp_QUIT(self, arg: str | None) -> None:
+        await self._send(self.state.quit())
+        self._handler_coroutine.cancel()
+        self.transport.close()
+
+    async def smtp_HELP(self, arg: str | None) -> None:
+        await self._unknown("HELP", arg)
+
+    async def smtp_VRFY(self, arg: str | None) -> None:
+        await self._unknown("VRFY", arg)
+
+    async def smtp_EXPN(self, arg: str | None) -> None:
+        await self._unknown("EXPN", arg)
+
+    async def _unknown(self, command: str, arg: str | None) -> None:
+        await self._send(unrecognized(self.state, command))

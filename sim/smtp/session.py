@@ -37,19 +37,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..connectors import classify_domain
-from ..receive import (
+from ..exchange.domains import classify_domain
+from ..exchange.receive_rules import ANONYMOUS, Identity, Selection, resolve_rights, select_connector
+from ..exchange.receive_servers import ServerInfo, receiving_servers
+from ..scenario.receive import (
     ACCEPT_ANY_RECIPIENT,
     ACCEPT_ANY_SENDER,
     ACCEPT_AUTHORITATIVE_SENDER,
     BYPASS_ANTI_SPAM,
     SUBMIT,
     ReceiveConnector,
-    ServerInfo,
     parse_ip,
-    receiving_servers,
 )
-from ..receive_rules import ANONYMOUS, Identity, Selection, resolve_rights, select_connector
 from .replies import (
     ALREADY_AUTHENTICATED,
     AUTH_FAILED,
@@ -86,13 +85,12 @@ from .replies import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..scenario import Scenario
+    from ..scenario.schema import Scenario
 
 BackPressure = Callable[[], str]
 """Returns the server's back-pressure level now: "Normal", "Medium" or "High" (DOMAIN.md 6)."""
 
 LEVELS = ("Normal", "Medium", "High")
-
 
 
 BASIC_MECHANISMS = ("LOGIN", "PLAIN")
@@ -390,8 +388,12 @@ class SessionState:
         rights = self.rights
         if kind is None and ACCEPT_ANY_RECIPIENT not in rights:
             return UNABLE_TO_RELAY
-        if kind == "authoritative" and self.recipient_filtering and BYPASS_ANTI_SPAM not in rights \
-                and not self.decisions.recipient_exists(*parts):
+        if (
+            kind == "authoritative"
+            and self.recipient_filtering
+            and BYPASS_ANTI_SPAM not in rights
+            and not self.decisions.recipient_exists(*parts)
+        ):
             return USER_UNKNOWN
         self.recipients.append(address.strip().strip("<>"))
         return RECIPIENT_OK
@@ -424,8 +426,9 @@ class SessionState:
         if limit is not None and size > limit:
             self._reset_transaction()
             return TOO_BIG
-        self.accepted.append(AcceptedMessage(self.connector.name, str(self.identity), self.sender or "",
-                                             tuple(self.recipients), size))
+        self.accepted.append(
+            AcceptedMessage(self.connector.name, str(self.identity), self.sender or "", tuple(self.recipients), size)
+        )
         self._reset_transaction()
         return QUEUED
 

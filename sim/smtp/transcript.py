@@ -10,9 +10,10 @@ from .replies import CLOSED, UNRECOGNIZED, Reply
 from .session import EXCHANGE_MECHANISMS, BackPressure, SessionState, SmtpDecisions
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..scenario import Scenario
+    from ..scenario.schema import Scenario
 
 # ---- playing a list of steps ----------------------------------------------------------------------
+
 
 @dataclass
 class Transcript:
@@ -46,8 +47,10 @@ class Transcript:
     def text(self, compact: bool = False) -> str:
         """'C: ...' and 'S: ...' lines; compact puts a multi-line reply (EHLO) on one line."""
         where = f"{self.local_ip}:{self.port}"
-        lines = [f"# {self.client_ip} -> {self.server} {where}: "
-                 + (f"Receive connector {self.connector!r}" if self.connector else "no Receive connector")]
+        lines = [
+            f"# {self.client_ip} -> {self.server} {where}: "
+            + (f"Receive connector {self.connector!r}" if self.connector else "no Receive connector")
+        ]
         for client, reply in [("", self.banner), *self.turns]:
             if client:
                 lines.append(f"C: {client}")
@@ -111,9 +114,17 @@ def play(state: SessionState, step: Sequence[Any] | str) -> list[tuple[str, Repl
     return [(line, UNRECOGNIZED if state.open else CLOSED)]
 
 
-def session(scenario: Scenario, server: str, client_ip: str, port: int, steps: Sequence[Sequence[Any] | str],
-            *, local_ip: str | None = None, back_pressure: BackPressure | None = None,
-            decisions: SmtpDecisions | None = None) -> Transcript:
+def session(
+    scenario: Scenario,
+    server: str,
+    client_ip: str,
+    port: int,
+    steps: Sequence[Sequence[Any] | str],
+    *,
+    local_ip: str | None = None,
+    back_pressure: BackPressure | None = None,
+    decisions: SmtpDecisions | None = None,
+) -> Transcript:
     """Connect client_ip to server's port (on local_ip, default the server's IP) and play the steps.
 
     Steps: ("EHLO", name), ("HELO", name), ("STARTTLS",), ("AUTH", "PLAIN"|"LOGIN"|"NTLM", user, password),
@@ -130,5 +141,14 @@ def session(scenario: Scenario, server: str, client_ip: str, port: int, steps: S
         pairs = play(state, step)
         turns += pairs
         replies.append(pairs[-1][1])
-    return Transcript(decisions.server, client_ip, port, state.local_ip,
-                      state.connector.name if state.connector else None, state.banner, replies, turns, state)
+    return Transcript(
+        decisions.server,
+        client_ip,
+        port,
+        state.local_ip,
+        state.connector.name if state.connector else None,
+        state.banner,
+        replies,
+        turns,
+        state,
+    )

@@ -1,0 +1,64 @@
+"""A message copy in flight, and the end states a recipient can reach.
+
+The Categorizer bifurcates by destination, so one `Message` object is one copy carrying the recipients
+that share its next hop; it is never one object per recipient.
+"""
+
+from __future__ import annotations
+
+DELIVERED = 0
+NDR = 1
+REJECTED = 2
+STATUS_NAMES = {DELIVERED: "delivered", NDR: "ndr", REJECTED: "rejected"}
+
+
+class Message:
+    """One copy of a message: identity, envelope and where it has been."""
+
+    __slots__ = (
+        "id",
+        "sender",
+        "size",
+        "kb",
+        "origin",
+        "submitted_at",
+        "recipients",
+        "path",
+        "queued_at",
+        "started_at",
+        "token",
+        "next_hub",
+        "verdict",
+        "internal_id",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        sender: int,
+        size: float,
+        origin: int,
+        submitted_at: float,
+        recipients: list[int],
+        path: list[int],
+    ) -> None:
+        self.id = id
+        self.sender = sender  # mailbox index in the organisation
+        self.size = size  # bytes
+        self.kb = size / 1024.0
+        self.origin = origin  # server index of the sender's Mailbox server
+        self.submitted_at = submitted_at
+        self.recipients = recipients  # mailbox indexes in the organisation
+        self.path = path  # server indexes visited, in order
+        self.queued_at = 0.0  # when it entered its current station
+        self.started_at = 0.0  # when its current service started
+        self.token = None  # the pending completion event; None when not in service
+        self.next_hub = None  # the server an SMTP relay is sending it to
+        self.verdict = None  # the anti-spam agent that rejected it, on an Edge
+        self.internal_id = 0  # internal-message-id on the server holding it (tracking log)
+
+    def copy_for(self, recipients: list[int]) -> Message:
+        """A bifurcated copy carrying `recipients`, with its own copy of the path so far."""
+        copy = Message(self.id, self.sender, self.size, self.origin, self.submitted_at, recipients, list(self.path))
+        copy.internal_id = self.internal_id
+        return copy

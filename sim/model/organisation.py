@@ -1,0 +1,182 @@
+"""The SimPy model of one organisation: servers, workload and faults, and the run itself.
+
+`run()` is the whole pipeline: scenario -> topology -> model -> recorder -> Results. The model never
+reads YAML and knows nothing of what is done with its results.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from itertools import count
+from typing import Any
+
+from ..exchange.addresses import AddressBook
+from ..exchange.policies import RoundRobin
+from ..exchange.topology import Topology
+from ..results.results import Results
+from ..scenario.loading import load_scenario
+from ..scenario.schema import Scenario
+from .clients import SmtpClientSource
+from .engine import Environment, cyclic_gc_paused
+from .faults import outage
+from .internet import InternetSenders
+from .random import Streams
+from .recorder import Recorder
+from .roles.edge import EdgeTransport
+from .roles.hub import HubTransport
+from .roles.mailbox import MailboxServer
+from .routing import Router
+from .workload import MailSource
+
+
+class Model:
+    """Every server of the organisation wired together on one SimPy Environment."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else int(seed)
+        self.env = Environment()
+        self.streams = Streams(self.seed)
+        self.topology = topology = Topology(scenario)
+        for edge in scenario.edges:
+            topology.server_index(edge.name, "Perimeter")
+        topology.server_index("Internet", "Internet")
+        other_domains = [d.domain for d in scenario.workload.domains]
+        other_domains += [c.external_domain for c in scenario.smtp_clients if c.external_domain not in other_domains]
+        self.addresses = AddressBook(topology.total_mailboxes, scenario.domain, list(dict.fromkeys(other_domains)))
+        self.recorder = Recorder(scenario.record, scenario.warmup, scenario.tracking_log)
+        self.hop_log = self.recorder.hop if self.recorder.keep_hops else None
+        self.stations: list = []  # every queue of every server, in the order they were made
+        self.router = Router(self)
+        self.hubs: dict[str, HubTransport] = {}
+        hubs_by_site: dict[str, list[HubTransport]] = {}
+        for site in scenario.sites:
+            hubs_by_site[site.name] = [HubTransport(self, spec, site.name) for spec in site.all_hubs]
+            for hub in hubs_by_site[site.name]:
+                self.hubs[hub.name] = hub
+                self.router.add_server(hub, site.name)
+        self.edges: dict[str, EdgeTransport] = {}
+        for spec in scenario.edges:
+            edge = self.edges[spec.name] = EdgeTransport(self, spec)
+            self.router.add_server(edge, spec.subscribed_site)
+        for hub in self.hubs.values():
+            hub.connect()
+        self.mailbox_servers: dict[str, MailboxServer] = {}
+        self.sources: list = []
+        ids = count(1)
+        for site in scenario.sites:
+            for spec in site.mailbox_servers:
+                local = self.hubs[spec.name] if spec.is_hub else None
+                role = MailboxServer(
+                    self.env,
+                    spec.name,
+                    topology.index[spec.name],
+                    site.name,
+                    RoundRobin(hubs_by_site[site.name], local),
+                    scenario.mail_submission.retry_interval,
+                    self.recorder if self.recorder.keep_tracking else None,
+                )
+                self.mailbox_servers[spec.name] = role
+                if spec.sends_mail and spec.mailboxes > 0 and topology.total_mailboxes > 0:
+                    self.sources.append(
+                        MailSource(
+                            self.env,
+                            scenario.workload,
+                            self.streams,
+                            spec.name,
+                            role.index,
+                            spec.mailboxes,
+                            topology.first_mailbox(spec.name),
+                            self.addresses,
+                            ids,
+                            scenario.duration,
+                            role.submit,
+                            scenario.workload.start_of_day,
+                        )
+                    )
+        self.internet = InternetSenders(self, list(self.edges.values()), ids)
+        self.sources.append(self.internet)
+        self.clients = [SmtpClientSource(self, spec, ids) for spec in scenario.smtp_clients]
+        self.sources.extend(self.clients)
+
+    @property
+    def transport_servers(self) -> dict:
+        """Every Hub and Edge by name."""
+        return {**self.hubs, **self.edges}
+
+    def service(self, server: str, stage: str, queue: str | None = None) -> tuple:
+        """(sampler, per_kb, per_recipient) of a stage on a server, on the stream service/SERVER/stage[/QUEUE].
+
+        A stage served by several queues of one server (mailbox delivery, remote delivery) gets a stream
+        per queue: sharing one name would replay the same service times in every queue.
+        """
+        spec = getattr(self.scenario.stages, stage)
+        name = f"service/{server}/{stage}" + (f"/{queue}" if queue else "")
+        return self.streams.sampler(spec, name), spec.per_kb, spec.per_recipient
+
+    # -- running ---------------------------------------------------------------------------------
+    def _start(self) -> None:
+        for source in self.sources:
+            source.start()
+        for fault in self.scenario.faults:
+            self.env.process(outage(self.env, fault, self.transport_servers[fault.server]))
+        self.env.process(self._sampler())
+        if self.scenario.warmup > 0:
+            self.env.timeout(self.scenario.warmup).callbacks.append(self._mark_warmup)
+
+    def _mark_warmup(self, _event=None) -> None:
+        for station in self.stations:
+            station.mark_warmup()
+        for server in self.transport_servers.values():
+            server.cpu.touch(self.env.now)
+            server.cpu.area_at_warmup = server.cpu.area
+
+    def _sampler(self):
+        interval, recorder = self.scenario.sample_interval, self.recorder
+        hubs = list(self.hubs.values())
+        while True:
+            recorder.sample(self.env.now, self.stations, [(hub.index, hub.categorized) for hub in hubs])
+            yield self.env.timeout(interval)
+
+    def run(self, progress: bool = False) -> Results:
+        """Run to the end time and return the results."""
+        self._start()
+        end = self.scenario.end_time
+        with cyclic_gc_paused():
+            if progress:
+                self._run_with_progress(end)
+            else:
+                self.env.run(until=end)
+            return Results(self)
+
+    def _run_with_progress(self, end: float) -> None:
+        from tqdm import tqdm
+
+        steps = 200
+        with tqdm(total=round(end), unit="sim-s", desc=self.scenario.name, leave=False) as bar:
+            for step in range(1, steps + 1):
+                self.env.run(until=end * step / steps)
+                bar.update(round(end * step / steps) - bar.n)
+
+    def events_scheduled(self) -> int:
+        """Events scheduled so far, read from SimPy's event-id counter (for benchmarks and tests)."""
+        return int(repr(self.env._eid)[len("count(") : -1])
+
+    def recipients_in_flight(self) -> int:
+        """Recipients still held anywhere: in a queue, in service, in transit, or in an Outbox."""
+        held = sum(station.recipients_held() for station in self.stations)
+        held += self.internet.recipients_waiting()
+        return held + sum(role.recipients_waiting() for role in self.mailbox_servers.values())
+
+
+def run(
+    scenario: Scenario | str | os.PathLike | Mapping,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    progress: bool = False,
+) -> Results:
+    """Run a scenario (a Scenario, a YAML path or a mapping) and return its Results."""
+    if overrides or not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    return Model(scenario, seed).run(progress=progress)

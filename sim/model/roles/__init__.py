@@ -1,0 +1,1 @@
+"""One object per Exchange server role: Mailbox (Mail Submission Service), Hub Transport, Edge Transport."""

@@ -1,0 +1,180 @@
+"""Edge Transport: Internet mail in through the anti-spam agents to the Hubs; outbound mail to the Internet.
+
+    Internet ─▶ SMTP Receive limits ─▶ anti-spam agents ─▶ Submission queue ─▶ Categorizer ─┬─▶ EdgeSync inbound queue ─▶ Hubs of the subscribed site
+    Hubs ─────▶ SMTP Receive ──────────────────────────────▶ Submission queue ──────────────┴─▶ queue per remote domain ─▶ Internet
+
+The agents run in DOMAIN.md 1.3 order (connection, sender, recipient filtering, Sender ID, content,
+attachment, antivirus), each inspecting only what the ones before let through; the chain is one
+station whose service time is the cost of the agents that ran, so it costs one event per message.
+Recipient filtering rejects recipients no mailbox holds (550 5.1.1). Mail from Hubs is from
+ExchangeServers and bypasses anti-spam.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from ..message import REJECTED, Message
+from ..station import Station
+from .queues import UnreachableQueue
+from .transport import TransportServer
+
+if TYPE_CHECKING:
+    from ...scenario.perimeter import EdgeServer
+    from ..organisation import Model
+
+TOO_LARGE = "552 5.3.4 Message size exceeds fixed maximum message size"
+
+
+class AntiSpamChain(Station):
+    """The agents as one station: decides each message's fate when it starts, costs what ran."""
+
+    __slots__ = ("agents", "_draws", "book", "edge")
+    _fast_start = True
+
+    def __init__(self, model: Model, edge: EdgeTransport) -> None:
+        super().__init__(
+            model.env,
+            edge.name,
+            "AntiSpam",
+            "Stage",
+            1_000_000,
+            model.service(edge.name, "smtp_receive", "AntiSpam"),
+            edge._filtered,
+            cpu=edge.cpu,
+            hop_log=model.hop_log,
+        )
+        self.zero = False
+        self.edge = edge
+        self.book = model.addresses
+        self.agents = [a for a in model.scenario.internet.antispam if a.enabled]
+        self._draws = {
+            a.name: model.streams.batched(f"antispam/{edge.name}/{a.name}", lambda g, n: g.random(n)).next
+            for a in self.agents
+        }
+
+    def service_time(self, msg: Message) -> float:
+        """Run the agents in order until one rejects; the verdict rides on the message."""
+        cost, verdict = 0.0, None
+        for agent in self.agents:
+            cost += agent.cost
+            if agent.name == "recipient_filtering":
+                self.edge.filter_recipients(msg)
+                if not msg.recipients:
+                    break
+            if agent.reject_share and self._draws[agent.name]() < agent.reject_share:
+                verdict = agent
+                break
+        msg.verdict = verdict
+        return cost
+
+
+class EdgeTransport(TransportServer):
+    """One Edge Transport server, subscribed to one AD site."""
+
+    role = "Edge"
+
+    def __init__(self, model: Model, spec: EdgeServer) -> None:
+        super().__init__(model, spec, "Perimeter")
+        self.subscribed_site = spec.subscribed_site
+        self.max_size = spec.max_message_size if spec.max_message_size is not None else float("inf")
+        self.max_recipients = spec.max_recipients_per_message
+        self.book = model.addresses
+        self.rejected_by: dict[str, int] = {}
+        env, hop_log, stage = model.env, model.hop_log, partial(model.service, spec.name)
+        self.categorizer = Station(
+            env,
+            self.name,
+            "Submission",
+            "Undefined",
+            4,
+            stage("categorizer"),
+            self._route,
+            cpu=self.cpu,
+            hop_log=hop_log,
+        )
+        self.receive = Station(
+            env,
+            self.name,
+            "SmtpReceive",
+            "Stage",
+            1_000_000,
+            stage("smtp_receive"),
+            self._received,
+            cpu=self.cpu,
+            hop_log=hop_log,
+        )
+        self.antispam = AntiSpamChain(model, self)
+        for station in (self.receive, self.antispam, self.categorizer):
+            self.add(station)
+        self.unreachable = self.add(UnreachableQueue(model, self, self.ndr))
+        self.domain_hop: dict[int, tuple] = {}
+
+    # -- inbound from the Internet ---------------------------------------------------------------
+    def receive_internet(self, msg: Message) -> None:
+        """A remote MTA connects to the Internet Receive connector and sends `msg`."""
+        msg.path.append(self.index)
+        if msg.size > self.max_size:
+            self._reject(msg, TOO_LARGE, "size limit")
+            return
+        recipients = msg.recipients
+        if len(recipients) > self.max_recipients:
+            # the first batch is accepted; the sending server resends the rest in batches of the limit
+            step = self.max_recipients
+            for start in range(0, len(recipients), step):
+                self.antispam.put(msg.copy_for(recipients[start : start + step]))
+            return
+        self.antispam.put(msg)
+
+    def filter_recipients(self, msg: Message) -> None:
+        """Recipient filtering: RCPT TO for an address no mailbox holds gets 550 5.1.1 (EdgeSync data)."""
+        book = self.book
+        unknown = [r for r in msg.recipients if r >= book.mailboxes and book.domain_index(r) == book.unknown_domain]
+        if unknown:
+            msg.recipients = [r for r in msg.recipients if r not in unknown]
+            rejected = msg.copy_for(unknown)
+            self._reject(rejected, "550 5.1.1 User unknown", "recipient_filtering")
+
+    def _filtered(self, msg: Message) -> None:
+        agent = msg.verdict
+        if not msg.recipients:
+            return  # every recipient was rejected at RCPT
+        if agent is not None:
+            self._reject(msg, agent.reply, agent.name)
+            return
+        self._received(msg)
+
+    def _reject(self, msg: Message, reply: str, by: str) -> None:
+        self.rejected_by[by] = self.rejected_by.get(by, 0) + len(msg.recipients)
+        self.recorder.finished(msg, -1, self.model.env._now, REJECTED, reply)
+
+    # -- routing ---------------------------------------------------------------------------------
+    def _route(self, msg: Message) -> None:
+        """Edge categorization routes by recipient domain only (DOMAIN.md 1.2)."""
+        groups: dict[object, list[int]] = {}
+        for recipient in msg.recipients:
+            hop = self._hop(recipient, msg)
+            groups.setdefault(hop, []).append(recipient)
+        if len(groups) == 1:
+            next(iter(groups)).put(msg)
+            return
+        for hop, group in groups.items():
+            copy = msg.copy_for(group)
+            if self.track is not None:
+                original = msg.internal_id
+                self.new_internal_id(copy)
+                self.track("TRANSFER", "ROUTING", copy, reference=str(original))
+            hop.put(copy)
+
+    def _hop(self, recipient: int, msg: Message):
+        router = self.model.router
+        if recipient < self.book.mailboxes:
+            return router.inbound_queue(self)
+        domain = self.book.domain_index(recipient)
+        hop = self.domain_hop.get(domain)
+        if hop is None:
+            hop = self.domain_hop[domain] = router.for_domain(self, domain, 0.0)
+        if msg.size > hop[1]:
+            return router.for_domain(self, domain, msg.size)[0]
+        return hop[0]

@@ -1,0 +1,127 @@
+"""What Hub and Edge Transport servers share: the Transport service, cores, SMTP in and out, the log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..message import NDR, Message
+from ..station import Cpu, Pool, Station
+
+if TYPE_CHECKING:
+    from ..organisation import Model
+
+
+class TransportServer:
+    """A server running the Microsoft Exchange Transport service (Hub or Edge role)."""
+
+    role = "Hub"
+
+    def __init__(self, model: Model, spec, site: str) -> None:
+        self.model = model
+        self.spec = spec
+        self.name = spec.name
+        self.site = site
+        self.index = model.topology.index[spec.name]
+        self.up = True
+        self.cpu = Cpu(model.env, spec.cores)
+        self.outbound_connections = Pool(spec.max_outbound_connections)
+        self.stations: list[Station] = []
+        self.queues: dict[object, Station] = {}  # delivery queues by next-hop key, made when first needed
+        self.recorder = model.recorder
+        self.track = self._track if model.recorder.keep_tracking else None
+        self._rows = model.recorder.k_rows
+        self._env = model.env
+        self._internal_ids = 0
+
+    # -- queues ----------------------------------------------------------------------------------
+    def add(self, station: Station) -> Station:
+        self.stations.append(station)
+        self.model.stations.append(station)
+        self.model.recorder.register(station)
+        if not self.up:
+            station.stop()
+        return station
+
+    def queue_for(self, key, make) -> Station:
+        """The delivery queue for a next hop, made on first use (Queue Viewer shows queues with mail)."""
+        station = self.queues.get(key)
+        if station is None:
+            station = self.queues[key] = self.add(make())
+        return station
+
+    # -- SMTP in ---------------------------------------------------------------------------------
+    def receive_smtp(self, msg: Message, sender_index: int) -> None:
+        """A message arrives over SMTP from another server."""
+        msg.path.append(self.index)
+        self.receive.put(msg)
+
+    def _received(self, msg: Message) -> None:
+        """SMTP Receive committed the message to the queue database."""
+        if self.track is not None:
+            self.new_internal_id(msg)
+            self.track(
+                "RECEIVE",
+                "SMTP",
+                msg,
+                peer=msg.path[-2] if len(msg.path) > 1 else -1,
+                connector=f"{self.name}\\Default {self.name}",
+                status="250 2.6.0 Queued mail for delivery",
+            )
+        self.categorizer.put(msg)
+
+    # -- outcomes --------------------------------------------------------------------------------
+    def ndr(self, msg: Message, status: str) -> None:
+        """The recipients of this copy fail: FAIL and DSN in the log, NDR in the accounting."""
+        if self.track is not None:
+            self.track("FAIL", "ROUTING", msg, status=status)
+            self.track("DSN", "DSN", msg, status=status)
+        self.recorder.finished(msg, -1, self.model.env._now, NDR, status)
+
+    # -- tracking log ----------------------------------------------------------------------------
+    def new_internal_id(self, msg: Message) -> None:
+        self._internal_ids += 1
+        msg.internal_id = self._internal_ids
+
+    def _track(
+        self,
+        event: str,
+        source: str,
+        msg: Message,
+        peer: int = -1,
+        peer_name: str = "",
+        connector: str = "",
+        status: str = "",
+        recipients=None,
+        reference: str = "",
+    ) -> None:
+        self._rows.append(
+            (
+                self._env._now,
+                self.index,
+                event,
+                source,
+                msg,
+                msg.internal_id,
+                msg.recipients if recipients is None else recipients,
+                peer,
+                peer_name,
+                connector,
+                status,
+                reference,
+            )
+        )  # Recorder.TRACK_COLUMNS, appended here to save a call
+
+    # -- the Transport service -------------------------------------------------------------------
+    def stop(self) -> None:
+        """Stop the Transport service: nothing moves; queued mail stays in the queue database."""
+        self.up = False
+        for station in self.stations:
+            station.stop()
+        self.cpu.reset()
+        self.outbound_connections.waiters.clear()
+
+    def start(self) -> None:
+        """Start the Transport service again: every queue resumes."""
+        self.up = True
+        for station in self.stations:
+            station.resume()

@@ -1,0 +1,1 @@
+"""What a run produced, as plain data: tables, summaries, the tracking log, figures and text reports."""

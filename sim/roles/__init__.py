@@ -1,1 +1,0 @@
-"""One object per Exchange server role: Mailbox (Mail Submission Service) and Hub Transport."""

@@ -1,0 +1,101 @@
+"""Cross-checks on Receive connectors and SMTP accounts that their shape alone cannot express.
+
+Two connectors of one server with the same name, or on the same IP:port with identical remote IP
+ranges (Exchange refuses both, DOMAIN.md 3), two servers with one IP address, an account listed twice.
+They read the raw mapping, so `load_scenario` reports them beside shape errors in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import loose
+from .receive import ALL_ADDRESSES, ip_text, parse_binding, parse_ip, parse_range
+
+
+def _raw_servers(raw: Mapping) -> list[tuple[str, str | None, Any]]:
+    """(key path, name, settings mapping) of each Hub, co-located Hub role and Edge in a raw scenario."""
+    found = []
+    for i, site in enumerate(loose.items(raw.get("sites"))):
+        for j, hub in enumerate(loose.items(loose.get(site, "hubs"))):
+            found.append((f"sites[{i}].hubs[{j}]", loose.get(hub, "name"), hub))
+        for j, mbx in enumerate(loose.items(loose.get(site, "mailbox_servers"))):
+            if "hub" in loose.items(loose.get(mbx, "roles")):
+                found.append(
+                    (f"sites[{i}].mailbox_servers[{j}].hub", loose.get(mbx, "name"), loose.get(mbx, "hub") or {})
+                )
+    for j, edge in enumerate(loose.items(raw.get("edges"))):
+        found.append((f"edges[{j}]", loose.get(edge, "name"), edge))
+    return found
+
+
+def _try(parse, value):
+    try:
+        return parse(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def receive_problems(raw: Mapping) -> list[tuple[str, str]]:
+    """(key path, message) for: two connectors of one server with the same name; two connectors on the
+    same IP:port with identical remote IP ranges (Exchange refuses that, DOMAIN.md 3); two servers with
+    the same IP address; and an smtp_users name listed twice."""
+    problems = []
+    seen_ip: dict[str, str] = {}
+    for path, name, spec in _raw_servers(raw):
+        ip = _try(parse_ip, loose.get(spec, "ip")) if loose.get(spec, "ip") is not None else None
+        if ip is not None:
+            if ip in seen_ip:
+                problems.append((f"{path}.ip", f"IP address {ip_text(ip)} is also used by {seen_ip[ip]}"))
+            seen_ip.setdefault(ip, path)
+        names: dict[str, int] = {}
+        listening: dict[tuple, int] = {}
+        for k, connector in enumerate(loose.items(loose.get(spec, "receive_connectors"))):
+            where = f"{path}.receive_connectors[{k}]"
+            cname = loose.get(connector, "name")
+            if isinstance(cname, str):
+                if cname.lower() in names:
+                    problems.append(
+                        (
+                            f"{where}.name",
+                            f"duplicate Receive connector name {cname!r} on "
+                            f"{name or 'this server'} (also receive_connectors[{names[cname.lower()]}])",
+                        )
+                    )
+                names.setdefault(cname.lower(), k)
+            bindings = loose.get(connector, "bindings")
+            if bindings is None:
+                bindings = ["0.0.0.0:587"] if loose.get(connector, "usage") == "Client" else ["0.0.0.0:25"]
+            ranges = loose.get(connector, "remote_ip_ranges")
+            ranges = [ALL_ADDRESSES] if ranges is None else ranges
+            parsed = [_try(parse_range, r) for r in loose.items(ranges)]
+            if not parsed or None in parsed:
+                continue
+            key_ranges = frozenset(parsed)
+            for binding in loose.items(bindings):
+                bound = _try(parse_binding, binding)
+                if bound is None:
+                    continue
+                key = (bound, key_ranges)
+                if key in listening and listening[key] != k:
+                    problems.append(
+                        (
+                            f"{where}.remote_ip_ranges",
+                            f"{ip_text(bound[0])}:{bound[1]} with these remote IP ranges is already "
+                            f"used by receive_connectors[{listening[key]}] of {name or 'this server'}; "
+                            "Exchange needs different remote IP ranges or a different binding",
+                        )
+                    )
+                    break
+                listening.setdefault(key, k)
+    users: dict[str, int] = {}
+    for k, user in enumerate(loose.items(raw.get("smtp_users"))):
+        uname = loose.get(user, "name")
+        if isinstance(uname, str):
+            if uname.lower() in users:
+                problems.append(
+                    (f"smtp_users[{k}].name", f"duplicate user {uname!r} (also smtp_users[{users[uname.lower()]}])")
+                )
+            users.setdefault(uname.lower(), k)
+    return problems

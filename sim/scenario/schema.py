@@ -1,0 +1,366 @@
+"""The scenario schema: one Exchange organisation and its workload, with every default in one place.
+
+Every field has a default and a description, so `exsim schema` gives editors autocompletion and
+`exsim validate` can show what was assumed. Values marked UNCONFIRMED in their description are
+stand-ins where ../shared/DOMAIN.md found no Exchange 2007 source: always overridable, never hidden.
+Cross-references (names of sites and servers) are checked in `sim.checks`, after the shape.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from .clients import SmtpClient
+from .connectors import (
+    AcceptedDomain,
+    AcceptedDomainField,
+    OrganizationLimits,
+    SendConnector,
+)
+from .distributions import (
+    CountDistribution,
+    Service,
+    SizeDistribution,
+    coerce_shorthand,
+)
+from .perimeter import EdgeServer, Internet, RecipientDomain
+from .quantities import Bandwidth, Duration, Rate
+from .receive import IPv4, ReceiveConnector, SmtpUser
+
+PROFILES: dict[str, float] = {"light": 5, "average": 10, "heavy": 20, "very-heavy": 30}
+"""Messages sent per mailbox per day (DOMAIN.md section 7; the table itself is UNCONFIRMED for 2007)."""
+
+DIURNAL_CURVES: dict[str, list[float]] = {
+    "flat": [1.0] * 24,
+    # A working day: quiet night, ramp from 07:00, peaks mid-morning and mid-afternoon, tail to 20:00.
+    "business-day": [
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.4,
+        1.0,
+        2.0,
+        2.6,
+        2.4,
+        2.0,
+        1.6,
+        2.2,
+        2.4,
+        2.2,
+        1.8,
+        1.2,
+        0.7,
+        0.4,
+        0.3,
+        0.2,
+        0.1,
+        0.1,
+    ],
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+def _svc(mean: str, dist: str = "exponential", per_kb: str = "0s", per_recipient: str = "0s"):
+    return Field(
+        default_factory=lambda: Service(dist=dist, mean=mean, per_kb=per_kb, per_recipient=per_recipient),
+        description=f"core time per message: {dist} mean {mean}, plus {per_kb}/KB and {per_recipient}/recipient "
+        "(UNCONFIRMED: no public Exchange 2007 per-message CPU figure; calibrate to your hardware)",
+    )
+
+
+ServiceField = Annotated[Service, BeforeValidator(coerce_shorthand)]
+
+
+class Stages(_Strict):
+    """Core time each Hub Transport stage spends per message; a stage of zero time costs no event."""
+
+    store_driver_submit: ServiceField = _svc("25ms", per_kb="0.2ms")
+    smtp_receive: ServiceField = _svc("15ms", per_kb="0.1ms")
+    categorizer: ServiceField = _svc("40ms", per_recipient="5ms")
+    store_driver_deliver: ServiceField = _svc("30ms", per_kb="0.2ms")
+    smtp_send: ServiceField = Field(
+        default_factory=lambda: Service(dist="exponential", mean="20ms"),
+        description="SMTP session time on the sending Hub's outbound connection (not core time), "
+        "before the site link's latency and transfer time (UNCONFIRMED stand-in)",
+    )
+
+
+class HubSettings(_Strict):
+    """Set-TransportServer limits and hardware of one Hub Transport server (DOMAIN.md 5.1)."""
+
+    cores: int = Field(4, ge=1, description="processor cores shared by all stages (4 recommended for a Hub)")
+    max_concurrent_mailbox_submissions: int = Field(
+        20, ge=1, description="Store Driver submission threads (20 per E2010 doc; 2007 value UNCONFIRMED)"
+    )
+    max_concurrent_mailbox_deliveries: int = Field(
+        20,
+        ge=1,
+        le=256,
+        description="Store Driver delivery threads over all mailbox delivery queues "
+        "(20 per E2010 doc, 30 per a 2007 blog; UNCONFIRMED)",
+    )
+    categorizer_threads: int = Field(
+        4, ge=1, description="messages the categorizer works on at once, FIFO (UNCONFIRMED stand-in)"
+    )
+    max_per_domain_outbound_connections: int = Field(
+        20, ge=1, description="SMTP connections per next hop (remote delivery queue)"
+    )
+    max_outbound_connections: int = Field(1000, ge=1, description="SMTP connections over all remote queues")
+    ip: IPv4 | None = Field(
+        None,
+        description="IP address of the server; empty means derived from its place "
+        "in the file (Hubs 10.0.0.1, 10.0.0.2, ... in order)",
+    )
+    receive_connectors: list[ReceiveConnector] | None = Field(
+        None,
+        description="Receive connectors; empty means the two defaults 'Default SERVER' (0.0.0.0:25) and "
+        "'Client SERVER' (0.0.0.0:587) with E2010 permission groups and auth mechanisms (UNCONFIRMED for 2007)",
+    )
+
+
+class Hub(HubSettings):
+    """A Hub Transport server."""
+
+    name: str = Field(min_length=1, description="server name, unique in the organisation")
+
+
+class MailboxServer(_Strict):
+    """A Mailbox server; with roles [mailbox, hub] it also holds the Hub Transport role."""
+
+    name: str = Field(min_length=1, description="server name, unique in the organisation")
+    mailboxes: int = Field(1000, ge=0, description="mailboxes homed on this server")
+    roles: list[Literal["mailbox", "hub"]] = Field(
+        default_factory=lambda: ["mailbox"], description="[mailbox] or [mailbox, hub] for a co-located Hub"
+    )
+    hub: HubSettings = Field(default_factory=HubSettings, description="settings of the co-located Hub role")
+    sends_mail: bool = Field(True, description="false: its mailboxes receive mail but their users send none")
+    mapi_encryption_required: bool = Field(
+        False,
+        description="Set-MailboxServer -MAPIEncryptionRequired: MAPI clients must encrypt RPC traffic; "
+        "shown by exsim audit",
+    )
+    mapi_encryption_cost: Duration = Field(
+        0.0005,
+        ge=0,
+        description="extra core time per Store Driver message when MAPI encryption is required (UNCONFIRMED stand-in)",
+    )
+
+    @property
+    def is_hub(self) -> bool:
+        return "hub" in self.roles
+
+
+class Site(_Strict):
+    """An Active Directory site with its Exchange servers."""
+
+    name: str = Field(min_length=1, description="AD site name")
+    hubs: list[Hub] = Field(
+        default_factory=list, description="Hub Transport servers; a count N instead makes N default Hubs"
+    )
+    mailbox_servers: list[MailboxServer] = Field(default_factory=list, description="Mailbox servers of this site")
+    hub_site: bool = Field(
+        False, description="Set-AdSite -HubSiteEnabled: mail crossing this site stops here to be re-categorized"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_hub_count(cls, data):
+        count = data.get("hubs") if isinstance(data, dict) else None
+        if isinstance(count, int) and not isinstance(count, bool):
+            if count < 0:
+                raise ValueError("hubs must be a list of servers or a count of zero or more")
+            data = {**data, "hubs": [{"name": f"{data.get('name', 'SITE')}-HUB{i + 1}"} for i in range(count)]}
+        return data
+
+    @property
+    def all_hubs(self) -> list[Hub]:
+        """Dedicated Hubs, then the Hub role of co-located Mailbox servers, in file order."""
+        colocated = [Hub(name=m.name, **m.hub.model_dump()) for m in self.mailbox_servers if m.is_hub]
+        return list(self.hubs) + colocated
+
+
+class SiteLink(_Strict):
+    """An AD IP site link between two sites."""
+
+    sites: tuple[str, str] = Field(description="the two AD sites it joins")
+    cost: int = Field(100, ge=1, description="AD site link cost (AD default 100)")
+    exchange_cost: int | None = Field(None, ge=1, description="Exchange-specific cost; overrides cost for routing")
+    latency: Duration = Field(0.0, ge=0, description="one-way network latency per SMTP transfer")
+    bandwidth: Bandwidth = Field(100e6, gt=0, description="bandwidth available to one transfer")
+
+    @property
+    def routing_cost(self) -> int:
+        return self.exchange_cost if self.exchange_cost is not None else self.cost
+
+
+Diurnal = Literal["flat", "business-day"] | Annotated[list[float], Field(min_length=24, max_length=24)]
+
+
+class Workload(_Strict):
+    """Mail generated by users on each Mailbox server."""
+
+    profile: Literal["light", "average", "heavy", "very-heavy"] = Field(
+        "average", description="messages sent per mailbox per day: light 5, average 10, heavy 20, very-heavy 30"
+    )
+    sent_per_mailbox_per_day: float | None = Field(None, gt=0, description="overrides the profile when set")
+    diurnal: Diurnal = Field("business-day", description="flat, business-day, or 24 hourly weights")
+    start_of_day: Duration = Field(0.0, ge=0, lt=86400, description="clock time at the start of the run, e.g. 7h")
+    rate: Rate | None = Field(
+        None, gt=0, description="fixed Poisson rate per Mailbox server (e.g. '2/s'); overrides profile and diurnal"
+    )
+    recipients: CountDistribution = Field(
+        default_factory=lambda: CountDistribution(dist="geometric", mean=2.0),
+        description="recipients per message (UNCONFIRMED default: geometric, mean 2)",
+    )
+    size: Annotated[SizeDistribution, BeforeValidator(coerce_shorthand)] = Field(
+        default_factory=lambda: SizeDistribution(dist="lognormal", mean=50 * 1024, cv=1.0),
+        description="message size (mean 50 KB per DOMAIN.md 7; the lognormal shape is a stand-in)",
+    )
+    domains: list[RecipientDomain] = Field(
+        default_factory=list, description="other domains users send to (Internet, shared namespaces), with shares"
+    )
+    unknown_share: float = Field(
+        0.0, ge=0, le=1, description="share of recipients addressed to no one in the organisation's own domain"
+    )
+
+    @model_validator(mode="after")
+    def _shares_fit(self):
+        if sum(d.share for d in self.domains) + self.unknown_share > 1:
+            raise ValueError("the shares of domains and unknown_share add up to more than 1")
+        return self
+
+    @field_validator("diurnal")
+    @classmethod
+    def _weights_valid(cls, value):
+        if isinstance(value, list) and (min(value) < 0 or sum(value) <= 0):
+            raise ValueError("diurnal weights must be zero or more with a positive sum")
+        return value
+
+    @property
+    def sent_per_day(self) -> float:
+        return self.sent_per_mailbox_per_day or PROFILES[self.profile]
+
+    @property
+    def hourly_weights(self) -> list[float]:
+        """24 weights with mean 1, so a day's total equals the profile's."""
+        weights = DIURNAL_CURVES[self.diurnal] if isinstance(self.diurnal, str) else self.diurnal
+        mean = sum(weights) / 24.0
+        return [w / mean for w in weights]
+
+
+class MailSubmission(_Strict):
+    """The Mailbox servers' Mail Submission Service."""
+
+    retry_interval: Duration = Field(
+        30.0, gt=0, description="wait before trying again while no Hub of the site is up (UNCONFIRMED)"
+    )
+
+
+class Transport(_Strict):
+    """Organisation-wide transport timers."""
+
+    retry_interval: Duration = Field(
+        60.0,
+        gt=0,
+        description="a remote delivery queue in Retry tries again after this (QueueGlitchRetryInterval, 1 min)",
+    )
+    message_expiration_timeout: Duration = Field(
+        2 * 86400.0, gt=0, description="MessageExpirationTimeout: an undeliverable message expires into an NDR (2 days)"
+    )
+
+
+class Fault(_Strict):
+    """Stops a Hub's Microsoft Exchange Transport service at down_at and starts it at up_at."""
+
+    server: str = Field(description="the Hub Transport server (or co-located Mailbox+Hub server)")
+    service: Literal["transport"] = Field("transport", description="the service that stops")
+    down_at: Duration = Field(ge=0, description="time from the start of the run")
+    up_at: Duration | None = Field(None, description="time it starts again; empty means it stays down")
+
+    @model_validator(mode="after")
+    def _up_after_down(self):
+        if self.up_at is not None and self.up_at <= self.down_at:
+            raise ValueError("up_at must be later than down_at")
+        return self
+
+
+class Scenario(_Strict):
+    """One organisation, its workload and how long to run it."""
+
+    name: str = Field("unnamed scenario", description="a title for reports")
+    description: str = Field("", description="what this scenario teaches or asks")
+    duration: Duration = Field(8 * 3600.0, gt=0, description="simulated time during which mail is generated")
+    warmup: Duration = Field(0.0, ge=0, description="mail submitted before this is left out of latency statistics")
+    drain: Duration = Field(
+        0.0, ge=0, description="after duration, no new mail; run this much longer to let queues empty"
+    )
+    seed: int = Field(1, description="root seed of every named random stream")
+    domain: str = Field("contoso.com", min_length=1, description="SMTP domain of the organisation's mailboxes")
+    record: Literal["summary", "messages", "hops"] = Field(
+        "messages", description="summary: latencies only; messages: a row per recipient; hops: also a row per hop"
+    )
+    sample_interval: Duration = Field(60.0, gt=0, description="how often queue lengths and throughput are sampled")
+    sites: list[Site] = Field(min_length=1, description="the AD sites with their Exchange servers")
+    site_links: list[SiteLink] = Field(default_factory=list, description="IP site links joining the AD sites")
+    stages: Stages = Field(default_factory=Stages, description="time each Hub stage spends per message")
+    workload: Workload = Field(default_factory=Workload, description="the mail users send")
+    mail_submission: MailSubmission = Field(
+        default_factory=MailSubmission, description="the Mailbox servers' Mail Submission Service"
+    )
+    transport: Transport = Field(default_factory=Transport, description="organisation-wide transport timers")
+    faults: list[Fault] = Field(default_factory=list, description="Transport service outages")
+    edges: list[EdgeServer] = Field(default_factory=list, description="Edge Transport servers in the perimeter")
+    internet: Internet = Field(default_factory=Internet, description="inbound Internet mail and remote hosts")
+    accepted_domains: list[AcceptedDomainField] = Field(
+        default_factory=list, description="accepted domains; empty means `domain` alone, authoritative"
+    )
+    send_connectors: list[SendConnector] = Field(default_factory=list, description="Send connectors")
+    smtp_clients: list[SmtpClient] = Field(
+        default_factory=list, description="POP3/IMAP4 users and applications submitting over SMTP to a connector"
+    )
+    smtp_users: list[SmtpUser] = Field(
+        default_factory=list,
+        description="accounts that may authenticate on Receive connectors (AUTH PLAIN, LOGIN, NTLM)",
+    )
+    limits: OrganizationLimits = Field(
+        default_factory=OrganizationLimits, description="Set-TransportConfig organisation limits (SP1 defaults)"
+    )
+    tracking_log: bool = Field(True, description="keep the message tracking log (result.tracking_log, tracking/ files)")
+    start_date: str = Field(
+        "2026-01-05",
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="UTC date of the run's first day, for tracking log timestamps",
+    )
+
+    @model_validator(mode="after")
+    def _warmup_inside(self):
+        if self.warmup >= self.duration:
+            raise ValueError("warmup must be shorter than duration")
+        return self
+
+    @property
+    def end_time(self) -> float:
+        return self.duration + self.drain
+
+    @property
+    def effective_accepted_domains(self) -> list[AcceptedDomain]:
+        """The accepted domains, with the organisation's own `domain` authoritative if not listed."""
+        listed = list(self.accepted_domains)
+        if not any(d.domain.lower() == self.domain.lower() for d in listed):
+            listed.insert(0, AcceptedDomain(domain=self.domain, type="authoritative", default=not listed))
+        return listed

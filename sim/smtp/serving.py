@@ -1,0 +1,189 @@
+"""Serving a modelled server's Receive connectors on loopback listeners (`exsim smtpd`).
+
+The listeners, their TLS context and the asyncio or background-thread lifecycle; the protocol itself,
+where every reply comes from the session model, is sim/smtp/endpoint.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+from ..scenario.receive import parse_ip
+from .endpoint import ExsimSMTP
+from .session import AcceptedMessage, SmtpDecisions
+from .wire import Listener, log, make_tls_context, parse_listen
+
+
+class Endpoint:
+    """One modelled server served on loopback listeners. Use `start()`/`stop()` in a running loop, or
+    `ThreadedEndpoint` to run it in a background thread (tests, notebooks)."""
+
+    def __init__(
+        self,
+        scenario: Any,
+        server: str,
+        listeners: Sequence[tuple[str, int, int]],
+        out: str | Path,
+        *,
+        client_ip: str | None = None,
+        decisions: SmtpDecisions | None = None,
+    ) -> None:
+        self.decisions = decisions or SmtpDecisions(scenario, server)
+        if client_ip is not None:
+            parse_ip(client_ip)
+        self.client_ip = client_ip
+        self.out = Path(out)
+        self.requested = [Listener(host, port, modelled) for host, port, modelled in listeners]
+        for listener in self.requested:
+            parse_listen(f"{listener.host}:{listener.port}")  # loopback guard, here too
+        self.listeners: list[Listener] = []
+        self.tls_context, self.ca_pem = make_tls_context(
+            [self.decisions.fqdn, self.decisions.server, "localhost", "127.0.0.1"]
+        )
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._servers: list[asyncio.base_events.Server] = []
+        self._counter = itertools.count(1)
+        self.written: list[Path] = []
+
+    def connector_for(self, modelled_port: int, client_ip: str = "127.0.0.1") -> str | None:
+        """The connector the model chooses for a client on a modelled port (None: no connector)."""
+        selection = self.decisions.select(self.client_ip or client_ip, modelled_port)
+        return selection.connector.name if selection.connector else None
+
+    async def start(self) -> list[Listener]:
+        self.loop = asyncio.get_running_loop()
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "exsim-smtpd-ca.pem").write_bytes(self.ca_pem)
+        try:
+            for wanted in self.requested:
+                server = await self.loop.create_server(
+                    lambda modelled=wanted.modelled_port: ExsimSMTP(self, modelled), wanted.host, wanted.port
+                )
+                self._servers.append(server)
+                port = server.sockets[0].getsockname()[1]
+                self.listeners.append(Listener(wanted.host, port, wanted.modelled_port))
+        except BaseException:
+            await self.stop()
+            raise
+        return self.listeners
+
+    async def stop(self) -> None:
+        for server in self._servers:
+            server.close()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers = []
+
+    def store(self, message: AcceptedMessage, content: bytes, protocol: ExsimSMTP) -> Path:
+        """Write an accepted message as .eml, with headers naming the connector that took it."""
+        with_tls = protocol.state.tls
+        authenticated = protocol.state.identity.kind in ("user", "exchange_server")
+        protocol_name = "ESMTP" + ("S" if with_tls else "") + ("A" if authenticated else "")
+        headers = [
+            f"Received: from {protocol.helo_name or 'unknown'} ([{protocol.client_ip}]) by {self.decisions.fqdn} "
+            f"with {protocol_name}; {formatdate(localtime=False)}",
+            f"X-Exsim-Receive-Connector: {message.connector}",
+            f"X-Exsim-Server: {self.decisions.server}",
+            f"X-Exsim-Client-IP: {protocol.client_ip}",
+            f"X-Exsim-Identity: {message.identity}",
+            f"X-Exsim-Envelope-From: <{message.sender}>",
+            f"X-Exsim-Envelope-To: {', '.join(f'<{r}>' for r in message.recipients)}",
+        ]
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        path = self.out / f"{stamp}-{next(self._counter):04d}-{uuid.uuid4().hex[:8]}.eml"
+        path.write_bytes("".join(f"{h}\r\n" for h in headers).encode("utf-8") + content)
+        self.written.append(path)
+        log.info("accepted on %r from %s: %s", message.connector, protocol.client_ip, path)
+        return path
+
+
+class ThreadedEndpoint:
+    """An `Endpoint` with its own event loop in a daemon thread: `with ThreadedEndpoint(...) as ep:`."""
+
+    def __init__(self, *args: Any, timeout: float = 10.0, **kwargs: Any) -> None:
+        self.endpoint = Endpoint(*args, **kwargs)
+        self.timeout = timeout
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="exsim-smtpd", daemon=True)
+
+    def start(self) -> ThreadedEndpoint:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.endpoint.start(), self.loop).result(self.timeout)
+        return self
+
+    def stop(self) -> None:
+        if self.loop.is_running():
+            try:
+                asyncio.run_coroutine_threadsafe(self.endpoint.stop(), self.loop).result(self.timeout)
+            finally:
+                self.loop.call_soon_threadsafe(self.loop.stop)
+                self._thread.join(self.timeout)
+        if not self.loop.is_running():
+            self.loop.close()
+
+    def port(self, modelled_port: int) -> int:
+        """The real listening port that stands for a modelled port."""
+        for listener in self.endpoint.listeners:
+            if listener.modelled_port == modelled_port:
+                return listener.port
+        raise KeyError(modelled_port)
+
+    def __enter__(self) -> ThreadedEndpoint:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def plan_listeners(listen: Sequence[str], port_map: Mapping[int, int]) -> list[tuple[str, int, int]]:
+    """(host, port, modelled port) for each --listen; a port not in the map stands for itself."""
+    planned = []
+    for text in listen:
+        host, port = parse_listen(text)
+        planned.append((host, port, port_map.get(port, port)))
+    return planned
+
+
+async def serve_forever(endpoint: Endpoint, stop: asyncio.Event | None = None) -> None:
+    """Start, print where it listens, and serve until `stop` is set (or SIGINT / SIGTERM)."""
+    import signal
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on this platform
+            pass
+    listeners = await endpoint.start()
+    try:
+        d = endpoint.decisions
+        print(
+            f"exsim smtpd: {d.server} ({d.info.role}, modelled IP {d.info.ip}); accepted mail goes to {endpoint.out}/"
+        )
+        for listener in listeners:
+            client = endpoint.client_ip or "127.0.0.1"
+            chosen = endpoint.connector_for(listener.modelled_port, client)
+            takes = f"Receive connector {chosen!r}" if chosen else "no Receive connector (connections are dropped)"
+            print(
+                f"  {listener.host}:{listener.port} stands for {d.info.ip}:{listener.modelled_port}: "
+                f"client {client} gets {takes}"
+            )
+        print(f"  STARTTLS certificate from a throwaway CA: {endpoint.out / 'exsim-smtpd-ca.pem'}")
+        first = listeners[0]
+        print(
+            f"  try: swaks --server {first.host}:{first.port} --to user0@{d.scenario.domain} --from a@{d.scenario.domain}"
+        )
+        print("Ctrl-C stops.", flush=True)
+        await stop.wait()
+    finally:
+        await endpoint.stop()
+        print(f"exsim smtpd: stopped; {len(endpoint.written)} message(s) written to {endpoint.out}/", flush=True)
