@@ -104,11 +104,7 @@ def network_scenario(
             # the baseline has no relay stage: a zero-time relay over an unlimited link costs no event
             "smtp_send": smtp_send,
         },
-        "workload": {
-            "rate": f"{rate}/s",
-            "recipients": {"dist": "constant", "mean": 1},
-            "size": "50KB",
-        },
+        "workload": {"rate": f"{rate}/s", "recipients": {"dist": "constant", "mean": 1}, "size": "50KB"},
     }
     return scenario, how
 

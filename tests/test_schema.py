@@ -15,11 +15,7 @@ from sim.scenario.schema import Scenario
 SEATTLE = {
     "name": "schema test",
     "sites": [
-        {
-            "name": "Seattle",
-            "hubs": [{"name": "SEA-HUB1"}],
-            "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}],
-        }
+        {"name": "Seattle", "hubs": [{"name": "SEA-HUB1"}], "mailbox_servers": [{"name": "SEA-MBX1", "mailboxes": 100}]}
     ],
 }
 

@@ -13,7 +13,6 @@ from itertools import count
 from typing import TYPE_CHECKING
 
 from ..scenario.clients import SmtpClient
-from .engine import call_later
 from .message import REJECTED, Message
 
 if TYPE_CHECKING:
@@ -51,10 +50,10 @@ class SmtpClientSource:
         self.refused: dict[str, int] = {}  # decisive reply -> recipients refused
 
     def start(self) -> None:
-        call_later(self.env, self._gap(), self._arrive)
+        self.env.call_later(self._gap(), self._arrive)
 
     def _arrive(self, _event) -> None:
-        now = self.env._now
+        now = self.env.now
         spec, book = self.spec, self.book
         recipients = [
             book.other(self.domain_index, self._mailbox()) if self._kind() < spec.external_share else self._mailbox()
@@ -67,7 +66,7 @@ class SmtpClientSource:
         self._submit(msg)
         at = now + self._gap()
         if at < self.stop_at:
-            call_later(self.env, at - now, self._arrive)
+            self.env.call_later(at - now, self._arrive)
 
     def _submit(self, msg: Message) -> None:
         """Play the session; hand on what was accepted, count what was refused with its reply."""
@@ -109,4 +108,4 @@ class SmtpClientSource:
     def _refuse(self, msg: Message, reply) -> None:
         reason = " ".join(part for part in (str(reply.code), reply.enhanced, reply.text) if part)
         self.refused[reason] = self.refused.get(reason, 0) + len(msg.recipients)
-        self.recorder.finished(msg, -1, self.env._now, REJECTED, reason)
+        self.recorder.finished(msg, -1, self.env.now, REJECTED, reason)

@@ -1,15 +1,19 @@
-"""The SimPy environment exsim runs on, and its one fast way to schedule a callback.
+"""The SimPy environment exsim runs on: the only module that touches SimPy's internals.
 
-Everything that relies on SimPy's internals (its event heap `_queue`, the id counter `_eid`, and the
-fields `step()` reads) lives here, so a SimPy upgrade has one place to check. Semantics are SimPy's
-own: `Environment.run` is `simpy.Environment.run` with `step()` inlined (one Python frame less per
-event), and `call_later` pushes the lightest object `step()` can process instead of a `Timeout`.
+Everything that relies on SimPy's internals (its event heap `_queue`, the id counter `_eid`, the
+clock `_now`, and the fields `step()` reads) lives here, so a SimPy upgrade has one place to check;
+pyproject.toml pins SimPy to the versions the tests run. Semantics are SimPy's own:
+`Environment.run` is `simpy.Environment.run` with `step()` inlined (one Python frame less per event),
+and `call_later` pushes the lightest object `step()` can process instead of a `Timeout`.
+
+The rest of the model reads the clock as `env.now` (a plain attribute here, not SimPy's property)
+and schedules with `env.call_later`; generators (fault schedules, samplers) use SimPy's public API.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from heapq import heappop, heappush
 from typing import Any
@@ -20,27 +24,18 @@ from simpy.events import NORMAL, URGENT, Event
 
 
 class Completion:
-    """A scheduled callback: exactly the fields `step()` reads (callbacks, _ok, _value), nothing more."""
+    """A scheduled callback: exactly the fields `step()` reads (callbacks, _ok), and the value it carries."""
 
-    __slots__ = ("callbacks", "_value", "_ok")
+    __slots__ = ("callbacks", "value", "_ok")
 
     def __init__(self, callbacks: list, value: Any) -> None:
         self.callbacks = callbacks
-        self._value = value
+        self.value = value
         self._ok = True
 
 
-def call_later(
-    env: simpy.Environment, delay: float, callback: Callable[[Completion], None], value: Any = None
-) -> Completion:
-    """Run `callback(event)` after `delay`, with `event._value` = value; returns the event (a cancel token)."""
-    event = Completion([callback], value)
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
-    return event
-
-
 @contextmanager
-def cyclic_gc_paused():
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a run, restoring its state afterwards.
 
     A run keeps hundreds of thousands of small records alive (rows, messages, tracking events); each
@@ -58,9 +53,31 @@ def cyclic_gc_paused():
 
 
 class Environment(simpy.Environment):
-    """simpy.Environment with the step() of its run loop inlined."""
+    """simpy.Environment with a plain-attribute clock, a cheap `call_later`, and step() inlined in run()."""
+
+    now: float = 0.0
+    """Simulated seconds since the start: a plain attribute (SimPy's `now` is a property over `_now`)."""
+
+    @property
+    def _now(self) -> float:  # SimPy's own code reads and writes the clock through this name
+        return self.now
+
+    @_now.setter
+    def _now(self, value: float) -> None:
+        self.now = value
+
+    def call_later(self, delay: float, callback: Callable[[Completion], None], value: Any = None) -> Completion:
+        """Run `callback(event)` after `delay`, with `event.value` = value; the event doubles as a cancel token."""
+        event = Completion([callback], value)
+        heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), event))
+        return event
+
+    def events_scheduled(self) -> int:
+        """Events scheduled so far, read from SimPy's event-id counter (for benchmarks and tests)."""
+        return int(repr(self._eid)[len("count(") : -1])
 
     def run(self, until: float | Event | None = None) -> Any:
+        """SimPy's run loop with step() inlined; events due exactly at `until` are not processed (SimPy's rule)."""
         if until is not None:
             if not isinstance(until, Event):
                 at = until if isinstance(until, int) else float(until)
@@ -77,7 +94,7 @@ class Environment(simpy.Environment):
         try:
             while True:
                 try:
-                    self._now, _, _, event = heappop(queue)
+                    self.now, _, _, event = heappop(queue)
                 except IndexError:
                     raise EmptySchedule from None
                 callbacks, event.callbacks = event.callbacks, None
@@ -95,7 +112,6 @@ class Environment(simpy.Environment):
         except StopSimulation as exc:
             return exc.args[0]
         except EmptySchedule:
-            if until is not None:
-                assert not until.triggered
-                raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}')
+            if until is not None and not until.triggered:
+                raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}') from None
         return None

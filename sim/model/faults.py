@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from simpy import Environment
-
 from ..scenario.schema import Fault
+from .engine import Environment
 
 
 def outage(env: Environment, fault: Fault, hub) -> Iterator:

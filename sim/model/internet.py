@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import deque
 from itertools import count
 
-from .engine import call_later
 from .message import Message
 from .random import Streams
 
@@ -51,10 +50,10 @@ class InternetSenders:
 
     def start(self) -> None:
         if self._gap is not None and self.edges:
-            call_later(self.env, self._gap(), self._arrive)
+            self.env.call_later(self._gap(), self._arrive)
 
     def _arrive(self, _event) -> None:
-        now = self.env._now
+        now = self.env.now
         book = self.book
         recipients = []
         for _ in range(self._count()):
@@ -69,7 +68,7 @@ class InternetSenders:
         self._send(msg)
         at = now + self._gap()
         if at < self.stop_at:
-            call_later(self.env, at - now, self._arrive)
+            self.env.call_later(at - now, self._arrive)
 
     def _send(self, msg: Message) -> None:
         up = [edge for edge in self.edges if edge.up]

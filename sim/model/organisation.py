@@ -161,7 +161,7 @@ class Model:
 
     def events_scheduled(self) -> int:
         """Events scheduled so far, read from SimPy's event-id counter (for benchmarks and tests)."""
-        return int(repr(self.env._eid)[len("count(") : -1])
+        return self.env.events_scheduled()
 
     def recipients_in_flight(self) -> int:
         """Recipients still held anywhere: in a queue, in service, in transit, or in an Outbox."""

@@ -16,12 +16,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from heapq import heappush
 
-from simpy import Environment
-from simpy.events import NORMAL
-
-from .engine import Completion, call_later
+from .engine import Completion, Environment
 from .message import Message
 
 ACTIVE, READY, RETRY, SUSPENDED = "Active", "Ready", "Retry", "Suspended"
@@ -47,7 +43,7 @@ class Cpu:
 
     def reset(self) -> None:
         """The service stopped: every core is freed and queued work abandoned (its stations re-queue it)."""
-        self.touch(self.env._now)
+        self.touch(self.env.now)
         self.busy = 0
         self.waiting.clear()
 
@@ -95,6 +91,7 @@ class Station:
         "_draw",
         "_per_kb",
         "_per_rcpt",
+        "_call_later",
         "arrivals",
         "starts",
         "completions",
@@ -121,6 +118,7 @@ class Station:
         hop_log: Callable | None = None,
     ) -> None:
         self.env = env
+        self._call_later = env.call_later
         self.server = server
         self.name = name
         self.identity = f"{server}\\{name}"  # as Queue Viewer shows it
@@ -155,7 +153,7 @@ class Station:
     # -- flow -----------------------------------------------------------------------------------
     def put(self, msg: Message) -> None:
         """A message arrives; it starts at once if a worker is free, else waits FIFO."""
-        now = self.env._now
+        now = self.env.now
         msg.queued_at = now
         self.arrivals += 1
         if self.zero and self.open:
@@ -199,7 +197,7 @@ class Station:
             self._start(queue.popleft())
 
     def _start(self, msg: Message) -> None:
-        now = self.env._now
+        now = self.env.now
         dt = now - self.t_last
         if dt:
             self.area_q += (len(self.queue) + 1) * dt  # msg was still waiting until now
@@ -219,24 +217,21 @@ class Station:
             cpu.area += cpu.busy * (now - cpu.t_last)
             cpu.t_last = now
             cpu.busy += 1
-        env = self.env
-        event = Completion([self._done], msg)
-        heappush(env._queue, (now + duration, NORMAL, next(env._eid), event))  # call_later, inlined
-        msg.token = event
+        msg.token = self._call_later(duration, self._done, msg)
 
     def service_time(self, msg: Message) -> float:
         """Core time for this message: a drawn base plus per-KB and per-recipient work."""
         return self._draw() + self._per_kb * msg.kb + self._per_rcpt * len(msg.recipients)
 
     def _schedule(self, msg: Message, duration: float) -> None:
-        msg.token = call_later(self.env, duration, self._done, msg)
+        msg.token = self.env.call_later(duration, self._done, msg)
 
     def _done(self, event: Completion) -> None:
-        msg = event._value
+        msg = event.value
         if msg.token is not event:
             return  # the service stopped while this was in progress; the message was re-queued
         msg.token = None
-        now = self.env._now
+        now = self.env.now
         dt = now - self.t_last
         if dt:
             self.area_q += len(self.queue) * dt
@@ -337,7 +332,7 @@ class Station:
 
     # -- statistics -----------------------------------------------------------------------------
     def _touch(self) -> None:
-        now = self.env._now
+        now = self.env.now
         dt = now - self.t_last
         self.area_q += len(self.queue) * dt
         self.area_busy += self.busy * dt
@@ -352,7 +347,7 @@ class Station:
         """Counts and time averages since `start` (the warm-up end)."""
         self._touch()
         arrivals, starts, completions, wait_sum, area_q, area_busy = self.baseline
-        span = self.env._now - start
+        span = self.env.now - start
         n_starts = self.starts - starts
         return {
             "server": self.server,

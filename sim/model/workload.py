@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import accumulate, count
 
-from simpy import Environment
-
 from ..exchange.addresses import AddressBook
 from ..scenario.schema import Workload
-from .engine import call_later
+from .engine import Environment
 from .message import Message
 from .random import Streams
 
@@ -110,10 +108,10 @@ class MailSource:
         else:
             at = self._next_time(now)
         if at < self.stop_at:
-            call_later(self.env, at - now, self._arrive)
+            self.env.call_later(at - now, self._arrive)
 
     def _arrive(self, _event) -> None:
-        now = self.env._now
+        now = self.env.now
         n = self._count()
         if self._other_bounds is not None:
             recipients = [self._mixed_recipient() for _ in range(n)]

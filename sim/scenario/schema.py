@@ -10,28 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .clients import SmtpClient
-from .connectors import (
-    AcceptedDomain,
-    AcceptedDomainField,
-    OrganizationLimits,
-    SendConnector,
-)
-from .distributions import (
-    CountDistribution,
-    Service,
-    SizeDistribution,
-    coerce_shorthand,
-)
+from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits, SendConnector
+from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
 from .perimeter import EdgeServer, Internet, RecipientDomain
 from .quantities import Bandwidth, Duration, Rate
 from .receive import IPv4, ReceiveConnector, SmtpUser

@@ -147,7 +147,7 @@ class EdgeTransport(TransportServer):
 
     def _reject(self, msg: Message, reply: str, by: str) -> None:
         self.rejected_by[by] = self.rejected_by.get(by, 0) + len(msg.recipients)
-        self.recorder.finished(msg, -1, self.model.env._now, REJECTED, reply)
+        self.recorder.finished(msg, -1, self.model.env.now, REJECTED, reply)
 
     # -- routing ---------------------------------------------------------------------------------
     def _route(self, msg: Message) -> None:

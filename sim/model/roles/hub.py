@@ -195,7 +195,7 @@ class HubTransport(TransportServer):
         if self.track is not None:
             self.track("DELIVER", "STOREDRIVER", msg, peer=mailbox_server)
         msg.path.append(mailbox_server)
-        self.recorder.finished(msg, mailbox_server, self.model.env._now)
+        self.recorder.finished(msg, mailbox_server, self.model.env.now)
 
     def stop(self) -> None:
         super().stop()

@@ -15,7 +15,7 @@ from ...exchange.policies import RoundRobin
 from ..message import Message
 
 if TYPE_CHECKING:
-    from simpy import Environment
+    from ..engine import Environment
 
 
 class MailboxServer:
@@ -59,7 +59,7 @@ class MailboxServer:
         if self.recorder is not None:
             self._internal_ids += 1
             msg.internal_id = self._internal_ids
-            self.recorder.track(self.env._now, self.index, "SUBMIT", "STOREDRIVER", msg, hub.index)
+            self.recorder.track(self.env.now, self.index, "SUBMIT", "STOREDRIVER", msg, hub.index)
         hub.submit_from_mailbox(msg)
 
     def _retry_later(self) -> None:

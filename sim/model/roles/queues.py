@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from ...exchange.policies import RetryPolicy, RoundRobin
 from ...exchange.topology import Route, internet_route
-from ..engine import call_later
 from ..message import DELIVERED, Message
 from ..random import Constant
 from ..station import Station
@@ -163,7 +162,7 @@ class InternetQueue(SmtpQueue):
 
     def finish(self, msg: Message) -> None:
         """The remote host answered: 250 (handed over) or, for a share of messages, 4xx (try later)."""
-        owner, now = self.owner, self.env._now
+        owner, now = self.owner, self.env.now
         if self._failure is not None and self._failure() < self.internet.transient_failure_share:
             if owner.track is not None:
                 owner.track(
@@ -176,7 +175,7 @@ class InternetQueue(SmtpQueue):
                 )
             failures = self.failures[msg] = self.failures.get(msg, 0) + 1
             self.deferred[msg] = None
-            call_later(self.env, self.retry.delay(failures), self._retry, msg)
+            self.env.call_later(self.retry.delay(failures), self._retry, msg)
             return
         if self.failures:
             self.failures.pop(msg, None)
@@ -186,7 +185,7 @@ class InternetQueue(SmtpQueue):
         self.finished(msg, self.host_index, now, DELIVERED)
 
     def _retry(self, event) -> None:
-        msg = event._value
+        msg = event.value
         del self.deferred[msg]
         Station.put(self, msg)
 
@@ -214,11 +213,11 @@ class UnreachableQueue(Station):
 
     def put(self, msg: Message) -> None:
         Station.put(self, msg)
-        wait = max(0.0, msg.submitted_at + self.expire_after - self.env._now)
-        call_later(self.env, wait, self._expire, msg)
+        wait = max(0.0, msg.submitted_at + self.expire_after - self.env.now)
+        self.env.call_later(wait, self._expire, msg)
 
     def _expire(self, event) -> None:
-        msg = event._value
+        msg = event.value
         self._touch()
         self.queue.remove(msg)
         self.completions += 1

@@ -75,7 +75,7 @@ class TransportServer:
         if self.track is not None:
             self.track("FAIL", "ROUTING", msg, status=status)
             self.track("DSN", "DSN", msg, status=status)
-        self.recorder.finished(msg, -1, self.model.env._now, NDR, status)
+        self.recorder.finished(msg, -1, self.model.env.now, NDR, status)
 
     # -- tracking log ----------------------------------------------------------------------------
     def new_internal_id(self, msg: Message) -> None:
@@ -96,7 +96,7 @@ class TransportServer:
     ) -> None:
         self._rows.append(
             (
-                self._env._now,
+                self._env.now,
                 self.index,
                 event,
                 source,
