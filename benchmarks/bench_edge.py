@@ -52,7 +52,7 @@ def run_edge(path: str = SCENARIO, overrides: dict | None = None) -> dict:
         "summary": summary,
         "tracking_log": scenario.tracking_log,
         "record": scenario.record,
-        "tracking_rows": len(model.recorder.k_rows),
+        "tracking_rows": model.recorder.tracking_events,
         "relays": relays,
         "hub_sites": [site.name for site in scenario.sites if site.hub_site],
     }

@@ -116,7 +116,7 @@ def run_exsim(n_messages: int = N_MESSAGES, **kwargs) -> dict:
     start = time.perf_counter()
     model = sim.Model(scenario)
     built = time.perf_counter()
-    results = model.run()
+    results = sim.Results(model.run())
     wall = time.perf_counter() - start
     run_wall = time.perf_counter() - built
     summary = results.summary()
@@ -143,12 +143,12 @@ def run_exsim(n_messages: int = N_MESSAGES, **kwargs) -> dict:
         # station statistics average over duration + drain; rescale to the generation period
         "duration_s": scenario.duration,
         "categorizer_util": {
-            r.server: round(r.utilisation * stretch, 3)
+            r.server: round(r.thread_utilisation * stretch, 3)
             for r in results.stations.itertuples()
             if r.station == "Submission"
         },
         "delivery_busy": {
-            server: round(float(group.mean_busy.sum()) * stretch / DELIV_CAP, 3)
+            server: round(float(group.mean_busy_threads.sum()) * stretch / DELIV_CAP, 3)
             for server, group in results.stations[results.stations.delivery_type == "MapiDelivery"].groupby("server")
         },
     }

@@ -5,8 +5,9 @@ result = sim.run("scenarios/quickstart.yaml", seed=7)
 result.summary(); result.messages; result.figure("latency")
 """
 
-from .model.organisation import Model, run
+from .model.organisation import Model
 from .results.results import Results
+from .runner import run
 from .scenario.errors import ScenarioError
 from .scenario.loading import load_scenario
 from .scenario.schema import Scenario

@@ -36,13 +36,13 @@ def _load(args):
 
 
 def cmd_run(args) -> int:
-    from .model.organisation import Model
+    from .runner import run
 
     scenario = _load(args)
     if args.record:
         scenario = scenario.model_copy(update={"record": args.record})
     progress = sys.stderr.isatty() and not args.quiet
-    result = Model(scenario, args.seed).run(progress=progress)
+    result = run(scenario, args.seed, progress=progress)
     summary = result.summary()
     print(format_summary(summary))
     if args.out:
@@ -60,11 +60,11 @@ def cmd_validate(args) -> int:
 
 
 def cmd_trace(args) -> int:
-    from .model.organisation import Model
     from .results.trace import trace
+    from .runner import run
 
     scenario = _load(args).model_copy(update={"record": "hops"})
-    result = Model(scenario, args.seed).run()
+    result = run(scenario, args.seed)
     try:
         print(trace(result, args.message))
     except KeyError as error:

@@ -145,7 +145,7 @@ def test_audit_bad_input_exits_2(tmp_path, capsys):
 
 
 def test_shipped_scenario_runs_with_nothing_lost(shipped):
-    from sim.model.organisation import Model
+    import sim
 
     scenario = load_scenario(shipped, {"duration": "20m", "warmup": "0s"})
-    assert Model(scenario).run().summary()["lost"] == 0
+    assert sim.run(scenario).summary()["lost"] == 0

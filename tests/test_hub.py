@@ -86,7 +86,7 @@ def test_per_kb_and_per_recipient_work_add_service_time():
 def test_zero_time_stages_cost_no_events():
     scenario = one_site(hubs=1, rate="5/s", duration="10m", stages=ZERO_STAGES)
     model = sim.Model(sim.load_scenario(scenario))
-    result = model.run()
+    result = sim.Results(model.run())
     generated = result.summary()["messages_generated"]
     # one arrival event per message, plus the sampler and bookkeeping: no event per stage
     assert model.events_scheduled() < generated * 1.05 + 50

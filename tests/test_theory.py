@@ -36,7 +36,7 @@ def test_mmc_mean_wait_matches_erlang_c(utilisation, duration):
     scenario = sim.load_scenario(mmc_scenario(utilisation, duration))
     waits = []
     for seed in range(1, 21):
-        result = sim.Model(scenario, seed).run()
+        result = sim.run(scenario, seed)
         submission = result.stations.set_index("queue").loc["HUB1\\Submission"]
         waits.append(submission["mean_wait_s"])
     waits = np.array(waits)

@@ -218,9 +218,19 @@ def size_and_recipient_verdict(
     expanded distribution-list members, DOMAIN.md 5.4) gives TOO_MANY_RECIPIENTS (5.5.3). A message
     exactly at a limit passes. None as a limit means unlimited.
     """
-    for limit in (limits.max_send_size, limits.max_receive_size, receive_max_size):
-        if limit is not None and size_bytes > limit:
-            return MESSAGE_TOO_LARGE
-    if limits.max_recipient_envelope_limit is not None and recipient_count > limits.max_recipient_envelope_limit:
+    largest, most = limit_thresholds(limits, receive_max_size)
+    if size_bytes > largest:
+        return MESSAGE_TOO_LARGE
+    if recipient_count > most:
         return TOO_MANY_RECIPIENTS
     return None
+
+
+def limit_thresholds(limits: OrganizationLimits, receive_max_size: float | None = None) -> tuple[float, float]:
+    """(largest size, most recipients) a message may have and pass `size_and_recipient_verdict` (inf: no limit).
+
+    For the per-message path: a message within both needs no verdict at all.
+    """
+    sizes = [s for s in (limits.max_send_size, limits.max_receive_size, receive_max_size) if s is not None]
+    most = limits.max_recipient_envelope_limit
+    return min(sizes, default=float("inf")), float("inf") if most is None else most

@@ -12,8 +12,11 @@ from __future__ import annotations
 from itertools import count
 from typing import TYPE_CHECKING
 
+from ..exchange.record import REJECTED
 from ..scenario.clients import SmtpClient
-from .message import REJECTED, Message
+from ..smtp.session import SmtpDecisions
+from .message import Message
+from .sources import PoissonSource, distinct
 
 if TYPE_CHECKING:
     from .organisation import Model
@@ -23,50 +26,50 @@ class SmtpClientSource:
     """Poisson arrivals of one SmtpClient's messages, each through a modelled SMTP session."""
 
     def __init__(self, model: Model, spec: SmtpClient, ids: count) -> None:
-        from ..smtp.session import SmtpDecisions
-
         self.env = model.env
         self.spec = spec
         self.ids = ids
-        self.stop_at = model.scenario.duration
         self.server = model.transport_servers[spec.server]
         self.decisions = SmtpDecisions(model.scenario, spec.server)
         self.recorder = model.recorder
+        self.born = model.recorder.birth_hook()
         self.book = book = model.addresses
         self.index = model.topology.server_index(spec.name, "Clients")
         self.domain_index = book.domains.index(spec.external_domain)
         users = {u.name.lower(): u.password for u in model.scenario.smtp_users}
         self.password = users.get(spec.user.lower()) if spec.user else None
         streams = model.streams
-        self._gap = streams.batched(f"clients/{spec.name}/arrivals", lambda g, n: g.exponential(1 / spec.rate, n)).next
+        unit = streams.batched(f"clients/{spec.name}/arrivals", lambda g, n: g.exponential(1.0, n)).next
+        self.source = PoissonSource(model.env, unit, model.scenario.duration, self._arrive, rate=spec.rate)
         self._count = streams.sampler(spec.recipients, f"clients/{spec.name}/recipients").next
         self._size = streams.sampler(spec.size, f"clients/{spec.name}/sizes").next
         self._mailbox = streams.batched(
             f"clients/{spec.name}/mailboxes", lambda g, n: g.integers(0, max(book.mailboxes, 1), n)
         ).next
         self._kind = streams.batched(f"clients/{spec.name}/kinds", lambda g, n: g.random(n)).next
+        # recipients are mailboxes, or users of the external domain numbered like them
+        self.population = book.mailboxes * (2 if 0 < spec.external_share < 1 else 1)
         self.generated = 0
         self.recipients_generated = 0
-        self.refused: dict[str, int] = {}  # decisive reply -> recipients refused
 
     def start(self) -> None:
-        self.env.call_later(self._gap(), self._arrive)
+        """Schedule the first message."""
+        self.source.start()
 
-    def _arrive(self, _event) -> None:
-        now = self.env.now
-        spec, book = self.spec, self.book
-        recipients = [
-            book.other(self.domain_index, self._mailbox()) if self._kind() < spec.external_share else self._mailbox()
-            for _ in range(self._count())
-        ]
+    def _recipient(self) -> int:
+        if self._kind() < self.spec.external_share:
+            return self.book.other(self.domain_index, self._mailbox())
+        return self._mailbox()
+
+    def _arrive(self, now: float) -> None:
+        recipients = distinct(self._recipient, self._count(), self.population)
         sender = self._mailbox()
         msg = Message(next(self.ids), sender, self._size(), self.index, now, recipients, [self.index])
         self.generated += 1
         self.recipients_generated += len(recipients)
+        if self.born is not None:
+            self.born(msg)
         self._submit(msg)
-        at = now + self._gap()
-        if at < self.stop_at:
-            self.env.call_later(at - now, self._arrive)
 
     def _submit(self, msg: Message) -> None:
         """Play the session; hand on what was accepted, count what was refused with its reply."""
@@ -107,5 +110,4 @@ class SmtpClientSource:
 
     def _refuse(self, msg: Message, reply) -> None:
         reason = " ".join(part for part in (str(reply.code), reply.enhanced, reply.text) if part)
-        self.refused[reason] = self.refused.get(reason, 0) + len(msg.recipients)
         self.recorder.finished(msg, -1, self.env.now, REJECTED, reason)

@@ -4,7 +4,8 @@ Everything that relies on SimPy's internals (its event heap `_queue`, the id cou
 clock `_now`, and the fields `step()` reads) lives here, so a SimPy upgrade has one place to check;
 pyproject.toml pins SimPy to the versions the tests run. Semantics are SimPy's own:
 `Environment.run` is `simpy.Environment.run` with `step()` inlined (one Python frame less per event),
-and `call_later` pushes the lightest object `step()` can process instead of a `Timeout`.
+and `call_later` pushes a `Completion`, a bare callback, instead of a `Timeout`: the loop calls it
+directly, with no callback list and no failure check.
 
 The rest of the model reads the clock as `env.now` (a plain attribute here, not SimPy's property)
 and schedules with `env.call_later`; generators (fault schedules, samplers) use SimPy's public API.
@@ -24,14 +25,16 @@ from simpy.events import NORMAL, URGENT, Event
 
 
 class Completion:
-    """A scheduled callback: exactly the fields `step()` reads (callbacks, _ok), and the value it carries."""
+    """A scheduled callback and the value it carries: the lightest thing on the event heap.
 
-    __slots__ = ("callbacks", "value", "_ok")
+    The run loop calls `callback(self)` itself; it is never a SimPy event (nothing can wait for it).
+    """
 
-    def __init__(self, callbacks: list, value: Any) -> None:
-        self.callbacks = callbacks
+    __slots__ = ("callback", "value")
+
+    def __init__(self, callback: Callable[[Completion], None], value: Any) -> None:
+        self.callback = callback
         self.value = value
-        self._ok = True
 
 
 @contextmanager
@@ -68,13 +71,30 @@ class Environment(simpy.Environment):
 
     def call_later(self, delay: float, callback: Callable[[Completion], None], value: Any = None) -> Completion:
         """Run `callback(event)` after `delay`, with `event.value` = value; the event doubles as a cancel token."""
-        event = Completion([callback], value)
+        event = Completion(callback, value)
         heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), event))
         return event
 
     def events_scheduled(self) -> int:
         """Events scheduled so far, read from SimPy's event-id counter (for benchmarks and tests)."""
         return int(repr(self._eid)[len("count(") : -1])
+
+    def step(self) -> None:
+        """Process the next event (SimPy's step, which also knows Completions)."""
+        try:
+            self.now, _, _, event = heappop(self._queue)
+        except IndexError:
+            raise EmptySchedule from None
+        if event.__class__ is Completion:
+            event.callback(event)
+            return
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
 
     def run(self, until: float | Event | None = None) -> Any:
         """SimPy's run loop with step() inlined; events due exactly at `until` are not processed (SimPy's rule)."""
@@ -97,6 +117,9 @@ class Environment(simpy.Environment):
                     self.now, _, _, event = heappop(queue)
                 except IndexError:
                     raise EmptySchedule from None
+                if event.__class__ is Completion:  # most events: no callback list, cannot fail
+                    event.callback(event)
+                    continue
                 callbacks, event.callbacks = event.callbacks, None
                 try:
                     for callback in callbacks:

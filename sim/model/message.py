@@ -1,15 +1,10 @@
-"""A message copy in flight, and the end states a recipient can reach.
+"""A message copy in flight.
 
 The Categorizer bifurcates by destination, so one `Message` object is one copy carrying the recipients
 that share its next hop; it is never one object per recipient.
 """
 
 from __future__ import annotations
-
-DELIVERED = 0
-NDR = 1
-REJECTED = 2
-STATUS_NAMES = {DELIVERED: "delivered", NDR: "ndr", REJECTED: "rejected"}
 
 
 class Message:
@@ -26,6 +21,7 @@ class Message:
         "path",
         "queued_at",
         "started_at",
+        "core_at",
         "token",
         "next_hub",
         "verdict",
@@ -51,7 +47,8 @@ class Message:
         self.recipients = recipients  # mailbox indexes in the organisation
         self.path = path  # server indexes visited, in order
         self.queued_at = 0.0  # when it entered its current station
-        self.started_at = 0.0  # when its current service started
+        self.started_at = 0.0  # when its current service took a thread
+        self.core_at = 0.0  # when its current service took a core (= started_at when no core was waited for)
         self.token = None  # the pending completion event; None when not in service
         self.next_hub = None  # the server an SMTP relay is sending it to
         self.verdict = None  # the anti-spam agent that rejected it, on an Edge

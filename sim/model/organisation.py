@@ -1,32 +1,33 @@
-"""The SimPy model of one organisation: servers, workload and faults, and the run itself.
+"""The SimPy model of one organisation: servers, workload and faults wired together, and the run itself.
 
-`run()` is the whole pipeline: scenario -> topology -> model -> recorder -> Results. The model never
-reads YAML and knows nothing of what is done with its results.
+`Model(scenario, seed).run()` runs to the end time and returns a `RunRecord` of plain data
+(sim.model.snapshot); `sim.run` turns it into Results. The model never reads YAML and knows nothing of
+what is done with its results.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from collections.abc import Iterator
 from itertools import count
-from typing import Any
 
 from ..exchange.addresses import AddressBook
 from ..exchange.policies import RoundRobin
+from ..exchange.record import RunRecord
 from ..exchange.topology import Topology
-from ..results.results import Results
-from ..scenario.loading import load_scenario
 from ..scenario.schema import Scenario
 from .clients import SmtpClientSource
 from .engine import Environment, cyclic_gc_paused
 from .faults import outage
 from .internet import InternetSenders
+from .message import Message
 from .random import Streams
 from .recorder import Recorder
 from .roles.edge import EdgeTransport
 from .roles.hub import HubTransport
 from .roles.mailbox import MailboxServer
 from .routing import Router
+from .snapshot import snapshot
+from .station import Station
 from .workload import MailSource
 
 
@@ -47,7 +48,7 @@ class Model:
         self.addresses = AddressBook(topology.total_mailboxes, scenario.domain, list(dict.fromkeys(other_domains)))
         self.recorder = Recorder(scenario.record, scenario.warmup, scenario.tracking_log)
         self.hop_log = self.recorder.hop if self.recorder.keep_hops else None
-        self.stations: list = []  # every queue of every server, in the order they were made
+        self.stations: list[Station] = []  # every queue of every server, in the order they were made
         self.router = Router(self)
         self.hubs: dict[str, HubTransport] = {}
         hubs_by_site: dict[str, list[HubTransport]] = {}
@@ -68,15 +69,10 @@ class Model:
         for site in scenario.sites:
             for spec in site.mailbox_servers:
                 local = self.hubs[spec.name] if spec.is_hub else None
-                role = MailboxServer(
-                    self.env,
-                    spec.name,
-                    topology.index[spec.name],
-                    site.name,
-                    RoundRobin(hubs_by_site[site.name], local),
-                    scenario.mail_submission.retry_interval,
-                    self.recorder if self.recorder.keep_tracking else None,
-                )
+                index = topology.index[spec.name]
+                selector = RoundRobin(hubs_by_site[site.name], local)
+                role = MailboxServer(self.env, spec.name, index, site.name, selector,
+                                     scenario.mail_submission.retry_interval, self.recorder.tracker(index, self.env))  # fmt: skip
                 self.mailbox_servers[spec.name] = role
                 if spec.sends_mail and spec.mailboxes > 0 and topology.total_mailboxes > 0:
                     self.sources.append(
@@ -92,7 +88,7 @@ class Model:
                             ids,
                             scenario.duration,
                             role.submit,
-                            scenario.workload.start_of_day,
+                            self.recorder.birth_hook(),
                         )
                     )
         self.internet = InternetSenders(self, list(self.edges.values()), ids)
@@ -129,8 +125,7 @@ class Model:
         for station in self.stations:
             station.mark_warmup()
         for server in self.transport_servers.values():
-            server.cpu.touch(self.env.now)
-            server.cpu.area_at_warmup = server.cpu.area
+            server.cpu.mark_warmup()
 
     def _sampler(self):
         interval, recorder = self.scenario.sample_interval, self.recorder
@@ -139,8 +134,8 @@ class Model:
             recorder.sample(self.env.now, self.stations, [(hub.index, hub.categorized) for hub in hubs])
             yield self.env.timeout(interval)
 
-    def run(self, progress: bool = False) -> Results:
-        """Run to the end time and return the results."""
+    def run(self, progress: bool = False) -> RunRecord:
+        """Run to the end time (duration + drain) and hand over the record of what happened."""
         self._start()
         end = self.scenario.end_time
         with cyclic_gc_paused():
@@ -148,7 +143,7 @@ class Model:
                 self._run_with_progress(end)
             else:
                 self.env.run(until=end)
-            return Results(self)
+            return snapshot(self)
 
     def _run_with_progress(self, end: float) -> None:
         from tqdm import tqdm
@@ -160,23 +155,16 @@ class Model:
                 bar.update(round(end * step / steps) - bar.n)
 
     def events_scheduled(self) -> int:
-        """Events scheduled so far, read from SimPy's event-id counter (for benchmarks and tests)."""
+        """Events scheduled so far (for benchmarks and tests)."""
         return self.env.events_scheduled()
 
-    def recipients_in_flight(self) -> int:
-        """Recipients still held anywhere: in a queue, in service, in transit, or in an Outbox."""
-        held = sum(station.recipients_held() for station in self.stations)
-        held += self.internet.recipients_waiting()
-        return held + sum(role.recipients_waiting() for role in self.mailbox_servers.values())
-
-
-def run(
-    scenario: Scenario | str | os.PathLike | Mapping,
-    seed: int | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    progress: bool = False,
-) -> Results:
-    """Run a scenario (a Scenario, a YAML path or a mapping) and return its Results."""
-    if overrides or not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, overrides)
-    return Model(scenario, seed).run(progress=progress)
+    def held(self) -> Iterator[tuple[str, Message]]:
+        """(where, message) for every message still held: in a queue, in service, in an Outbox, with a sender."""
+        for station in self.stations:
+            for msg in station.held():
+                yield station.identity, msg
+        for name, role in self.mailbox_servers.items():
+            for msg in role.held():
+                yield f"{name}\\Outbox", msg
+        for msg in self.internet.held():
+            yield "Internet senders", msg

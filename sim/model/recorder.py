@@ -1,34 +1,27 @@
-"""Columnar, append-only recording: flat lists and arrays of scalars, DataFrames built once at the end.
+"""Columnar, append-only recording: flat arrays and tuples of scalars, handed over as columns at the end.
 
 How much is kept is the scenario's `record` setting, so a run of a million messages stays small:
 - summary: counts, and one float per delivered recipient (for latency percentiles);
 - messages: also one row per recipient outcome;
 - hops: also one row per message copy per station.
+The message tracking log (`tracking_log: true`) keeps one row of scalars per event. The recorder holds
+ids and scalars only, never a station or a message, so what it hands over (`columns`) is plain data.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable, Iterable
 
-from .message import DELIVERED, Message
+import numpy as np
+
+from ..exchange.record import DELIVERED, TRACK_COLUMNS, Columns
+from .message import Message
 
 LEVELS = ("summary", "messages", "hops")
 MESSAGE_INTS = ("message_id", "recipient", "sender", "origin", "destination", "status", "path", "reason")
 MESSAGE_FLOATS = ("size_bytes", "submitted_at", "finished_at")
-TRACK_COLUMNS = (
-    "time",
-    "server",
-    "event",
-    "source",
-    "msg",
-    "internal",
-    "recipients",
-    "peer",
-    "peer_name",
-    "connector",
-    "status",
-    "reference",
-)
+Tracker = Callable[..., None]
 
 
 class Recorder:
@@ -38,32 +31,33 @@ class Recorder:
         self.level = level
         self.warmup = warmup
         self.keep_tracking = tracking
-        self.reasons: dict[str, int] = {"": 0}  # interned status texts of NDRs and rejections
-        self.outcome_reasons: dict[tuple[int, str], int] = {}
-        # message tracking log events, one tuple of TRACK_COLUMNS each (only when tracking)
-        self.k_rows: list[tuple] = []
         self.keep_messages = level in ("messages", "hops")
         self.keep_hops = level == "hops"
+        self.reasons: dict[str, int] = {"": 0}  # interned status texts of NDRs and rejections
+        self.outcome_reasons: dict[tuple[int, str], int] = {}
         self.outcomes = [0, 0, 0]  # recipients delivered, NDR'd, rejected
         self.delivered_in_window = 0  # recipients delivered after warm-up
         self.latencies = array("d")  # delivered recipients submitted after warm-up
-        # one row per recipient outcome
         # one row per recipient outcome, row-major: MESSAGE_INTS ints and MESSAGE_FLOATS floats per row
         self.m_ints, self.m_floats = array("q"), array("d")
         self.paths: dict[tuple, int] = {}
         # one row per copy per station
         self.h_id, self.h_station = array("q"), array("q")
-        self.h_queued, self.h_started, self.h_finished = array("d"), array("d"), array("d")
-        self.stations: list = []
-        self._station_ids: dict[int, int] = {}
+        self.h_queued, self.h_started, self.h_core, self.h_finished = array("d"), array("d"), array("d"), array("d")
         # samples taken every sample_interval
         self.s_time, self.s_station, self.s_length, self.s_waiting = array("d"), array("q"), array("q"), array("q")
-        self.s_state: list[str] = []
+        self.s_state = array("q")
+        self.states: dict[str, int] = {}
         self.sample_times = array("d")
         self.first_sample: dict[int, int] = {}  # station id -> index of the first sample it was in
         self._active: set[int] = set()  # stations with mail (or stopped) at the last sample
         self.t_time, self.t_server, self.t_count = array("d"), array("q"), array("q")
+        # message tracking log: TRACK_COLUMNS in arrays (texts as codes), and each message's constants
+        self.k_flat: list = []  # TRACK_COLUMNS of each event, row-major
+        self.i_flat: list = []  # id, sender, origin, size, submitted_at of each message, row-major
+        self.stations_registered = 0
 
+    # -- outcomes -----------------------------------------------------------------------------------------
     def finished(self, msg: Message, dest_server: int, now: float, status: int = DELIVERED, reason: str = "") -> None:
         """Every recipient of this copy reached an end state (delivered, NDR or rejected)."""
         recipients = msg.recipients
@@ -102,57 +96,56 @@ class Recorder:
             ints.extend((msg_id, recipient, sender, origin, dest_server, status, path_id, reason_id))
             flts.extend(floats)
 
-    def track(
-        self,
-        now: float,
-        server: int,
-        event: str,
-        source: str,
-        msg: Message,
-        peer: int = -1,
-        peer_name: str = "",
-        connector: str = "",
-        status: str = "",
-        recipients=None,
-        reference: str = "",
-    ) -> None:
-        """One message tracking log event on `server` (TRACK_COLUMNS; sim/tracking.py has the format).
+    # -- message tracking log -------------------------------------------------------------------------------
+    def birth_hook(self) -> Callable[[Message], None] | None:
+        """What a source calls with each new message: `born` when the tracking log is kept, else None."""
+        return self.born if self.keep_tracking else None
 
-        The copy itself is kept (its id, sender, size never change); what changes per hop is copied.
+    def born(self, msg: Message) -> None:
+        """A new message: keep what the tracking log shows of it on every row (sender, size, origin, time)."""
+        self.i_flat.extend((msg.id, msg.sender, msg.origin, msg.size, msg.submitted_at))
+
+    def tracker(self, server: int, clock) -> Tracker | None:
+        """A function logging tracking events on `server`, or None when the log is off.
+
+        track(event, source, msg, peer=-1, peer_name="", connector="", status="", recipients=None,
+        reference=""): the TRACK_COLUMNS of one event, appended to one flat list (row-major; one C call
+        per event) and turned into columns at the end. The copy's recipients list is never changed in
+        place, so keeping it keeps its values.
         """
-        self.k_rows.append(
-            (
-                now,
-                server,
-                event,
-                source,
-                msg,
-                msg.internal_id,
-                msg.recipients if recipients is None else recipients,
-                peer,
-                peer_name,
-                connector,
-                status,
-                reference,
-            )
-        )
+        if not self.keep_tracking:
+            return None
+        add = self.k_flat.extend
 
-    def register(self, station) -> int:
-        key = id(station)
-        if key not in self._station_ids:
-            self._station_ids[key] = len(self.stations)
-            self.stations.append(station)
-        return self._station_ids[key]
+        def track(event: str, source: str, msg: Message, peer: int = -1, peer_name: str = "", connector: str = "",
+                  status: str = "", recipients=None, reference: str = "") -> None:  # fmt: skip
+            add((clock.now, server, event, source, msg.id, msg.internal_id,
+                 msg.recipients if recipients is None else recipients, peer, peer_name, connector, status,
+                 reference))  # fmt: skip
+
+        return track
+
+    @property
+    def tracking_events(self) -> int:
+        """Tracking log events recorded so far."""
+        return len(self.k_flat) // len(TRACK_COLUMNS)
+
+    # -- stations -------------------------------------------------------------------------------------------
+    def register(self) -> int:
+        """A new station: its id in every station-indexed column."""
+        self.stations_registered += 1
+        return self.stations_registered - 1
 
     def hop(self, msg: Message, station, now: float) -> None:
         """A copy left a station (only bound when recording hops)."""
         self.h_id.append(msg.id)
-        self.h_station.append(self._station_ids[id(station)])
+        self.h_station.append(station.sid)
         self.h_queued.append(msg.queued_at)
         self.h_started.append(msg.started_at)
+        self.h_core.append(msg.core_at)
         self.h_finished.append(now)
 
-    def sample(self, now: float, stations, hub_counts: list[tuple[int, int]]) -> None:
+    def sample(self, now: float, stations: Iterable, hub_counts: list[tuple[int, int]]) -> None:
         """Queue lengths and states, and each Hub's categorized-message count.
 
         Sparse: a station gets a row only when it holds mail or is stopped or in Retry, or did at the
@@ -161,9 +154,9 @@ class Recorder:
         """
         index = len(self.sample_times)
         self.sample_times.append(now)
-        ids, first, active = self._station_ids, self.first_sample, self._active
+        first, active, states = self.first_sample, self._active, self.states
         for station in stations:
-            sid = ids[id(station)]
+            sid = station.sid
             if sid not in first:
                 first[sid] = index
             busy = station.length or station.stopped or station.retrying
@@ -177,8 +170,57 @@ class Recorder:
             self.s_station.append(sid)
             self.s_length.append(station.length)
             self.s_waiting.append(len(station.queue))
-            self.s_state.append(station.state)
+            self.s_state.append(states.setdefault(station.state, len(states)))
         for server, count in hub_counts:
             self.t_time.append(now)
             self.t_server.append(server)
             self.t_count.append(count)
+
+    # -- hand-over -------------------------------------------------------------------------------------------
+    def message_columns(self) -> Columns:
+        """The recipient-outcome rows as columns (MESSAGE_INTS then MESSAGE_FLOATS)."""
+        ints = np.frombuffer(self.m_ints, dtype=np.int64).reshape(-1, len(MESSAGE_INTS)).copy()
+        floats = np.frombuffer(self.m_floats, dtype=np.float64).reshape(-1, len(MESSAGE_FLOATS)).copy()
+        columns = {name: ints[:, i].copy() for i, name in enumerate(MESSAGE_INTS)}
+        columns.update({name: floats[:, i].copy() for i, name in enumerate(MESSAGE_FLOATS)})
+        return columns
+
+    def hop_columns(self) -> Columns:
+        """The per-copy, per-station rows as columns."""
+        return {
+            "message_id": _ints(self.h_id), "station": _ints(self.h_station), "queued_at": _floats(self.h_queued),
+            "started_at": _floats(self.h_started), "core_at": _floats(self.h_core),
+            "finished_at": _floats(self.h_finished),
+        }  # fmt: skip
+
+    def sample_columns(self) -> tuple[Columns, list[str], np.ndarray]:
+        """(sparse sample rows, the state names their codes index, first sample index per station)."""
+        first = np.full(self.stations_registered, len(self.sample_times), dtype=np.int64)
+        for sid, index in self.first_sample.items():
+            first[sid] = index
+        rows = {
+            "time": _floats(self.s_time), "station": _ints(self.s_station), "length": _ints(self.s_length),
+            "waiting": _ints(self.s_waiting), "state": _ints(self.s_state),
+        }  # fmt: skip
+        return rows, list(self.states), first
+
+    def categorized_columns(self) -> Columns:
+        """Each Hub's cumulative categorized count at each sample."""
+        return {"time": _floats(self.t_time), "server": _ints(self.t_server), "cumulative": _ints(self.t_count)}
+
+    def message_info_columns(self) -> Columns:
+        """Per message (row = id - 1): what the tracking log shows of it on every row."""
+        flat = self.i_flat
+        return {
+            "message_id": np.array(flat[0::5], dtype=np.int64), "sender": np.array(flat[1::5], dtype=np.int64),
+            "origin": np.array(flat[2::5], dtype=np.int64), "size_bytes": np.array(flat[3::5], dtype=np.float64),
+            "submitted_at": np.array(flat[4::5], dtype=np.float64),
+        }  # fmt: skip
+
+
+def _ints(values: array) -> np.ndarray:
+    return np.array(values, dtype=np.int64)
+
+
+def _floats(values: array) -> np.ndarray:
+    return np.array(values, dtype=np.float64)

@@ -1,124 +1,53 @@
-"""The one queueing building block: a FIFO queue with a concurrency limit, served on shared cores.
+"""The one queueing building block: a FIFO queue with a thread limit, served on shared cores.
 
-A station keeps its own FIFO (a deque) and a count of busy slots, and schedules exactly one event per
+A station keeps its own FIFO (a deque) and a count of busy threads, and schedules exactly one event per
 service, the completion; the callback starts the next message and hands this one on. That is how
 Exchange itself works (fixed thread limits such as MaxConcurrentMailboxDeliveries), and it runs about
 3.5x faster than a SimPy process per message (../shared/PERFORMANCE.md). A stage of zero time costs
 no event: the message is handed straight on.
 
-Three things may bound a service: the station's own `limit`, a `Pool` of threads shared by several
-stations (one Hub's mailbox delivery queues share MaxConcurrentMailboxDeliveries), and a `Cpu` whose
-cores every stage of a server shares. Time-weighted statistics are kept as areas under the curve,
-updated at each state change, never by polling.
+Three things may bound a service: the station's own `limit` (threads), a `Pool` of threads shared by
+several stations, and a `Cpu` whose cores every stage of a server shares. A message first waits for a
+thread, then, holding it, for a core; the two waits are kept apart, and the service time is the time
+drawn, on a core. Time-weighted statistics are areas under the curve, updated at each state change.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from .engine import Completion, Environment
 from .message import Message
+from .resources import Cpu, Pool
 
 ACTIVE, READY, RETRY, SUSPENDED = "Active", "Ready", "Retry", "Suspended"
-
-
-class Cpu:
-    """The cores of one server: service work waits FIFO for a free core."""
-
-    __slots__ = ("env", "cores", "busy", "waiting", "area", "t_last", "area_at_warmup")
-
-    def __init__(self, env: Environment, cores: int) -> None:
-        self.env = env
-        self.cores = cores
-        self.busy = 0
-        self.waiting: deque = deque()
-        self.area = 0.0  # core-seconds used
-        self.t_last = 0.0
-        self.area_at_warmup = 0.0
-
-    def touch(self, now: float) -> None:
-        self.area += self.busy * (now - self.t_last)
-        self.t_last = now
-
-    def reset(self) -> None:
-        """The service stopped: every core is freed and queued work abandoned (its stations re-queue it)."""
-        self.touch(self.env.now)
-        self.busy = 0
-        self.waiting.clear()
-
-    def utilisation(self, start: float, now: float) -> float:
-        """Mean share of cores busy since `start` (the warm-up end)."""
-        self.touch(now)
-        span = now - start
-        return (self.area - self.area_at_warmup) / (self.cores * span) if span > 0 else 0.0
-
-
-class Pool:
-    """A thread limit shared by several stations; waiting stations are served in turn (no starvation)."""
-
-    __slots__ = ("capacity", "free", "waiters")
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self.free = capacity
-        self.waiters: deque[Station] = deque()
+UNBOUNDED = 1_000_000
+"""The limit of a stage with no thread limit of its own (SMTP Receive, the anti-spam chain)."""
+COUNTERS = ("arrivals", "requeued", "returned", "restarts", "deferrals", "starts", "completions")
+"""Services run to the end are completions + returned + deferrals: a service ends in exactly one of them."""
+SUMS = ("thread_wait", "core_wait", "service_sum", "area_q", "area_busy", "area_cores")
 
 
 class Station:
-    """A FIFO queue served by up to `limit` concurrent workers."""
+    """A FIFO queue served by up to `limit` concurrent threads, each service on one of the server's cores."""
 
     __slots__ = (
-        "env",
-        "server",
-        "name",
-        "identity",
-        "delivery_type",
-        "limit",
-        "pool",
-        "cpu",
-        "on_done",
-        "hop_log",
-        "queue",
-        "busy",
-        "in_service",
-        "stopped",
-        "retrying",
-        "open",
-        "pool_waiting",
-        "zero",
-        "_plain",
-        "_draw",
-        "_per_kb",
-        "_per_rcpt",
-        "_call_later",
-        "arrivals",
-        "starts",
-        "completions",
-        "wait_sum",
-        "max_length",
-        "area_q",
-        "area_busy",
-        "t_last",
-        "baseline",
-    )
+        "env", "_call_later", "_on_done_event", "sid", "server", "name", "identity", "delivery_type", "limit", "pool", "cpu",
+        "on_done", "hop_log", "queue", "busy", "in_service", "stopped", "retrying", "open", "pool_waiting", "zero",
+        "_plain", "_draw", "_per_kb", "_per_rcpt", "cores_held", "max_length", "t_last", "baseline",
+        *COUNTERS, *SUMS,
+    )  # fmt: skip
 
     def __init__(
-        self,
-        env: Environment,
-        server: str,
-        name: str,
-        delivery_type: str,
-        limit: int,
-        service,
-        on_done: Callable[[Message], None],
-        *,
-        cpu: Cpu | None = None,
-        pool: Pool | None = None,
+        self, env: Environment, server: str, name: str, delivery_type: str, limit: int, service,
+        on_done: Callable[[Message], None], *, cpu: Cpu | None = None, pool: Pool | None = None,
         hop_log: Callable | None = None,
-    ) -> None:
+    ) -> None:  # fmt: skip
         self.env = env
         self._call_later = env.call_later
+        self._on_done_event = self._done  # bound once: one service, one event, no new method object
+        self.sid = -1  # the recorder's id, set when the station is registered
         self.server = server
         self.name = name
         self.identity = f"{server}\\{name}"  # as Queue Viewer shows it
@@ -128,8 +57,8 @@ class Station:
         self.cpu = cpu
         self.on_done = on_done
         self.hop_log = hop_log
-        self.queue: deque[Message] = deque()
-        self.busy = 0
+        self.queue: deque[Message] = deque()  # waiting for a thread
+        self.busy = 0  # threads held: in service, or waiting for a core
         self.in_service: dict[Message, None] = {}  # insertion-ordered, so runs repeat exactly
         self.stopped = False
         self.retrying = False
@@ -141,23 +70,25 @@ class Station:
         self._plain = per_kb == 0 and per_rcpt == 0 and type(self).service_time is Station.service_time
         self._per_kb = per_kb
         self._per_rcpt = per_rcpt
-        self.arrivals = self.starts = self.completions = 0
-        self.wait_sum = 0.0
+        self.cores_held = 0
+        for counter in COUNTERS:
+            setattr(self, counter, 0)
+        for total in SUMS:
+            setattr(self, total, 0.0)
         self.max_length = 0
-        self.area_q = self.area_busy = 0.0
         self.t_last = 0.0
-        self.baseline = (0, 0, 0, 0.0, 0.0, 0.0)
+        self.baseline = self.totals()
 
     _fast_start = True  # False where _try_start has its own checks (RelayStation)
 
     # -- flow -----------------------------------------------------------------------------------
     def put(self, msg: Message) -> None:
-        """A message arrives; it starts at once if a worker is free, else waits FIFO."""
+        """A message arrives; it starts at once if a thread is free, else waits FIFO."""
         now = self.env.now
         msg.queued_at = now
         self.arrivals += 1
         if self.zero and self.open:
-            msg.started_at = now
+            msg.started_at = msg.core_at = now
             self.starts += 1
             self.completions += 1
             if self.hop_log is not None:
@@ -169,6 +100,7 @@ class Station:
         if dt:
             self.area_q += len(queue) * dt
             self.area_busy += self.busy * dt
+            self.area_cores += self.cores_held * dt
             self.t_last = now
         if not queue and self.open and self.busy < self.limit and self._fast_start:
             pool = self.pool
@@ -182,6 +114,12 @@ class Station:
             self._try_start()
         if len(queue) > self.max_length:
             self.max_length = len(queue)  # messages left waiting
+
+    def requeue(self, msg: Message) -> None:
+        """A deferred message tries again: it waits in line like an arrival, but counts as a retry."""
+        self.requeued += 1
+        self.arrivals -= 1  # put() counts every entry as an arrival
+        self.put(msg)
 
     def _try_start(self) -> None:
         queue = self.queue
@@ -197,34 +135,50 @@ class Station:
             self._start(queue.popleft())
 
     def _start(self, msg: Message) -> None:
+        """Take a thread; then a core if one is free, else wait for one holding the thread."""
         now = self.env.now
         dt = now - self.t_last
         if dt:
             self.area_q += (len(self.queue) + 1) * dt  # msg was still waiting until now
             self.area_busy += self.busy * dt
+            self.area_cores += self.cores_held * dt
             self.t_last = now
         self.busy += 1
         self.in_service[msg] = None
         self.starts += 1
-        self.wait_sum += now - msg.queued_at
+        self.thread_wait += now - msg.queued_at
         msg.started_at = now
         duration = self._draw() if self._plain else self.service_time(msg)
         cpu = self.cpu
         if cpu is not None:
             if cpu.busy >= cpu.cores:
+                msg.token = None
                 cpu.waiting.append((self, msg, duration))
                 return
             cpu.area += cpu.busy * (now - cpu.t_last)
             cpu.t_last = now
             cpu.busy += 1
-        msg.token = self._call_later(duration, self._done, msg)
+            self.cores_held += 1
+        msg.core_at = now
+        msg.token = self._call_later(duration, self._on_done_event, msg)
 
     def service_time(self, msg: Message) -> float:
         """Core time for this message: a drawn base plus per-KB and per-recipient work."""
         return self._draw() + self._per_kb * msg.kb + self._per_rcpt * len(msg.recipients)
 
-    def _schedule(self, msg: Message, duration: float) -> None:
-        msg.token = self.env.call_later(duration, self._done, msg)
+    def _grant_core(self, msg: Message, duration: float) -> None:
+        """A core came free for a message that held a thread waiting for one."""
+        now = self.env.now
+        dt = now - self.t_last
+        if dt:  # _touch, inlined
+            self.area_q += len(self.queue) * dt
+            self.area_busy += self.busy * dt
+            self.area_cores += self.cores_held * dt
+            self.t_last = now
+        self.cores_held += 1
+        self.core_wait += now - msg.started_at
+        msg.core_at = now
+        msg.token = self._call_later(duration, self._on_done_event, msg)
 
     def _done(self, event: Completion) -> None:
         msg = event.value
@@ -236,19 +190,22 @@ class Station:
         if dt:
             self.area_q += len(self.queue) * dt
             self.area_busy += self.busy * dt
+            self.area_cores += self.cores_held * dt
             self.t_last = now
         self.busy -= 1
         del self.in_service[msg]
         self.completions += 1
+        self.service_sum += now - msg.core_at
         cpu = self.cpu
         if cpu is not None:
+            self.cores_held -= 1
             cpu.area += cpu.busy * (now - cpu.t_last)
             cpu.t_last = now
             cpu.busy -= 1
             if cpu.waiting:
                 station, waiting_msg, duration = cpu.waiting.popleft()
                 cpu.busy += 1
-                station._schedule(waiting_msg, duration)
+                station._grant_core(waiting_msg, duration)
         if self.hop_log is not None:
             self.hop_log(msg, self, now)
         if self.pool is None and not self.queue:
@@ -257,9 +214,20 @@ class Station:
             self._release_slot()
         self.on_done(msg)
 
-    def finish(self, msg: Message) -> None:
-        """Hand a served message on (a hook for stations that check their next hop first)."""
-        self.on_done(msg)
+    def put_back(self, msg: Message) -> None:
+        """A served message could not be handed on (its next hop went down): back to the head of the queue.
+
+        Counted as returned, not as a completion.
+        """
+        self._touch()
+        self.completions -= 1
+        self.returned += 1
+        msg.queued_at = self.env.now
+        self.queue.appendleft(msg)
+        if len(self.queue) > self.max_length:
+            self.max_length = len(self.queue)
+        if self.open:
+            self._try_start()
 
     def _release_slot(self) -> None:
         pool = self.pool
@@ -285,17 +253,29 @@ class Station:
             self._try_start()
 
     def stop(self) -> None:
-        """The Transport service stopped: work in progress goes back to the head of the queue."""
+        """The Transport service stopped: work in progress goes back to the head of the queue, to be redone.
+
+        A redone service counts once: as a restart, and as one start when it starts again.
+        """
         self._touch()
+        now = self.env.now
         abandoned = list(self.in_service)
         self.in_service.clear()
         for msg in abandoned:
+            if msg.token is None:  # it held a thread waiting for a core
+                self.core_wait += now - msg.started_at
             msg.token = None
+            msg.queued_at = now
+        self.starts -= len(abandoned)
+        self.restarts += len(abandoned)
         self.queue.extendleft(reversed(abandoned))
+        if len(self.queue) > self.max_length:
+            self.max_length = len(self.queue)
         if self.pool is not None:
             self.pool.free += self.busy
             self.pool_waiting = False
         self.busy = 0
+        self.cores_held = 0
         self.stopped = True
         self.open = False
 
@@ -305,10 +285,12 @@ class Station:
         self._set_open()
 
     def enter_retry(self) -> None:
+        """The next hop does not answer: nothing leaves until the retry timer fires (Queue Viewer: Retry)."""
         self.retrying = True
         self.open = False
 
     def leave_retry(self) -> None:
+        """The retry timer fired: try the next hop again."""
         self.retrying = False
         self._set_open()
 
@@ -326,9 +308,10 @@ class Station:
         """Messages in the queue, waiting or being served (Queue Viewer's MessageCount)."""
         return len(self.queue) + len(self.in_service)
 
-    def recipients_held(self) -> int:
-        """Recipients this station holds, for the end-of-run accounting."""
-        return sum(len(m.recipients) for m in self.queue) + sum(len(m.recipients) for m in self.in_service)
+    def held(self) -> Iterator[Message]:
+        """Every message this station holds: waiting, or in service (for the end-of-run accounting)."""
+        yield from self.queue
+        yield from self.in_service
 
     # -- statistics -----------------------------------------------------------------------------
     def _touch(self) -> None:
@@ -336,30 +319,16 @@ class Station:
         dt = now - self.t_last
         self.area_q += len(self.queue) * dt
         self.area_busy += self.busy * dt
+        self.area_cores += self.cores_held * dt
         self.t_last = now
 
-    def mark_warmup(self) -> None:
-        """Start the statistics window here."""
-        self._touch()
-        self.baseline = (self.arrivals, self.starts, self.completions, self.wait_sum, self.area_q, self.area_busy)
+    def totals(self) -> tuple:
+        """Every counter and sum so far (COUNTERS then SUMS), brought up to now."""
+        if self.t_last != self.env.now:
+            self._touch()
+        return tuple(getattr(self, name) for name in COUNTERS + SUMS)
 
-    def stats(self, start: float) -> dict:
-        """Counts and time averages since `start` (the warm-up end)."""
-        self._touch()
-        arrivals, starts, completions, wait_sum, area_q, area_busy = self.baseline
-        span = self.env.now - start
-        n_starts = self.starts - starts
-        return {
-            "server": self.server,
-            "queue": self.identity,
-            "station": self.name,
-            "delivery_type": self.delivery_type,
-            "limit": self.limit,
-            "arrivals": self.arrivals - arrivals,
-            "completions": self.completions - completions,
-            "mean_wait_s": (self.wait_sum - wait_sum) / n_starts if n_starts else 0.0,
-            "mean_queue_length": (self.area_q - area_q) / span if span > 0 else 0.0,
-            "mean_busy": (self.area_busy - area_busy) / span if span > 0 else 0.0,
-            "utilisation": (self.area_busy - area_busy) / (span * self.limit) if span > 0 and self.limit else 0.0,
-            "max_queue_length": self.max_length,
-        }
+    def mark_warmup(self) -> None:
+        """Start the statistics window here: counters, sums and the largest queue restart from now."""
+        self.baseline = self.totals()
+        self.max_length = len(self.queue)

@@ -37,11 +37,7 @@ def latency(result: Results) -> Figure:
     """CDF of end-to-end latency after warm-up, with p50, p90 and p99 marked."""
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.add_subplot()
-    values = (
-        np.sort(np.frombuffer(result._recorder.latencies, dtype=float))
-        if len(result._recorder.latencies)
-        else np.array([])
-    )
+    values = np.sort(result.latencies)
     if len(values):
         ax.plot(values, np.arange(1, len(values) + 1) / len(values), linewidth=1.5)
         for q, style in ((50, ":"), (90, "--"), (99, "-.")):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 if TYPE_CHECKING:
     from .results import Results
 
@@ -27,23 +25,24 @@ def trace(result: Results, message_id: int) -> str:
     hops = result.hops[result.hops["message_id"] == message_id].sort_values(
         ["started_at", "finished_at"], kind="stable"
     )
-    model = result._model
     first = messages.iloc[0]
     lines = [
         f"Message {message_id} from {first['sender']} on {first['origin_server']}: "
         f"{len(messages)} recipient(s), {first['size_bytes'] / 1024:.1f} KB, sent at t={first['submitted_at']:.3f}s"
     ]
     origin = str(first["origin_server"])
-    if origin in model.mailbox_servers and len(hops):
+    submission = result.record.submission
+    if origin in submission and len(hops):
         hub = hops.iloc[0]["server"]
-        lines.append(
-            f"  {origin}: Mail Submission Service hands it to {hub} ({_submission_reason(model, origin, hub)})"
-        )
+        why = _submission_reason(submission[origin], hub)
+        lines.append(f"  {origin}: Mail Submission Service hands it to {hub} ({why})")
+    types = result.stations.set_index(["server", "station"])["delivery_type"]
     for row in hops.itertuples():
-        station = result._station_named(row.server, row.station)
-        label = STATION_LABELS.get(row.station, f"queue {row.server}\\{row.station} ({station.delivery_type})")
-        line = f"  {row.server}: {label}: waited {row.wait_s:.3f}s, served {row.service_s:.3f}s"
-        why = _why(result, row, station)
+        delivery_type = types.loc[(row.server, row.station)]
+        label = STATION_LABELS.get(row.station, f"queue {row.server}\\{row.station} ({delivery_type})")
+        line = (f"  {row.server}: {label}: waited {row.wait_s:.3f}s (thread {row.thread_wait_s:.3f}s, "
+                f"core {row.core_wait_s:.3f}s), served {row.service_s:.3f}s")  # fmt: skip
+        why = _why(result, row, delivery_type)
         lines.append(line + (f"\n      {why}" if why else ""))
     lines.append("  Outcome:")
     for row in messages.itertuples():
@@ -57,39 +56,37 @@ def trace(result: Results, message_id: int) -> str:
     return "\n".join(lines)
 
 
-def _submission_reason(model, mailbox: str, hub: str) -> str:
-    role = model.mailbox_servers[mailbox]
-    if role.selector.local is not None and role.selector.local.name == hub:
+def _submission_reason(policy: dict, hub: str) -> str:
+    if policy["local"] == hub:
         return "the local Hub: this Mailbox server holds the Hub role"
-    names = ", ".join(h.name for h in role.selector.hubs)
-    return f"round robin over the site's Hubs that are up: {names}"
+    return f"round robin over the site's Hubs that are up: {', '.join(policy['hubs'])}"
 
 
-def _why(result: Results, row, station) -> str:
+def _why(result: Results, row, delivery_type: str) -> str:
     """The routing decision behind a remote queue, as the model made it."""
-    model = result._model
-    if station.delivery_type == "SmtpRelayToRemoteAdSite" and row.station in model.topology.hubs_by_site:
-        source_site = model.hubs[row.server].site if row.server in model.hubs else None
-        if source_site is None:
+    record = result.record
+    sites_with_hubs = {site for site, role in zip(record.server_sites, record.server_roles)
+                       if role in ("Hub", "Mailbox+Hub")}  # fmt: skip
+    if delivery_type == "SmtpRelayToRemoteAdSite" and row.station in sites_with_hubs:
+        site_of = dict(zip(record.servers, record.server_sites))
+        role_of = dict(zip(record.servers, record.server_roles))
+        if role_of.get(row.server) == "Edge":
             return f"Edge relays accepted-domain mail in to the Hubs of {row.station}, round robin"
+        source_site = site_of[row.server]
+        routes = {(r["source"], r["target"]): r for r in record.routes}
         targets = sorted(set(result.messages.loc[result.messages["message_id"] == row.message_id, "destination_site"]))
-        routes = [
-            model.topology.route(source_site, t)
-            for t in targets
-            if t in model.topology.hubs_by_site and t != source_site
+        chosen = [routes[(source_site, t)] for t in targets if (source_site, t) in routes]
+        chosen = [r for r in chosen if r["next_hop"] == row.station] or [
+            r for r in [routes.get((source_site, row.station))] if r is not None
         ]
-        routes = [r for r in routes if r.next_hop == row.station] or [model.topology.route(source_site, row.station)]
-        reason = "; ".join(dict.fromkeys(r.reason for r in routes))
+        reason = "; ".join(dict.fromkeys(r["reason"] for r in chosen))
         target = _next_server(result, row)
         return f"{reason}; target Hub {target} by round robin" if target else reason
-    decisions = [text for (server, _), text in model.router.decisions.items() if server == row.server]
-    if station.delivery_type in (
-        "DnsConnectorDelivery",
-        "SmartHostConnectorDelivery",
-        "SmtpRelayWithinAdSiteToEdge",
-        "SmtpRelayWithinAdSite",
+    decisions = [d["reason"] for d in record.decisions if d["server"] == row.server]
+    if delivery_type in (
+        "DnsConnectorDelivery", "SmartHostConnectorDelivery", "SmtpRelayWithinAdSiteToEdge", "SmtpRelayWithinAdSite",
         "Unreachable",
-    ):
+    ):  # fmt: skip
         matching = [text for text in decisions if row.station.lower() in text.lower()]
         return matching[0] if matching else (decisions[0] if decisions else "")
     return ""
@@ -105,4 +102,4 @@ def _next_server(result: Results, row) -> str | None:
     return None if later.empty else str(later.sort_values("queued_at").iloc[0]["server"])
 
 
-__all__ = ["trace", "pd"]
+__all__ = ["trace"]

@@ -15,8 +15,11 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ..message import REJECTED, Message
-from ..station import Station
+from ...exchange.record import REJECTED
+from ...exchange.status import SIZE_REJECTED, USER_UNKNOWN
+from ..message import Message
+from ..station import UNBOUNDED, Station
+from .categorizer import DomainHops, bifurcate
 from .queues import UnreachableQueue
 from .transport import TransportServer
 
@@ -24,14 +27,15 @@ if TYPE_CHECKING:
     from ...scenario.perimeter import EdgeServer
     from ..organisation import Model
 
-TOO_LARGE = "552 5.3.4 Message size exceeds fixed maximum message size"
-
 
 class AntiSpamChain(Station):
-    """The agents as one station: decides each message's fate when it starts, costs what ran."""
+    """SMTP Receive from the Internet with the agents: decides each message's fate when it starts.
+
+    Its service time is the SMTP Receive stage's (every inbound message pays it) plus the cost of the
+    agents that ran: the agents work inside the SMTP session, on its events (DOMAIN.md 1.3).
+    """
 
     __slots__ = ("agents", "_draws", "book", "edge")
-    _fast_start = True
 
     def __init__(self, model: Model, edge: EdgeTransport) -> None:
         super().__init__(
@@ -39,7 +43,7 @@ class AntiSpamChain(Station):
             edge.name,
             "AntiSpam",
             "Stage",
-            1_000_000,
+            UNBOUNDED,
             model.service(edge.name, "smtp_receive", "AntiSpam"),
             edge._filtered,
             cpu=edge.cpu,
@@ -55,8 +59,8 @@ class AntiSpamChain(Station):
         }
 
     def service_time(self, msg: Message) -> float:
-        """Run the agents in order until one rejects; the verdict rides on the message."""
-        cost, verdict = 0.0, None
+        """SMTP Receive, then the agents in order until one rejects; the verdict rides on the message."""
+        cost, verdict = super().service_time(msg), None
         for agent in self.agents:
             cost += agent.cost
             if agent.name == "recipient_filtering":
@@ -99,7 +103,7 @@ class EdgeTransport(TransportServer):
             self.name,
             "SmtpReceive",
             "Stage",
-            1_000_000,
+            UNBOUNDED,
             stage("smtp_receive"),
             self._received,
             cpu=self.cpu,
@@ -109,14 +113,18 @@ class EdgeTransport(TransportServer):
         for station in (self.receive, self.antispam, self.categorizer):
             self.add(station)
         self.unreachable = self.add(UnreachableQueue(model, self, self.ndr))
-        self.domain_hop: dict[int, tuple] = {}
+        self.domain_hops = DomainHops(self, model.router.for_domain)
+
+    def thread_limits(self) -> list[tuple[str, list[Station], int]]:
+        """Categorizer threads and outbound connections."""
+        return [("categorizer_threads", [self.categorizer], self.categorizer.limit), *super().thread_limits()]
 
     # -- inbound from the Internet ---------------------------------------------------------------
     def receive_internet(self, msg: Message) -> None:
         """A remote MTA connects to the Internet Receive connector and sends `msg`."""
         msg.path.append(self.index)
         if msg.size > self.max_size:
-            self._reject(msg, TOO_LARGE, "size limit")
+            self._reject(msg, SIZE_REJECTED, "size limit")
             return
         recipients = msg.recipients
         if len(recipients) > self.max_recipients:
@@ -134,7 +142,7 @@ class EdgeTransport(TransportServer):
         if unknown:
             msg.recipients = [r for r in msg.recipients if r not in unknown]
             rejected = msg.copy_for(unknown)
-            self._reject(rejected, "550 5.1.1 User unknown", "recipient_filtering")
+            self._reject(rejected, USER_UNKNOWN, "recipient_filtering")
 
     def _filtered(self, msg: Message) -> None:
         agent = msg.verdict
@@ -152,29 +160,9 @@ class EdgeTransport(TransportServer):
     # -- routing ---------------------------------------------------------------------------------
     def _route(self, msg: Message) -> None:
         """Edge categorization routes by recipient domain only (DOMAIN.md 1.2)."""
-        groups: dict[object, list[int]] = {}
-        for recipient in msg.recipients:
-            hop = self._hop(recipient, msg)
-            groups.setdefault(hop, []).append(recipient)
-        if len(groups) == 1:
-            next(iter(groups)).put(msg)
-            return
-        for hop, group in groups.items():
-            copy = msg.copy_for(group)
-            if self.track is not None:
-                original = msg.internal_id
-                self.new_internal_id(copy)
-                self.track("TRANSFER", "ROUTING", copy, reference=str(original))
-            hop.put(copy)
+        bifurcate(self, msg, self._hop)
 
     def _hop(self, recipient: int, msg: Message):
-        router = self.model.router
         if recipient < self.book.mailboxes:
-            return router.inbound_queue(self)
-        domain = self.book.domain_index(recipient)
-        hop = self.domain_hop.get(domain)
-        if hop is None:
-            hop = self.domain_hop[domain] = router.for_domain(self, domain, 0.0)
-        if msg.size > hop[1]:
-            return router.for_domain(self, domain, msg.size)[0]
-        return hop[0]
+            return self.model.router.inbound_queue(self)
+        return self.domain_hops.hop(self.book.domain_index(recipient), msg.size)

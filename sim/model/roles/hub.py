@@ -10,7 +10,7 @@ The pipeline of one Hub (DOMAIN.md 1.2):
 Every stage runs on the Hub's cores (`Cpu`), so `cores` bounds capacity; thread limits such as
 MaxConcurrentMailboxDeliveries bound concurrency. The Categorizer bifurcates by next hop: one copy per
 destination Mailbox server in this site, one per next-hop site or connector queue, never one per
-recipient. Where mail for a domain goes is decided once per domain (sim/routing.py) and cached.
+recipient (sim/model/roles/categorizer.py). Where mail for a domain goes is decided once per domain and cached.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from ...exchange.send_connectors import limit_thresholds, size_and_recipient_verdict
 from ..message import Message
-from ..station import Pool, Station
+from ..resources import Pool
+from ..station import UNBOUNDED, Station
+from .categorizer import DomainHops, bifurcate
 from .queues import UnreachableQueue
 from .transport import TransportServer
 
@@ -69,7 +72,7 @@ class HubTransport(TransportServer):
             self.name,
             "SmtpReceive",
             "Stage",
-            1_000_000,
+            UNBOUNDED,
             stage("smtp_receive"),
             self._received,
             cpu=cpu,
@@ -78,22 +81,32 @@ class HubTransport(TransportServer):
         for station in (self.submit, self.receive, self.categorizer):
             self.add(station)
         self.unreachable = self.add(UnreachableQueue(model, self, self.ndr))
-        self.delivery_threads = Pool(spec.max_concurrent_mailbox_deliveries)
+        self.delivery_threads = Pool(spec.max_concurrent_mailbox_deliveries, "delivery_threads")
         self.mailbox_hop: list = []  # by destination Mailbox server index
-        self.domain_hop: dict[int, tuple] = {}  # by recipient domain index: (destination, max size)
+        self.domain_hops = DomainHops(self, model.router.for_domain)
         self.book = model.addresses
         self.mailboxes = model.addresses.mailboxes
         self.server_of = model.topology.mailbox_server_of
-        limits = model.scenario.limits
-        self.max_send = limits.max_send_size if limits.max_send_size is not None else float("inf")
-        self.max_recipients = (
-            limits.max_recipient_envelope_limit if limits.max_recipient_envelope_limit is not None else float("inf")
-        )
+        self.limits = model.scenario.limits
+        self.largest, self.most_recipients = limit_thresholds(self.limits)
 
     @staticmethod
     def _limits_apply(model: Model) -> bool:
         limits = model.scenario.limits
-        return limits.max_send_size is not None or limits.max_recipient_envelope_limit is not None
+        return any(
+            limit is not None
+            for limit in (limits.max_send_size, limits.max_receive_size, limits.max_recipient_envelope_limit)
+        )
+
+    def thread_limits(self) -> list[tuple[str, list[Station], int]]:
+        """Store Driver submission, categorizer and delivery threads, and outbound connections."""
+        deliveries = [s for s in self.stations if s.pool is self.delivery_threads]
+        return [
+            ("submission_threads", [self.submit], self.submit.limit),
+            ("categorizer_threads", [self.categorizer], self.categorizer.limit),
+            ("delivery_threads", deliveries, self.delivery_threads.capacity),
+            *super().thread_limits(),
+        ]
 
     def connect(self) -> None:
         """Make a mailbox delivery queue per local Mailbox server, and find the next hop of every other one."""
@@ -138,10 +151,8 @@ class HubTransport(TransportServer):
         if self.track is not None:
             self.new_internal_id(msg)
             self.track("RECEIVE", "STOREDRIVER", msg, peer=msg.path[-2])
-        if msg.size > self.max_send:
-            self.ndr(msg, "550 5.3.4 Message size exceeds fixed maximum message size")
-        elif len(msg.recipients) > self.max_recipients:
-            self.ndr(msg, "550 5.5.3 Too many recipients")
+        if msg.size > self.largest or len(msg.recipients) > self.most_recipients:
+            self.ndr(msg, size_and_recipient_verdict(msg.size, len(msg.recipients), self.limits).status())
         else:
             self.categorizer.put(msg)
 
@@ -149,46 +160,16 @@ class HubTransport(TransportServer):
         """Categorizer done: bifurcate by next hop and queue each copy."""
         self.categorized += 1
         recipients = msg.recipients
-        mailboxes = self.mailboxes
-        if len(recipients) == 1:
-            recipient = recipients[0]
-            if recipient < mailboxes:
-                self.mailbox_hop[self.server_of(recipient)].put(msg)
-            else:
-                self._other_hop(recipient, msg).put(msg)
+        if len(recipients) == 1 and recipients[0] < self.mailboxes:  # the common case: nothing to bifurcate
+            self.mailbox_hop[self.server_of(recipients[0])].put(msg)
             return
-        groups: dict[object, list[int]] = {}
-        for recipient in recipients:
-            if recipient < mailboxes:
-                hop = self.mailbox_hop[self.server_of(recipient)]
-            else:
-                hop = self._other_hop(recipient, msg)
-            if hop in groups:
-                groups[hop].append(recipient)
-            else:
-                groups[hop] = [recipient]
-        if len(groups) == 1:
-            next(iter(groups)).put(msg)
-            return
-        first = True
-        for hop, group in groups.items():
-            copy = msg.copy_for(group)
-            if self.track is not None and not first:
-                original = msg.internal_id
-                self.new_internal_id(copy)
-                self.track("TRANSFER", "ROUTING", copy, reference=str(original))
-            first = False
-            hop.put(copy)
+        bifurcate(self, msg, self._hop)
 
-    def _other_hop(self, recipient: int, msg: Message):
-        """Where mail for a recipient outside our mailboxes goes: cached per domain, rechecked for size."""
-        domain = self.book.domain_index(recipient)
-        hop = self.domain_hop.get(domain)
-        if hop is None:  # decided for the smallest message, valid up to the chosen route's size limit
-            hop = self.domain_hop[domain] = self.model.router.for_domain(self, domain, 0.0)
-        if msg.size > hop[1]:
-            return self.model.router.for_domain(self, domain, msg.size)[0]
-        return hop[0]
+    def _hop(self, recipient: int, msg: Message):
+        """A mailbox's delivery queue (or the remote queue toward its site); else where its domain goes."""
+        if recipient < self.mailboxes:
+            return self.mailbox_hop[self.server_of(recipient)]
+        return self.domain_hops.hop(self.book.domain_index(recipient), msg.size)
 
     def _deliver(self, mailbox_server: int, msg: Message) -> None:
         """Store Driver delivery done: the recipients are in their mailboxes."""
@@ -198,6 +179,7 @@ class HubTransport(TransportServer):
         self.recorder.finished(msg, mailbox_server, self.model.env.now)
 
     def stop(self) -> None:
+        """Stop the Transport service; delivery threads waited for are given up too."""
         super().stop()
         self.delivery_threads.waiters.clear()
 
@@ -222,6 +204,7 @@ class _Plus:
         self.extra = extra
 
     def next(self) -> float:
+        """A draw of the sampler, plus the extra."""
         return self._next() + self.extra
 
 
@@ -236,4 +219,5 @@ class EncryptedStoreDriver(Station):
         self.zero = False  # encrypted traffic always costs something
 
     def service_time(self, msg: Message) -> float:
+        """The stage's time, plus MAPI encryption's cost for mail from a server that requires it."""
         return super().service_time(msg) + self.extra_by_origin.get(msg.origin, 0.0)

@@ -11,13 +11,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ...exchange.policies import RetryPolicy, RoundRobin
+from ...exchange.record import DELIVERED
+from ...exchange.status import NO_ROUTE
 from ...exchange.topology import Route, internet_route
-from ..message import DELIVERED, Message
+from ..message import Message
 from ..random import Constant
+from ..retry import RetryTimer
 from ..station import Station
 
 if TYPE_CHECKING:
@@ -53,7 +56,7 @@ class SmtpQueue(Station):
 class RelayStation(SmtpQueue):
     """A remote delivery queue that relays by SMTP to one of several Exchange servers."""
 
-    __slots__ = ("selector", "route", "retry", "retry_pending", "failures")
+    __slots__ = ("selector", "route", "retry")
     _fast_start = False
 
     def __init__(
@@ -69,17 +72,16 @@ class RelayStation(SmtpQueue):
         super().__init__(model, owner, name, delivery_type, connector or "Intra-Organization SMTP Send Connector")
         self.selector = selector
         self.route = route
-        self.retry = RetryPolicy(model.scenario.transport.retry_interval)
-        self.retry_pending = False
-        self.failures = 0  # consecutive attempts that found no server up
+        self.retry = RetryTimer(model.env, RetryPolicy(model.scenario.transport.retry_interval), self.leave_retry)
         # zero (no event: handed straight on) only when the whole transfer is free: no session time, free path
         self.zero = self.zero and route.free
 
     def _try_start(self) -> None:
         if self.queue and self.open and not self.selector.any_up():
-            self._retry_later()
+            self.enter_retry()
+            self.retry.schedule()
             return
-        self.failures = 0
+        self.retry.succeeded()
         super()._try_start()
 
     def service_time(self, msg: Message) -> float:
@@ -96,10 +98,7 @@ class RelayStation(SmtpQueue):
         if target is not None and target.up:
             self._hand_over(msg, target)
             return
-        self._touch()
-        self.queue.appendleft(msg)
-        if self.open:
-            self._try_start()
+        self.put_back(msg)
 
     def _hand_over(self, msg: Message, target) -> None:
         owner = self.owner
@@ -113,17 +112,6 @@ class RelayStation(SmtpQueue):
                 status="250 2.6.0 Queued mail for delivery",
             )
         target.receive_smtp(msg, owner.index)
-
-    def _retry_later(self) -> None:
-        self.enter_retry()
-        if not self.retry_pending:
-            self.retry_pending = True
-            self.failures += 1
-            self.env.timeout(self.retry.delay(self.failures)).callbacks.append(self._retry_now)
-
-    def _retry_now(self, _event) -> None:
-        self.retry_pending = False
-        self.leave_retry()
 
 
 class InternetQueue(SmtpQueue):
@@ -174,6 +162,8 @@ class InternetQueue(SmtpQueue):
                     status="451 4.4.0 Primary target IP address responded with: 421 try again later",
                 )
             failures = self.failures[msg] = self.failures.get(msg, 0) + 1
+            self.completions -= 1  # served, but not handed on: it waits for its retry timer
+            self.deferrals += 1
             self.deferred[msg] = None
             self.env.call_later(self.retry.delay(failures), self._retry, msg)
             return
@@ -187,13 +177,16 @@ class InternetQueue(SmtpQueue):
     def _retry(self, event) -> None:
         msg = event.value
         del self.deferred[msg]
-        Station.put(self, msg)
+        self.requeue(msg)
 
-    def recipients_held(self) -> int:
-        return super().recipients_held() + sum(len(m.recipients) for m in self.deferred)
+    def held(self) -> Iterator[Message]:
+        """Waiting, in service, or deferred until its retry timer fires."""
+        yield from super().held()
+        yield from self.deferred
 
     @property
     def length(self) -> int:
+        """Messages waiting, in service, or deferred (Queue Viewer's MessageCount)."""
         return len(self.queue) + len(self.in_service) + len(self.deferred)
 
 
@@ -212,6 +205,7 @@ class UnreachableQueue(Station):
         self.ndr = ndr
 
     def put(self, msg: Message) -> None:
+        """Hold the message until it expires (MessageExpirationTimeout after submission)."""
         Station.put(self, msg)
         wait = max(0.0, msg.submitted_at + self.expire_after - self.env.now)
         self.env.call_later(wait, self._expire, msg)
@@ -221,7 +215,7 @@ class UnreachableQueue(Station):
         self._touch()
         self.queue.remove(msg)
         self.completions += 1
-        self.ndr(msg, "550 5.4.4 ROUTING.NoConnectorForAddressType; unable to route (no route found to next hop)")
+        self.ndr(msg, NO_ROUTE.status())
 
 
 __all__ = ["InternetQueue", "RelayStation", "SmtpQueue", "UnreachableQueue"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..message import NDR, Message
-from ..station import Cpu, Pool, Station
+from ...exchange.record import NDR
+from ..message import Message
+from ..resources import Cpu, Pool
+from ..station import Station
 
 if TYPE_CHECKING:
     from ..organisation import Model
@@ -24,20 +26,24 @@ class TransportServer:
         self.index = model.topology.index[spec.name]
         self.up = True
         self.cpu = Cpu(model.env, spec.cores)
-        self.outbound_connections = Pool(spec.max_outbound_connections)
+        self.outbound_connections = Pool(spec.max_outbound_connections, "outbound_connections")
         self.stations: list[Station] = []
         self.queues: dict[object, Station] = {}  # delivery queues by next-hop key, made when first needed
         self.recorder = model.recorder
-        self.track = self._track if model.recorder.keep_tracking else None
-        self._rows = model.recorder.k_rows
-        self._env = model.env
+        self.track = model.recorder.tracker(self.index, model.env)
         self._internal_ids = 0
 
     # -- queues ----------------------------------------------------------------------------------
+    def thread_limits(self) -> list[tuple[str, list[Station], int]]:
+        """(name, stations, capacity) of each thread limit of this server, for its utilisation."""
+        smtp = [s for s in self.stations if s.pool is self.outbound_connections]
+        return [("outbound_connections", smtp, self.outbound_connections.capacity)]
+
     def add(self, station: Station) -> Station:
+        """Register a queue or stage of this server (stopped at once if the service is down)."""
         self.stations.append(station)
         self.model.stations.append(station)
-        self.model.recorder.register(station)
+        station.sid = self.model.recorder.register()
         if not self.up:
             station.stop()
         return station
@@ -81,35 +87,6 @@ class TransportServer:
     def new_internal_id(self, msg: Message) -> None:
         self._internal_ids += 1
         msg.internal_id = self._internal_ids
-
-    def _track(
-        self,
-        event: str,
-        source: str,
-        msg: Message,
-        peer: int = -1,
-        peer_name: str = "",
-        connector: str = "",
-        status: str = "",
-        recipients=None,
-        reference: str = "",
-    ) -> None:
-        self._rows.append(
-            (
-                self._env.now,
-                self.index,
-                event,
-                source,
-                msg,
-                msg.internal_id,
-                msg.recipients if recipients is None else recipients,
-                peer,
-                peer_name,
-                connector,
-                status,
-                reference,
-            )
-        )  # Recorder.TRACK_COLUMNS, appended here to save a call
 
     # -- the Transport service -------------------------------------------------------------------
     def stop(self) -> None:

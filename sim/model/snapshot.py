@@ -1,0 +1,142 @@
+"""The end of a run: everything the model knows, copied into one `RunRecord` of plain data.
+
+After this the model can be dropped: Results, `trace`, figures and files read only the record.
+"""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..exchange.record import DELIVERED, NDR, REJECTED, RunRecord
+from .statistics import server_row, station_row
+
+if TYPE_CHECKING:
+    from .organisation import Model
+
+PACKAGES = ("exsim", "simpy", "numpy", "pandas", "networkx", "pydantic")
+
+
+def versions() -> dict[str, str]:
+    """The versions that shape a run's numbers, stored with every result."""
+    found = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "unknown"
+    return found
+
+
+def snapshot(model: Model) -> RunRecord:
+    """The record of a run that has ended."""
+    recorder, topology, scenario = model.recorder, model.topology, model.scenario
+    span = model.env.now - scenario.warmup
+    sources = model.sources
+    in_flight, places = _in_flight(model)
+    counts = {
+        "messages_generated": sum(source.generated for source in sources),
+        "internet_messages_generated": model.internet.generated,
+        "recipients_generated": sum(source.recipients_generated for source in sources),
+        "delivered": recorder.outcomes[DELIVERED],
+        "ndr": recorder.outcomes[NDR],
+        "rejected": recorder.outcomes[REJECTED],
+        "in_flight": len(in_flight["recipient"]),
+        "delivered_in_window": recorder.delivered_in_window,
+    }
+    rejected_by: dict[str, int] = {}
+    for edge in model.edges.values():
+        for agent, n in edge.rejected_by.items():
+            rejected_by[agent] = rejected_by.get(agent, 0) + n
+    samples, states, first = recorder.sample_columns()
+    record = RunRecord(
+        scenario=scenario,
+        seed=model.seed,
+        versions=versions(),
+        end_time=model.env.now,
+        servers=list(topology.servers),
+        server_sites=list(topology.server_site),
+        server_roles=_roles(model),
+        addresses=model.addresses,
+        counts=counts,
+        outcome_reasons=[(status, reason, n) for (status, reason), n in sorted(recorder.outcome_reasons.items())],
+        rejected_by=dict(sorted(rejected_by.items())),
+        submissions_by_hub={name: hub.submissions for name, hub in model.hubs.items()},
+        latencies=np.array(recorder.latencies, dtype=np.float64),
+        in_flight=in_flight,
+        in_flight_places=places,
+        messages=recorder.message_columns(),
+        paths=list(recorder.paths),
+        reasons=list(recorder.reasons),
+        hops=recorder.hop_columns(),
+        stations=[station_row(station, span) for station in model.stations],
+        server_stats=[server_row(server, span) for server in model.transport_servers.values()],
+        sample_times=np.array(recorder.sample_times, dtype=np.float64),
+        first_sample=first,
+        samples=samples,
+        sample_states=states,
+        categorized=recorder.categorized_columns(),
+        routes=_routes(model),
+        decisions=[{"server": s, "domain": d, "reason": why} for (s, d), why in model.router.decisions.items()],
+        submission={
+            name: {
+                "local": role.selector.local.name if role.selector.local is not None else None,
+                "hubs": [hub.name for hub in role.selector.hubs],
+            }
+            for name, role in model.mailbox_servers.items()
+        },  # fmt: skip
+    )
+    if recorder.keep_tracking:
+        record.tracking_events, record.message_info = recorder.k_flat, recorder.message_info_columns()
+    return record
+
+
+def _roles(model: Model) -> list[str]:
+    roles = []
+    mailbox = set(model.mailbox_servers)
+    for name, site in zip(model.topology.servers, model.topology.server_site):
+        if name in model.edges:
+            roles.append("Edge")
+        elif name in model.hubs:
+            roles.append("Mailbox+Hub" if name in mailbox else "Hub")
+        elif name in mailbox:
+            roles.append("Mailbox")
+        elif name == "Internet":
+            roles.append("Internet")
+        else:
+            roles.append("Clients" if site == "Clients" else "External")
+    return roles
+
+
+def _in_flight(model: Model) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Every recipient still held at the end, one row each, with the place that holds it."""
+    ids, recipients, origins, place_ids = [], [], [], []
+    places: dict[str, int] = {}
+    for where, msg in model.held():
+        place = places.setdefault(where, len(places))
+        for recipient in msg.recipients:
+            ids.append(msg.id)
+            recipients.append(recipient)
+            origins.append(msg.origin)
+            place_ids.append(place)
+    columns = {
+        "message_id": np.array(ids, dtype=np.int64),
+        "recipient": np.array(recipients, dtype=np.int64),
+        "origin": np.array(origins, dtype=np.int64),
+        "place": np.array(place_ids, dtype=np.int64),
+    }
+    return columns, list(places)
+
+
+def _routes(model: Model) -> list[dict]:
+    """The AD-site route from every site with a Hub to every other site it reaches."""
+    topology = model.topology
+    rows = []
+    for source in topology.site_names:
+        for route in topology.routing_table(source):
+            rows.append({"source": route.source, "target": route.target, "path": ">".join(route.path),
+                         "next_hop": route.next_hop, "cost": route.cost, "reason": route.reason})  # fmt: skip
+    return rows
