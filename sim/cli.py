@@ -91,8 +91,8 @@ def cmd_smtpd(args) -> int:
     """Serve one modelled server's Receive connectors over real SMTP on loopback (sim.smtp.endpoint)."""
     import asyncio
 
-    from .smtp.serving import Endpoint, plan_listeners, serve_forever
-    from .smtp.wire import DEFAULT_LISTEN, parse_port_map
+    from .smtp.serving import Endpoint, configure_logging, plan_listeners, serve_forever
+    from .smtp.wire import DEFAULT_LISTEN, OPTIONAL_LISTEN, parse_port_map
 
     try:
         port_map = parse_port_map(args.port_map)
@@ -100,12 +100,16 @@ def cmd_smtpd(args) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from None
     scenario = _load(args)
+    optional = () if args.listen else OPTIONAL_LISTEN
     try:
-        endpoint = Endpoint(scenario, args.server, listeners, args.out, client_ip=args.client_ip)
+        endpoint = Endpoint(
+            scenario, args.server, listeners, args.out, client_ip=args.client_ip, optional=optional
+        )
     except KeyError as error:
         raise UsageError(f"--server {args.server}: {error.args[0]}") from None
     except ValueError as error:
         raise UsageError(f"--client-ip {args.client_ip}: {error}") from None
+    configure_logging()
     try:
         asyncio.run(serve_forever(endpoint))
     except OSError as error:
@@ -162,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen",
         action="append",
         metavar="ADDRESS:PORT",
-        help="loopback address and port to listen on; repeat for more (default: 127.0.0.1:2525 and 127.0.0.1:2587)",
+        help="loopback address and port to listen on, e.g. 127.0.0.1:2525 or [::1]:2525; repeat for more "
+        "(default: 127.0.0.1 and [::1], ports 2525 and 2587)",
     )
     smtpd.add_argument(
         "--port-map",
@@ -181,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         default="out/smtpd",
         metavar="FOLDER",
-        help="folder for accepted messages (.eml) and the throwaway CA certificate (default out/smtpd)",
+        help="folder for accepted messages (.eml), the throwaway CA certificate, partner client certificates "
+        "and protocol logs (ProtocolLog/SmtpReceive/) (default out/smtpd)",
     )
     smtpd.set_defaults(func=cmd_smtpd)
 
