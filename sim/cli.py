@@ -52,10 +52,17 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    """Check a scenario, print its topology and assumptions, then any Receive connector warnings (exit 0)."""
+    from .exchange.receive_warnings import receive_warnings
     from .exchange.topology import Topology
 
     scenario = _load(args)
     print(format_topology(scenario, Topology(scenario)))
+    warnings = receive_warnings(scenario)
+    if warnings:
+        print("\nWarnings (Exchange accepts these without a word; check they mean what you meant):")
+        for warning in warnings:
+            print(f"  {warning.path}: {warning.message}")
     return 0
 
 
@@ -73,6 +80,7 @@ def cmd_trace(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    """Print the Receive connector audit; exit 1 when a finding is FAIL (WARN and NOTE do not fail it)."""
     from .smtp.audit import audit
 
     report = audit(_load(args))
@@ -102,9 +110,7 @@ def cmd_smtpd(args) -> int:
     scenario = _load(args)
     optional = () if args.listen else OPTIONAL_LISTEN
     try:
-        endpoint = Endpoint(
-            scenario, args.server, listeners, args.out, client_ip=args.client_ip, optional=optional
-        )
+        endpoint = Endpoint(scenario, args.server, listeners, args.out, client_ip=args.client_ip, optional=optional)
     except KeyError as error:
         raise UsageError(f"--server {args.server}: {error.args[0]}") from None
     except ValueError as error:
