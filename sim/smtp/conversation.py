@@ -146,13 +146,18 @@ class Conversation:
 
     def bdat(self, size: int, last: bool) -> Reply:
         """The reply to a BDAT chunk the endpoint has read (or that a transcript stands for)."""
-        self.received(f"<chunk, {size} octets>")
+        self._content(f"{size} octets", "BDAT chunk" + (" (LAST)" if last else ""))
         return self.reply(self.state.bdat(size, last))
 
     def data_end(self, size: float) -> Reply:
         """The reply once the message of DATA has arrived (its size in bytes)."""
-        self.received(f"<message, {int(size)} octets>")
+        self._content(f"{int(size)} octets", "message received")
         return self.reply(self.state.data_end(size))
+
+    def _content(self, data: str, context: str) -> None:
+        """Decision (UNCONFIRMED wording): the log notes a message or chunk as a `*` event, never its content."""
+        if self.log is not None:
+            self.log.info(data, context)
 
     def auth_refusal(self, mechanism: str) -> Reply | None:
         """None when the model would go on to check credentials for `mechanism` (so the endpoint asks for
