@@ -229,9 +229,7 @@ def test_smtpd_logs_a_swaks_session_command_by_command(tmp_path):
     assert [int(e["sequence-number"]) for e in relay] == list(range(len(relay)))
     assert re.fullmatch(r"[0-9A-F]{16}", relay[0]["session-id"])
     turns = swaks_turns(done.stdout)
-    assert (
-        len(turns) >= 20 and turns[0][1].startswith("220 ") and turns[-1] == ("<", "QUIT") or turns[-2] == ("<", "QUIT")
-    )
+    assert len(turns) >= 20 and turns[0][1].startswith("220 ") and ("<", "QUIT") in turns
     assert [(e["event"], e["data"]) for e in relay if e["event"] in "<>"] == turns
     client = [e for e in events if e["connector-id"] == "HUB1\\Client HUB1"]
     assert PASSWORD not in path.read_text()
