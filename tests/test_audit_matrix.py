@@ -238,3 +238,27 @@ def test_global_intervals_are_sorted_and_disjoint():
     spans = global_intervals()
     assert all(a <= b < c for (a, b), (c, _) in zip(spans, spans[1:], strict=False))
     assert PASSWORD  # the org() helper's account exists (used by the Basic probes)
+
+
+# ---- the shipped scenario of the seed questions -------------------------------------------------------------
+
+SHIPPED = "scenarios/partner-tls-and-appliance.yaml"
+
+
+def test_appliance_and_partner_scenario_passes_the_audit_with_its_one_warning(root, capsys):
+    assert main(["audit", str(root / SHIPPED)]) == 0
+    report = audit(load_scenario(root / SHIPPED))
+    kinds = {(e.connector.name, f.kind): f.level for e in report.connectors if e.server == "HUB1" for f in e.findings}
+    assert kinds[("From spam appliance", "scoped_relay")] == "NOTE"
+    assert kinds[("From spam appliance", "domain_secure_bypass")] == "WARN"
+    assert kinds[("Partner fabrikam.com", "domain_secure")] == "NOTE"
+    assert kinds[("Partner fabrikam.com", "no_relay")] == "OK"
+    assert [f.kind for f in report.levels("WARN")] == ["domain_secure_bypass"]
+    assert "-> PASS" in capsys.readouterr().out
+
+
+def test_appliance_and_partner_scenario_runs_with_the_appliance_mail_accepted(root):
+    from sim.model.organisation import Model
+
+    summary = Model(load_scenario(root / SHIPPED, {"duration": "10m", "warmup": "0s"})).run().summary()
+    assert summary["lost"] == 0 and summary["rejected"] == 0 and summary["delivered"] > 0

@@ -220,3 +220,21 @@ def test_swaks_with_the_partner_certificate_exsim_smtpd_writes(endpoint):
     done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"^<~\s+250 2\.1\.0 Sender OK", done.stdout, re.M), done.stdout
+
+
+def test_shipped_scenario_rehearsed_live(root, tmp_path):
+    """scenarios/partner-tls-and-appliance.yaml as README shows it: the partner with the certificate
+    exsim smtpd writes is accepted on its connector; the appliance hands over mail without one."""
+    scenario = load_scenario(root / "scenarios/partner-tls-and-appliance.yaml")
+    for client_ip, connector in (("192.0.2.20", "Partner fabrikam.com"), ("10.0.1.25", "From spam appliance")):
+        out = tmp_path / client_ip
+        with ThreadedEndpoint(scenario, "HUB1", [("127.0.0.1", 0, 25)], out, client_ip=client_ip, timeout=5) as ep:
+            context = ssl.create_default_context(cadata=ep.endpoint.ca_pem.decode())
+            context.load_cert_chain(str(ep.endpoint.partner_certificates["fabrikam.com"]))
+            with smtplib.SMTP("127.0.0.1", ep.port(25), timeout=5) as client:
+                client.starttls(context=context)
+                client.sendmail("alice@fabrikam.com", ["user1@contoso.com"], BODY)
+        [eml] = ep.endpoint.written
+        assert f"X-Exsim-Receive-Connector: {connector}\r\n".encode() in eml.read_bytes()
+        [log] = ep.endpoint.protocol_log.files
+        assert f"HUB1\\{connector}," in log.read_text()
