@@ -31,18 +31,36 @@ from __future__ import annotations
 import asyncio
 import base64
 from asyncio import sslproto
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from aiosmtpd.smtp import SMTP
 
 from ..exchange.domain_security import PeerCertificate
 from .conversation import Conversation
 from .replies import COMMAND_TOO_LONG, NOT_ACCEPTING, TIMEOUT, UNRECOGNIZED_AUTH, Reply
+from .session import AcceptedMessage, SmtpDecisions
 from .syntax import BASIC_MECHANISMS, MAX_LINE, Command, decode_auth_blob, plain_credentials
-from .wire import MESSAGE_CAP, log, model_client_ip
+from .wire import MESSAGE_CAP, TlsMaterial, log, model_client_ip
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .serving import Endpoint
+
+class Endpoint(Protocol):
+    """What a connection needs from the endpoint that serves it (sim.smtp.serving.Endpoint provides it;
+    written as a protocol so the two modules do not import each other)."""
+
+    decisions: SmtpDecisions
+    tls: TlsMaterial
+    loop: asyncio.AbstractEventLoop | None
+    client_ip: str | None
+    active: set[Any]
+
+    def open_conversation(self, client_ip: str, modelled_port: int, remote_port: int) -> Conversation:
+        """A new session of the model for a connection."""
+        ...
+
+    def store(self, message: AcceptedMessage, content: bytes, protocol: Any) -> Path:
+        """Write an accepted message; returns where."""
+        ...
 
 
 class SessionEnded(Exception):
