@@ -186,3 +186,12 @@ def test_ipv6_loopback_is_served_as_the_ipv4_loopback_client(endpoint, decisions
     # --client-ip is 10.0.5.20 here; the port stands for 587, whose Client connector takes every address
     assert live == model_session(decisions, lines, port=587, client_ip="10.0.5.20")
     assert live[1][0] == "250-HUB1.contoso.com Hello [10.0.5.20]"
+
+
+def test_an_idle_client_gets_the_models_timeout_reply(scenario, tmp_path):
+    with ThreadedEndpoint(scenario, "HUB1", [("127.0.0.1", 0, 25)], tmp_path, idle_timeout=0.3) as endpoint:
+        with socket.create_connection(("127.0.0.1", endpoint.port(25)), timeout=5) as sock:
+            replies = sock.makefile("rb")
+            assert read_reply(replies)[0].startswith("220 ")
+            assert read_reply(replies) == ["451 4.7.0 Timeout waiting for client input"]  # DOMAIN.md 3
+            assert replies.readline() == b""  # and the server closed the connection

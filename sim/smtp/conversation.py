@@ -84,7 +84,7 @@ class Conversation:
         return reply
 
     def received(self, text: str) -> None:
-        """Log a line received that is no command: an AUTH blob, or a note such as the message's size."""
+        """Log a line received from the client (a command as typed, or an AUTH answer already masked)."""
         if self.log is not None:
             self.log.received(text)
 

@@ -82,6 +82,7 @@ class ExsimSMTP(SMTP):
         self.helo_name = ""
         self.failure: str | None = None
         self.context = "Remote"
+        self.stopping = False  # the endpoint is shutting down: a session it closes has not failed
         self._chunks: list[bytes] = []
         self._chunked = 0
         self._finished = False
@@ -138,8 +139,9 @@ class ExsimSMTP(SMTP):
             if self.conversation is not None:
                 await self._serve()
         except asyncio.CancelledError:
-            self.failure = self.failure or "connection lost"
-            self.context = "Remote(SocketError)"
+            if not self.stopping:
+                self.failure = self.failure or "connection lost"
+                self.context = "Remote(SocketError)"
         except SessionEnded as ended:
             self.failure = self.failure or str(ended)
         except (ConnectionError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
