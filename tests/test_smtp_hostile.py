@@ -139,6 +139,8 @@ def test_hostile_client_gets_model_replies_and_leaves_no_traceback(smtpd, tmp_pa
     failed += 1  # it never said QUIT
 
     # 200 sessions open at once, on both address families, each EHLO and QUIT
+    expected = model_session(decisions, [b"EHLO many.test\r\n", b"QUIT\r\n"], port=587)
+    assert expected[2] == ["221 2.0.0 Service closing transmission channel"]
     socks = [
         socket.create_connection(("127.0.0.1" if i % 2 else "::1", port if i % 2 else port6), timeout=10)
         for i in range(200)
@@ -148,9 +150,7 @@ def test_hostile_client_gets_model_replies_and_leaves_no_traceback(smtpd, tmp_pa
             sock.sendall(b"EHLO many.test\r\nQUIT\r\n")
         for sock in socks:
             with sock.makefile("rb") as replies:
-                assert read_reply(replies)[0].startswith("220 HUB1.contoso.com")
-                assert read_reply(replies)[0] == "250-HUB1.contoso.com Hello [127.0.0.1]"
-                assert read_reply(replies) == ["221 2.0.0 Service closing transmission channel"]
+                assert [read_reply(replies) for _ in range(3)] == expected
     finally:
         for sock in socks:
             sock.close()
