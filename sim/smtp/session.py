@@ -3,8 +3,10 @@
 One decision code path. `SmtpDecisions` holds what one server knows (its Receive connectors,
 accepted domains, users, back-pressure level); `SmtpDecisions.connect()` chooses the Receive connector
 and returns a `SessionState` whose methods (`ehlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`,
-`data_start`, `data_end`, ...) each decide one command and return its `Reply`. The session model
-(`session()`), `exsim audit` and a live SMTP endpoint all call these methods, never their own copies.
+`data_start`, `data_end`, `bdat`, ...) each decide one command and return its `Reply`. The session model
+(`session()`), `exsim audit` and a live SMTP endpoint all call these methods, never their own copies;
+command lines reach them through sim.smtp.conversation (the grammar is sim.smtp.syntax), and MAIL, RCPT,
+DATA, BDAT and RSET live in sim.smtp.transaction, which `SessionState` inherits.
 
     >>> t = session(scenario, "HUB1", "192.0.2.7", 25,
     ...             [("EHLO", "client.example"), ("MAIL", "a@fabrikam.com"), ("RCPT", "b@northwind.example")])
