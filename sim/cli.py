@@ -52,10 +52,17 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    """Check a scenario, print its topology and assumptions, then any Receive connector warnings (exit 0)."""
+    from .exchange.receive_warnings import receive_warnings
     from .exchange.topology import Topology
 
     scenario = _load(args)
     print(format_topology(scenario, Topology(scenario)))
+    warnings = receive_warnings(scenario)
+    if warnings:
+        print("\nWarnings (Exchange accepts these without a word; check they mean what you meant):")
+        for warning in warnings:
+            print(f"  {warning.path}: {warning.message}")
     return 0
 
 
@@ -73,6 +80,7 @@ def cmd_trace(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    """Print the Receive connector audit; exit 1 when a finding is FAIL (WARN and NOTE do not fail it)."""
     from .smtp.audit import audit
 
     report = audit(_load(args))
@@ -91,8 +99,8 @@ def cmd_smtpd(args) -> int:
     """Serve one modelled server's Receive connectors over real SMTP on loopback (sim.smtp.endpoint)."""
     import asyncio
 
-    from .smtp.serving import Endpoint, plan_listeners, serve_forever
-    from .smtp.wire import DEFAULT_LISTEN, parse_port_map
+    from .smtp.serving import Endpoint, configure_logging, plan_listeners, serve_forever
+    from .smtp.wire import DEFAULT_LISTEN, OPTIONAL_LISTEN, parse_port_map
 
     try:
         port_map = parse_port_map(args.port_map)
@@ -100,12 +108,14 @@ def cmd_smtpd(args) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from None
     scenario = _load(args)
+    optional = () if args.listen else OPTIONAL_LISTEN
     try:
-        endpoint = Endpoint(scenario, args.server, listeners, args.out, client_ip=args.client_ip)
+        endpoint = Endpoint(scenario, args.server, listeners, args.out, client_ip=args.client_ip, optional=optional)
     except KeyError as error:
         raise UsageError(f"--server {args.server}: {error.args[0]}") from None
     except ValueError as error:
         raise UsageError(f"--client-ip {args.client_ip}: {error}") from None
+    configure_logging()
     try:
         asyncio.run(serve_forever(endpoint))
     except OSError as error:
@@ -162,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen",
         action="append",
         metavar="ADDRESS:PORT",
-        help="loopback address and port to listen on; repeat for more (default: 127.0.0.1:2525 and 127.0.0.1:2587)",
+        help="loopback address and port to listen on, e.g. 127.0.0.1:2525 or [::1]:2525; repeat for more "
+        "(default: 127.0.0.1 and [::1], ports 2525 and 2587)",
     )
     smtpd.add_argument(
         "--port-map",
@@ -181,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         default="out/smtpd",
         metavar="FOLDER",
-        help="folder for accepted messages (.eml) and the throwaway CA certificate (default out/smtpd)",
+        help="folder for accepted messages (.eml), the throwaway CA certificate, partner client certificates "
+        "and protocol logs (ProtocolLog/SmtpReceive/) (default out/smtpd)",
     )
     smtpd.set_defaults(func=cmd_smtpd)
 

@@ -441,7 +441,9 @@ def test_swaks_anonymous_relay_from_the_app_server(scenario, serve):
 # ---- the command ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("listen", ["0.0.0.0:2525", "10.1.2.3:2525", "example.com:25", "[::1]:2525"])
+@pytest.mark.parametrize(
+    "listen", ["0.0.0.0:2525", "10.1.2.3:2525", "example.com:25", "[2001:db8::1]:2525", "[::]:2525"]
+)
 def test_only_loopback(listen, capsys):
     assert main(["smtpd", "scenarios/quickstart.yaml", "--server", "X", "--listen", listen]) == 2
     assert "--listen" in capsys.readouterr().err

@@ -63,7 +63,9 @@ GROUP_RIGHTS: dict[str, frozenset[str]] = {
             HEADERS_ROUTING,
         }
     ),
-    # "not detailed in the available sources": Decision (UNCONFIRMED): submit and routing headers.
+    # DOMAIN.md 3: "not detailed in the available sources". Submit and routing headers, the two rights
+    # 1ask2.com/ex2007/PermissionGroups.html [E2007, 3rd-party] grants the Exchange partner SID: UNCONFIRMED.
+    # A Domain Security partner may therefore send to the accepted domains but never relay.
     "Partners": frozenset({SUBMIT, HEADERS_ROUTING}),
 }
 """Extended rights each permission group grants (DOMAIN.md 3, "Permission groups")."""
@@ -146,9 +148,10 @@ def select_connector(connectors: Sequence[ReceiveConnector], local_ip: str, port
 
 @dataclass(frozen=True)
 class Identity:
-    """Who the client is on this session: anonymous, a user, an Exchange server, or externally secured."""
+    """Who the client is on this session: anonymous, a user, an Exchange server, externally secured, or a
+    partner domain proved by Domain Security (mutual TLS; `name` is the domain)."""
 
-    kind: Literal["anonymous", "user", "exchange_server", "externally_secured"]
+    kind: Literal["anonymous", "user", "exchange_server", "externally_secured", "partner"]
     name: str = ""
 
     @property
@@ -161,6 +164,8 @@ class Identity:
             return (AUTHENTICATED_USERS, self.name, short)
         if self.kind == "exchange_server":
             return (AUTHENTICATED_USERS, HUB_SERVERS, EDGE_SERVERS, self.name)
+        if self.kind == "partner":
+            return (PARTNER_SERVERS,)
         return (EXTERNALLY_SECURED,)
 
     def __str__(self) -> str:
@@ -169,6 +174,7 @@ class Identity:
             "user": f"user {self.name}",
             "exchange_server": f"Exchange server {self.name}",
             "externally_secured": "externally secured peer",
+            "partner": f"partner {self.name} (Domain Security)",
         }[self.kind]
 
 
@@ -230,3 +236,19 @@ def covering_intervals(
                 else:
                     result.append((a, b))
     return result
+
+
+def principal_matches(principal: str, users: Iterable[str], servers: Iterable[str]) -> bool:
+    """True when some session can hold `principal`: a permission group's principal (GROUP_PRINCIPALS),
+    an smtp_users account (with or without its DOMAIN\\ prefix) or an Exchange server's name. Anything
+    else (for example 'ANONYMOUS' for 'NT AUTHORITY\\ANONYMOUS LOGON') grants its rights to nobody."""
+    wanted = principal.strip().lower()
+    shorts = {user.split("\\")[-1].lower() for user in users}
+    known = {p.lower() for group in GROUP_PRINCIPALS.values() for p in group}
+    known |= {user.lower() for user in users} | shorts | {server.lower() for server in servers}
+    return wanted in known or wanted.split("\\")[-1] in shorts
+
+
+def well_known_principals() -> list[str]:
+    """The security principals of the permission groups, for suggestions next to an unknown principal."""
+    return [p for group in GROUP_PRINCIPALS.values() for p in group]

@@ -7,6 +7,9 @@ Where DOMAIN.md is silent or marks a value UNCONFIRMED, the choice made is writt
   mechanisms Tls, ExchangeServer. DOMAIN.md says only that it "is also ready to receive mail from
   the Internet" (so AnonymousUsers) and the Edge Subscription authenticates Hubs (so ExchangeServers
   with ExchangeServer auth); Partners is the usual Edge value. UNCONFIRMED.
+- The Edge's default connector has DomainSecureEnabled true: "The default value for DomainSecureEnabled
+  is $true for default Receive connectors defined on an Edge server" (E2010+ New-ReceiveConnector
+  reference, DOMAIN.md 3); the other defaults keep false. UNCONFIRMED for 2007.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def edge_default_connectors(
             bindings=["0.0.0.0:25"],
             permission_groups=list(EDGE_DEFAULT_GROUPS),
             auth_mechanisms=list(EDGE_DEFAULT_AUTH),
+            domain_secure_enabled=True,
             max_message_size=max_message_size,
             max_recipients_per_message=max_recipients_per_message,
         )

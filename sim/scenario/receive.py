@@ -6,6 +6,10 @@ defaults every server has are Exchange's rules: sim.exchange.receive_rules and r
 
 - The usage type -> default permission groups and auth mechanisms mapping is the Exchange 2010+
   New-ReceiveConnector table, used as a stand-in: UNCONFIRMED for Exchange 2007 (DOMAIN.md 3).
+- Domain Security (mutual TLS with partner domains): DomainSecureEnabled exists on the 2007 cmdlets
+  (New-ReceiveConnector bb125139(v=exchg.80)); what it needs (Tls, and not ExternalAuthoritative) and the
+  rule that the secure-list domains take no wildcard come from the E2010+ New-ReceiveConnector reference
+  DOMAIN.md 3 cites. ProtocolLoggingLevel None | Verbose, off by default: E2007 aa997624(v=exchg.80).
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ USAGE_DEFAULTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 used as a stand-in: UNCONFIRMED for Exchange 2007 (DOMAIN.md 3)."""
 
 ALL_ADDRESSES = "0.0.0.0-255.255.255.255"
+ProtocolLoggingLevel = Literal["None", "Verbose"]
 
 
 # ---- addresses ---------------------------------------------------------------------------------
@@ -108,6 +113,21 @@ def parse_range(text: object) -> tuple[int, int]:
         if "ends before" in str(error):
             raise
         raise ValueError(expected) from None
+
+
+def host_bits_fix(text: object) -> str | None:
+    """The network meant by a CIDR block written with host bits set ('10.0.5.1/24' -> '10.0.5.0/24'),
+    or None when the range is not such a block. Exchange takes such a block as the whole network, so
+    '10.0.5.1/24' admits 256 addresses where one was probably meant: a warning, not an error."""
+    if not isinstance(text, str) or "/" not in text:
+        return None
+    value = text.strip()
+    try:
+        network = ipaddress.IPv4Network(value, strict=False)
+        written = ipaddress.IPv4Address(value.split("/", 1)[0].strip())
+    except ValueError:
+        return None
+    return None if written == network.network_address else str(network)
 
 
 def parse_binding(text: object) -> tuple[int, int]:
@@ -221,6 +241,17 @@ class ReceiveConnector(_Strict):
         description="reject unknown recipients of authoritative domains at RCPT (550 5.1.1); empty "
         "means on at an Edge (its recipient_filtering agent) and off at a Hub",
     )
+    domain_secure_enabled: bool = Field(
+        False,
+        description="DomainSecureEnabled: mutual TLS (Domain Security) for senders of the domains in "
+        "domain_security.tls_receive_domain_secure_list; needs Tls and not ExternalAuthoritative; false by "
+        "default, true on an Edge's default connector (E2010+ reference)",
+    )
+    protocol_logging_level: ProtocolLoggingLevel = Field(
+        "None",
+        description="ProtocolLoggingLevel: Verbose writes every session to the SMTP Receive protocol log "
+        "(exsim smtpd: ProtocolLog/SmtpReceive/ in its --out folder); None by default (E2007 aa997624)",
+    )
 
     @field_validator("permission_groups", "auth_mechanisms")
     @classmethod
@@ -240,27 +271,36 @@ class ReceiveConnector(_Strict):
             raise ValueError("auth_mechanisms: ExternalAuthoritative needs the ExchangeServers permission group")
         if self.require_tls and "Tls" not in auth:
             raise ValueError("require_tls needs Tls in auth_mechanisms (otherwise STARTTLS is never offered)")
+        if self.domain_secure_enabled and ("Tls" not in auth or "ExternalAuthoritative" in auth):
+            raise ValueError(
+                "domain_secure_enabled needs Tls in auth_mechanisms and no ExternalAuthoritative "
+                "(mutual TLS is Exchange's own security; an externally secured link skips it)"
+            )
         return self
 
     @property
     def effective_groups(self) -> tuple[str, ...]:
+        """The permission groups in force: as written, or the usage type's."""
         if self.permission_groups is not None:
             return tuple(self.permission_groups)
         return USAGE_DEFAULTS[self.usage][0]
 
     @property
     def effective_auth(self) -> tuple[str, ...]:
+        """The auth mechanisms in force: as written, or the usage type's."""
         if self.auth_mechanisms is not None:
             return tuple(self.auth_mechanisms)
         return USAGE_DEFAULTS[self.usage][1]
 
     @property
     def effective_bindings(self) -> tuple[str, ...]:
+        """The local IP:port pairs in force: as written, or 0.0.0.0:587 (Client) / 0.0.0.0:25."""
         if self.bindings is not None:
             return tuple(self.bindings)
         return ("0.0.0.0:587",) if self.usage == "Client" else ("0.0.0.0:25",)
 
     def allows(self, mechanism: str) -> bool:
+        """True when `mechanism` is one of the auth mechanisms in force."""
         return mechanism in self.effective_auth
 
 
@@ -269,3 +309,42 @@ class SmtpUser(_Strict):
 
     name: str = Field(min_length=1, description="logon name, e.g. alice or CONTOSO\\alice (case-insensitive)")
     password: str = Field(description="the password (a rehearsal secret, never a real one)")
+
+
+def _checked_secure_domain(text: str) -> str:
+    value = text.strip().lower().rstrip(".")
+    if "*" in value:
+        raise ValueError(
+            f"{text!r}: the wildcard character (*) is not supported in domains configured for mutual TLS; "
+            "list each partner domain, e.g. fabrikam.com"
+        )
+    labels = value.split(".")
+    if len(labels) < 2 or not all(label and label.replace("-", "").isalnum() for label in labels):
+        raise ValueError(f"{text!r} is not a domain name; write it like fabrikam.com")
+    return value
+
+
+SecureDomain = Annotated[str, AfterValidator(_checked_secure_domain)]
+
+
+class DomainSecurity(_Strict):
+    """Set-TransportConfig -TLSReceiveDomainSecureList / -TLSSendDomainSecureList: the partner domains
+    whose mail must travel over mutual TLS (Domain Security), received and sent."""
+
+    tls_receive_domain_secure_list: list[SecureDomain] = Field(
+        default_factory=list,
+        description="TLSReceiveDomainSecureList: senders of these domains must present a certificate for their "
+        "domain over STARTTLS on a domain_secure_enabled Receive connector, or the message is refused (no wildcards)",
+    )
+    tls_send_domain_secure_list: list[SecureDomain] = Field(
+        default_factory=list,
+        description="TLSSendDomainSecureList: mail to these domains must leave over mutual TLS (the Send side is "
+        "listed for exsim audit and validate; runs do not model it yet)",
+    )
+
+    @field_validator("tls_receive_domain_secure_list", "tls_send_domain_secure_list")
+    @classmethod
+    def _once_each(cls, values):
+        if len(set(values)) != len(values):
+            raise ValueError("each domain may appear once")
+        return values

@@ -17,7 +17,7 @@ from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits,
 from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
 from .perimeter import EdgeServer, Internet, RecipientDomain
 from .quantities import Bandwidth, Duration, Rate
-from .receive import IPv4, ReceiveConnector, SmtpUser
+from .receive import DomainSecurity, IPv4, ReceiveConnector, SmtpUser
 
 PROFILES: dict[str, float] = {"light": 5, "average": 10, "heavy": 20, "very-heavy": 30}
 """Messages sent per mailbox per day (DOMAIN.md section 7; the table itself is UNCONFIRMED for 2007)."""
@@ -322,6 +322,11 @@ class Scenario(_Strict):
     )
     limits: OrganizationLimits = Field(
         default_factory=OrganizationLimits, description="Set-TransportConfig organisation limits (SP1 defaults)"
+    )
+    domain_security: DomainSecurity = Field(
+        default_factory=DomainSecurity,
+        description="Set-TransportConfig TLSReceiveDomainSecureList and TLSSendDomainSecureList: partner "
+        "domains whose mail must use mutual TLS (Domain Security)",
     )
     tracking_log: bool = Field(True, description="keep the message tracking log (result.tracking_log, tracking/ files)")
     start_date: str = Field(

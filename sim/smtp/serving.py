@@ -1,13 +1,20 @@
 """Serving a modelled server's Receive connectors on loopback listeners (`exsim smtpd`).
 
-The listeners, their TLS context and the asyncio or background-thread lifecycle; the protocol itself,
-where every reply comes from the session model, is sim/smtp/endpoint.py.
+The listeners, their TLS material, the protocol log writer and the asyncio or background-thread
+lifecycle; the protocol itself, where every reply comes from the session model, is sim/smtp/endpoint.py.
+
+Hardening: the listening sockets take a backlog of 512 (200 clients connecting at once are served,
+not dropped); the event loop's exception handler turns anything asyncio reports into one log line
+without a traceback; stopping closes every open session.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import itertools
+import logging
+import sys
 import threading
 import time
 import uuid
@@ -17,9 +24,31 @@ from pathlib import Path
 from typing import Any
 
 from ..scenario.receive import parse_ip
+from .conversation import Conversation
 from .endpoint import ExsimSMTP
+from .protocol_log import RECEIVE, ProtocolLogWriter
 from .session import AcceptedMessage, SmtpDecisions
-from .wire import Listener, log, make_tls_context, parse_listen
+from .wire import Listener, TlsMaterial, log, parse_listen
+
+BACKLOG = 512
+
+
+def loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """One log line for whatever asyncio reports (a broken TLS transport, a dropped callback): no traceback."""
+    error = context.get("exception")
+    detail = f": {type(error).__name__}: {error}" if error is not None else ""
+    log.warning("%s%s", context.get("message", "asyncio error"), detail)
+
+
+def configure_logging(stream: Any = None) -> None:
+    """`exsim smtpd`'s log: 'exsim smtpd: ...' lines on stderr, one per failed session or stored message;
+    aiosmtpd's own logger stays quiet (its replies and errors never reach the wire or the log)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("exsim smtpd: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
 
 class Endpoint:
@@ -35,6 +64,8 @@ class Endpoint:
         *,
         client_ip: str | None = None,
         decisions: SmtpDecisions | None = None,
+        optional: Sequence[str] = (),
+        idle_timeout: float = 300.0,
     ) -> None:
         self.decisions = decisions or SmtpDecisions(scenario, server)
         if client_ip is not None:
@@ -43,30 +74,55 @@ class Endpoint:
         self.out = Path(out)
         self.requested = [Listener(host, port, modelled) for host, port, modelled in listeners]
         for listener in self.requested:
-            parse_listen(f"{listener.host}:{listener.port}")  # loopback guard, here too
+            parse_listen(listener.text)  # loopback guard, here too
+        self.optional = set(optional)
+        self.idle_timeout = idle_timeout
+        """Seconds without a command before 451 4.7.0 and the close. Decision: aiosmtpd's 300 s; Exchange's
+        ConnectionInactivityTimeout default for 2007 is UNCONFIRMED (DOMAIN.md 5.2)."""
         self.listeners: list[Listener] = []
-        self.tls_context, self.ca_pem = make_tls_context(
-            [self.decisions.fqdn, self.decisions.server, "localhost", "127.0.0.1"]
-        )
+        self.skipped: list[tuple[Listener, str]] = []
+        self.tls = TlsMaterial([self.decisions.fqdn, self.decisions.server, "localhost", "127.0.0.1", "::1"])
+        self.ca_pem = self.tls.ca_pem
+        self.protocol_log = ProtocolLogWriter(self.out, RECEIVE, first_session=time.time_ns() // 100)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.active: set[ExsimSMTP] = set()
         self._servers: list[asyncio.base_events.Server] = []
         self._counter = itertools.count(1)
         self.written: list[Path] = []
+        self.partner_certificates: dict[str, Path] = {}
 
     def connector_for(self, modelled_port: int, client_ip: str = "127.0.0.1") -> str | None:
         """The connector the model chooses for a client on a modelled port (None: no connector)."""
         selection = self.decisions.select(self.client_ip or client_ip, modelled_port)
         return selection.connector.name if selection.connector else None
 
+    def open_conversation(self, client_ip: str, modelled_port: int, remote_port: int) -> Conversation:
+        """A new session of the model for a connection (the protocol log's on Verbose connectors)."""
+        return Conversation.open(
+            self.decisions, client_ip, modelled_port, writer=self.protocol_log, remote_port=remote_port
+        )
+
     async def start(self) -> list[Listener]:
+        """Listen on every requested address; an optional one that this machine lacks (no IPv6) is skipped."""
         self.loop = asyncio.get_running_loop()
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "exsim-smtpd-ca.pem").write_bytes(self.ca_pem)
+        for domain in self.decisions.secure_receive_domains:
+            self.partner_certificates[domain] = self.tls.client_certificate(self.out, f"mail.{domain}")
         try:
             for wanted in self.requested:
-                server = await self.loop.create_server(
-                    lambda modelled=wanted.modelled_port: ExsimSMTP(self, modelled), wanted.host, wanted.port
-                )
+                try:
+                    server = await self.loop.create_server(
+                        lambda modelled=wanted.modelled_port: ExsimSMTP(self, modelled, timeout=self.idle_timeout),
+                        wanted.host,
+                        wanted.port,
+                        backlog=BACKLOG,
+                    )
+                except OSError as error:
+                    if wanted.text in self.optional and error.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+                        self.skipped.append((wanted, error.strerror or str(error)))
+                        continue
+                    raise
                 self._servers.append(server)
                 port = server.sockets[0].getsockname()[1]
                 self.listeners.append(Listener(wanted.host, port, wanted.modelled_port))
@@ -76,17 +132,26 @@ class Endpoint:
         return self.listeners
 
     async def stop(self) -> None:
+        """Stop listening and close every open session (each ends with its protocol log line)."""
         for server in self._servers:
             server.close()
+        for protocol in list(self.active):
+            protocol.context, protocol.stopping = "Local", True
+            if protocol.transport is not None:
+                protocol.transport.close()
         for server in self._servers:
             await server.wait_closed()
+        for _ in range(50):
+            if not self.active:
+                break
+            await asyncio.sleep(0.01)
         self._servers = []
 
     def store(self, message: AcceptedMessage, content: bytes, protocol: ExsimSMTP) -> Path:
         """Write an accepted message as .eml, with headers naming the connector that took it."""
-        with_tls = protocol.state.tls
-        authenticated = protocol.state.identity.kind in ("user", "exchange_server")
-        protocol_name = "ESMTP" + ("S" if with_tls else "") + ("A" if authenticated else "")
+        state = protocol.state
+        authenticated = state.identity.kind in ("user", "exchange_server", "partner")
+        protocol_name = "ESMTP" + ("S" if state.tls else "") + ("A" if authenticated else "")
         headers = [
             f"Received: from {protocol.helo_name or 'unknown'} ([{protocol.client_ip}]) by {self.decisions.fqdn} "
             f"with {protocol_name}; {formatdate(localtime=False)}",
@@ -112,14 +177,17 @@ class ThreadedEndpoint:
         self.endpoint = Endpoint(*args, **kwargs)
         self.timeout = timeout
         self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(loop_exception_handler)
         self._thread = threading.Thread(target=self.loop.run_forever, name="exsim-smtpd", daemon=True)
 
     def start(self) -> ThreadedEndpoint:
+        """Start the loop thread and the listeners; raises what `Endpoint.start` raises."""
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self.endpoint.start(), self.loop).result(self.timeout)
         return self
 
     def stop(self) -> None:
+        """Stop the listeners and sessions, then the loop and its thread."""
         if self.loop.is_running():
             try:
                 asyncio.run_coroutine_threadsafe(self.endpoint.stop(), self.loop).result(self.timeout)
@@ -158,6 +226,7 @@ async def serve_forever(endpoint: Endpoint, stop: asyncio.Event | None = None) -
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(loop_exception_handler)
     for signum in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(signum, stop.set)
@@ -173,15 +242,19 @@ async def serve_forever(endpoint: Endpoint, stop: asyncio.Event | None = None) -
             client = endpoint.client_ip or "127.0.0.1"
             chosen = endpoint.connector_for(listener.modelled_port, client)
             takes = f"Receive connector {chosen!r}" if chosen else "no Receive connector (connections are dropped)"
-            print(
-                f"  {listener.host}:{listener.port} stands for {d.info.ip}:{listener.modelled_port}: "
-                f"client {client} gets {takes}"
-            )
+            print(f"  {listener.text} stands for {d.info.ip}:{listener.modelled_port}: client {client} gets {takes}")
+        for listener, why in endpoint.skipped:
+            print(f"  {listener.text} skipped: {why}")
         print(f"  STARTTLS certificate from a throwaway CA: {endpoint.out / 'exsim-smtpd-ca.pem'}")
+        for domain, path in endpoint.partner_certificates.items():
+            print(f"  Domain Security: a client certificate for {domain} (mail.{domain}) from that CA: {path}")
+        verbose = [c.name for c in d.connectors if c.protocol_logging_level == "Verbose"]
+        if verbose:
+            print(
+                f"  protocol log (Verbose on {', '.join(map(repr, verbose))}): {endpoint.protocol_log.folder}/RECV*.LOG"
+            )
         first = listeners[0]
-        print(
-            f"  try: swaks --server {first.host}:{first.port} --to user0@{d.scenario.domain} --from a@{d.scenario.domain}"
-        )
+        print(f"  try: swaks --server {first.text} --to user0@{d.scenario.domain} --from a@{d.scenario.domain}")
         print("Ctrl-C stops.", flush=True)
         await stop.wait()
     finally:

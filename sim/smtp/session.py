@@ -3,8 +3,10 @@
 One decision code path. `SmtpDecisions` holds what one server knows (its Receive connectors,
 accepted domains, users, back-pressure level); `SmtpDecisions.connect()` chooses the Receive connector
 and returns a `SessionState` whose methods (`ehlo`, `starttls`, `auth`, `mail_from`, `rcpt_to`,
-`data_start`, `data_end`, ...) each decide one command and return its `Reply`. The session model
-(`session()`), `exsim audit` and a live SMTP endpoint all call these methods, never their own copies.
+`data_start`, `data_end`, `bdat`, ...) each decide one command and return its `Reply`. The session model
+(`session()`), `exsim audit` and a live SMTP endpoint all call these methods, never their own copies;
+command lines reach them through sim.smtp.conversation (the grammar is sim.smtp.syntax), and MAIL, RCPT,
+DATA, BDAT and RSET live in sim.smtp.transaction, which `SessionState` inherits.
 
     >>> t = session(scenario, "HUB1", "192.0.2.7", 25,
     ...             [("EHLO", "client.example"), ("MAIL", "a@fabrikam.com"), ("RCPT", "b@northwind.example")])
@@ -29,6 +31,16 @@ unconfirmed, the constant below says so. Decisions where DOMAIN.md is silent:
 - Recipient filtering applies only to sessions without ms-Exch-Bypass-Anti-Spam (it is an anti-spam agent).
 - Which addresses exist: user<N>@<any authoritative domain> with N below the organisation's mailbox
   count; every other local part (nouser<N>, postmaster, ...) is unknown.
+- MAIL FROM without ms-Exch-SMTP-Submit: 530 5.7.1 Client was not authenticated for an anonymous
+  session, 550 5.7.1 Client does not have permissions to submit to this server for an authenticated one
+  (the later build's choice between UnableToAcceptAnonymousSession and SubmitDenied).
+- Domain Security (sim.exchange.domain_security) is checked at MAIL FROM, before Submit; a partner
+  proved by its certificate sends from its own domain without ms-Exch-SMTP-Accept-Any-Sender
+  (Decision: the Partners group lacks that right, yet Domain Security exists for exactly this mail).
+- BDAT (CHUNKING, RFC 3030): each chunk but the LAST gets 250 2.6.0 CHUNK received OK, N octets; the LAST
+  is judged as the end of DATA on the total size. DATA after BDAT chunks, and DATA after MAIL ... BODY=
+  BINARYMIME, get 503 5.5.1 Bad sequence of commands (RFC 3030); RSET drops the chunks.
+- Command syntax (empty lines, unknown verbs, missing arguments, long lines) is sim.smtp.syntax's.
 """
 
 from __future__ import annotations
@@ -37,52 +49,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..exchange.domain_security import PeerCertificate, requests_client_certificate
 from ..exchange.domains import classify_domain
 from ..exchange.receive_rules import ANONYMOUS, Identity, Selection, resolve_rights, select_connector
 from ..exchange.receive_servers import ServerInfo, receiving_servers
-from ..scenario.receive import (
-    ACCEPT_ANY_RECIPIENT,
-    ACCEPT_ANY_SENDER,
-    ACCEPT_AUTHORITATIVE_SENDER,
-    BYPASS_ANTI_SPAM,
-    SUBMIT,
-    ReceiveConnector,
-    parse_ip,
-)
+from ..scenario.receive import ReceiveConnector, parse_ip
 from .replies import (
     ALREADY_AUTHENTICATED,
     AUTH_FAILED,
     AUTH_OK,
     BYE,
-    CANNOT_SEND_AS,
     CLOSED,
     INSUFFICIENT_RESOURCES,
-    INVALID_ADDRESS,
-    NEED_MAIL,
-    NEED_RCPT,
     NEED_STARTTLS,
     NO_EXCHANGE_AUTH,
     NOOP_OK,
-    NOT_AUTHENTICATED,
-    QUEUED,
-    RECIPIENT_OK,
     REQUIRE_TLS_FOR_BASIC,
-    REQUIRE_TLS_TO_SEND,
-    RESET,
     SEND_HELLO_FIRST,
-    SENDER_ALREADY,
-    SENDER_OK,
-    START_MAIL,
     TLS_ALREADY,
     TLS_READY,
-    TOO_BIG,
-    TOO_MANY_RECIPIENTS,
-    UNABLE_TO_RELAY,
     UNRECOGNIZED,
     UNRECOGNIZED_AUTH,
-    USER_UNKNOWN,
     Reply,
 )
+from .syntax import BASIC_MECHANISMS, EXCHANGE_MECHANISMS, INTEGRATED_MECHANISMS, hello_domain_refusal
+from .transaction import AcceptedMessage, MailTransaction
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.schema import Scenario
@@ -91,25 +82,6 @@ BackPressure = Callable[[], str]
 """Returns the server's back-pressure level now: "Normal", "Medium" or "High" (DOMAIN.md 6)."""
 
 LEVELS = ("Normal", "Medium", "High")
-
-
-BASIC_MECHANISMS = ("LOGIN", "PLAIN")
-INTEGRATED_MECHANISMS = ("NTLM", "GSSAPI")
-EXCHANGE_MECHANISMS = ("EXCHANGE", "X-EXPS")
-
-
-def split_address(address: str) -> tuple[str, str] | None:
-    """(local part, domain in lower case) of 'user@domain' or '<user@domain>'; ('', '') for the null
-    sender '<>'; None when it is not an address."""
-    text = address.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].strip()
-    if text == "":
-        return "", ""
-    local, at, domain = text.rpartition("@")
-    if not at or not local or not domain or " " in text:
-        return None
-    return local, domain.lower()
 
 
 class SmtpDecisions:
@@ -134,20 +106,24 @@ class SmtpDecisions:
         self.mailboxes = sum(m.mailboxes for site in scenario.sites for m in site.mailbox_servers)
         self.users = {user.name.lower(): user for user in scenario.smtp_users}
         self.exchange_servers = {name.upper() for name in servers}
+        self.secure_receive_domains = tuple(scenario.domain_security.tls_receive_domain_secure_list)
         self.back_pressure = back_pressure or (lambda: "Normal")
 
     # -- what the server knows ---------------------------------------------------------------
     @property
     def connectors(self) -> tuple[ReceiveConnector, ...]:
+        """The server's Receive connectors (its own, or Exchange's defaults)."""
         return self.info.connectors
 
     def pressure(self) -> str:
+        """The back-pressure level now, checked to be one of LEVELS."""
         level = self.back_pressure()
         if level not in LEVELS:
             raise ValueError(f"back_pressure returned {level!r}; expected one of {', '.join(LEVELS)}")
         return level
 
     def select(self, client_ip: str, port: int, local_ip: str | None = None) -> Selection:
+        """The Receive connector Exchange gives this connection (sim.exchange.receive_rules)."""
         return select_connector(self.connectors, local_ip or self.info.ip, port, client_ip)
 
     def domain_type(self, domain: str) -> str | None:
@@ -161,10 +137,12 @@ class SmtpDecisions:
         return name.startswith("user") and name[4:].isdigit() and int(name[4:]) < self.mailboxes
 
     def check_user(self, user: str | None, password: str | None) -> bool:
+        """True for an smtp_users account (with or without a DOMAIN\\ prefix) and its password."""
         entry = self.users.get((user or "").lower()) or self.users.get((user or "").split("\\")[-1].lower())
         return entry is not None and entry.password == password
 
     def rights(self, connector: ReceiveConnector, identity: Identity) -> frozenset[str]:
+        """The extended rights `identity` holds on `connector` (sim.exchange.receive_rules)."""
         return resolve_rights(connector, identity)
 
     # -- a connection ----------------------------------------------------------------------------
@@ -174,18 +152,7 @@ class SmtpDecisions:
 
 
 @dataclass
-class AcceptedMessage:
-    """A message a session accepted: what a live endpoint writes to disk and a workload counts."""
-
-    connector: str
-    identity: str
-    sender: str
-    recipients: tuple[str, ...]
-    size: float
-
-
-@dataclass
-class SessionState:
+class SessionState(MailTransaction):
     """One SMTP connection to a modelled server. Each method decides one command and returns its Reply."""
 
     decisions: SmtpDecisions
@@ -203,6 +170,9 @@ class SessionState:
     recipients: list[str] = field(init=False, default_factory=list)
     in_data: bool = field(init=False, default=False)
     accepted: list[AcceptedMessage] = field(init=False, default_factory=list)
+    certificate: PeerCertificate | None = field(init=False, default=None)
+    chunked: int = field(init=False, default=0)
+    binary: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         parse_ip(self.client_ip)
@@ -232,11 +202,13 @@ class SessionState:
     def _allows(self, mechanism: str) -> bool:
         return self.connector is not None and self.connector.allows(mechanism)
 
-    def _reset_transaction(self) -> None:
-        self.sender, self.recipients, self.in_data = None, [], False
-
     def _max_size(self) -> float | None:
         return self.connector.max_message_size if self.connector else None
+
+    @property
+    def requests_certificate(self) -> bool:
+        """True when the server asks for a client certificate in the STARTTLS handshake (Domain Security)."""
+        return requests_client_certificate(self.connector, self.decisions.secure_receive_domains)
 
     def offered_auth(self) -> list[str]:
         """AUTH mechanisms advertised now: NTLM where Integrated; LOGIN and PLAIN where BasicAuth and,
@@ -266,22 +238,31 @@ class SessionState:
 
     # -- commands --------------------------------------------------------------------------------
     def ehlo(self, hostname: str) -> Reply:
+        """EHLO: 250 with the extensions offered now, or 501 for a missing or malformed domain."""
         if not self.open:
             return CLOSED
+        refusal = hello_domain_refusal("EHLO", hostname)
+        if refusal is not None:
+            return refusal
         self.greeted, self.esmtp = True, True
         self._reset_transaction()
         return Reply(250, "", f"{self.decisions.fqdn} Hello [{self.client_ip}]", tuple(self.extensions()))
 
     def helo(self, hostname: str) -> Reply:
+        """HELO: 250 without extensions, or 501 for a missing or malformed domain."""
         if not self.open:
             return CLOSED
+        refusal = hello_domain_refusal("HELO", hostname)
+        if refusal is not None:
+            return refusal
         self.greeted, self.esmtp = True, False
         self._reset_transaction()
         return Reply(250, "", f"{self.decisions.fqdn} Hello [{self.client_ip}]")
 
-    def starttls(self) -> Reply:
-        """220 and the session is in TLS (a live endpoint then does the handshake); per RFC 3207 the
-        client must EHLO again and any earlier authentication is forgotten."""
+    def starttls(self, certificate: PeerCertificate | None = None) -> Reply:
+        """220 and the session is in TLS (a live endpoint then does the handshake and tells the client's
+        certificate with `present_certificate`); per RFC 3207 the client must EHLO again and any earlier
+        authentication is forgotten. `certificate`: the one the client shows in the handshake, if any."""
         if not self.open:
             return CLOSED
         if not self.greeted:
@@ -291,10 +272,15 @@ class SessionState:
         if self.tls:
             return TLS_ALREADY
         self.tls, self.greeted, self.esmtp = True, False, False
-        if self.identity.kind in ("user", "exchange_server"):
+        if self.identity.kind in ("user", "exchange_server", "partner"):
             self.identity = ANONYMOUS
         self._reset_transaction()
+        self.certificate = certificate
         return TLS_READY
+
+    def present_certificate(self, certificate: PeerCertificate | None) -> None:
+        """The client certificate of the TLS handshake that followed STARTTLS (None: the client showed none)."""
+        self.certificate = certificate
 
     def auth(self, mechanism: str, user: str | None = None, password: str | None = None) -> Reply:
         """AUTH LOGIN/PLAIN (BasicAuth), NTLM/GSSAPI (Integrated, modelled as user and password) or
@@ -339,114 +325,12 @@ class SessionState:
         self.identity = Identity("user", user)
         return AUTH_OK
 
-    def mail_from(self, address: str, size: float | None = None) -> Reply:
-        """MAIL FROM:<address> [SIZE=size]. In order: hello and transaction state, back pressure,
-        RequireTLS (451 5.7.3), ms-Exch-SMTP-Submit (530 5.7.1), the anonymous sender rights (550 5.7.1),
-        the declared size (552)."""
-        if not self.open:
-            return CLOSED
-        if not self.greeted:
-            return SEND_HELLO_FIRST
-        if self.sender is not None:
-            return SENDER_ALREADY
-        parts = split_address(address)
-        if parts is None:
-            return INVALID_ADDRESS
-        authoritative = self.decisions.domain_type(parts[1]) == "authoritative"
-        level = self.decisions.pressure()
-        if level == "High" or (level == "Medium" and not authoritative):
-            return INSUFFICIENT_RESOURCES
-        if self.connector.require_tls and not self.tls:
-            return REQUIRE_TLS_TO_SEND
-        rights = self.rights
-        if SUBMIT not in rights:
-            return NOT_AUTHENTICATED
-        if self.identity.kind != "user":
-            needed = ACCEPT_AUTHORITATIVE_SENDER if authoritative else ACCEPT_ANY_SENDER
-            if needed not in rights:
-                return CANNOT_SEND_AS
-        limit = self._max_size()
-        if size is not None and limit is not None and size > limit:
-            return TOO_BIG
-        self.sender = address.strip().strip("<>")
-        return SENDER_OK
-
-    def rcpt_to(self, address: str) -> Reply:
-        """RCPT TO:<address>. In order: a sender first, MaxRecipientsPerMessage (452 4.5.3), relay
-        (550 5.7.1 Unable to relay: a domain that is not accepted without ms-Exch-SMTP-Accept-Any-Recipient),
-        recipient filtering (550 5.1.1 for an unknown recipient of an authoritative domain)."""
-        if not self.open:
-            return CLOSED
-        if self.sender is None:
-            return NEED_MAIL
-        parts = split_address(address)
-        if parts is None or parts == ("", ""):
-            return INVALID_ADDRESS
-        if len(self.recipients) >= self.connector.max_recipients_per_message:
-            return TOO_MANY_RECIPIENTS
-        kind = self.decisions.domain_type(parts[1])
-        rights = self.rights
-        if kind is None and ACCEPT_ANY_RECIPIENT not in rights:
-            return UNABLE_TO_RELAY
-        if (
-            kind == "authoritative"
-            and self.recipient_filtering
-            and BYPASS_ANTI_SPAM not in rights
-            and not self.decisions.recipient_exists(*parts)
-        ):
-            return USER_UNKNOWN
-        self.recipients.append(address.strip().strip("<>"))
-        return RECIPIENT_OK
-
-    @property
-    def recipient_filtering(self) -> bool:
-        if self.connector is None:
-            return False
-        chosen = self.connector.recipient_filtering
-        return self.decisions.info.recipient_filtering if chosen is None else chosen
-
-    def data_start(self) -> Reply:
-        """DATA: 354, or 503 without a sender or an accepted recipient."""
-        if not self.open:
-            return CLOSED
-        if self.sender is None:
-            return NEED_MAIL
-        if not self.recipients:
-            return NEED_RCPT
-        self.in_data = True
-        return START_MAIL
-
-    def data_end(self, size: float) -> Reply:
-        """The end of the message (size in bytes): 552 over MaxMessageSize, else 250 2.6.0 queued."""
-        if not self.open:
-            return CLOSED
-        if not self.in_data:
-            return NEED_MAIL if self.sender is None else NEED_RCPT
-        limit = self._max_size()
-        if limit is not None and size > limit:
-            self._reset_transaction()
-            return TOO_BIG
-        self.accepted.append(
-            AcceptedMessage(self.connector.name, str(self.identity), self.sender or "", tuple(self.recipients), size)
-        )
-        self._reset_transaction()
-        return QUEUED
-
-    def data(self, size: float) -> Reply:
-        """DATA and the message in one call: the 354 if refused, else the final reply."""
-        reply = self.data_start()
-        return self.data_end(size) if reply.code == 354 else reply
-
-    def rset(self) -> Reply:
-        if not self.open:
-            return CLOSED
-        self._reset_transaction()
-        return RESET
-
     def noop(self) -> Reply:
+        """NOOP: 250, nothing changes."""
         return NOOP_OK if self.open else CLOSED
 
     def quit(self) -> Reply:
+        """QUIT: 221 and the session is over."""
         if not self.open:
             return CLOSED
         self.open = False

@@ -1,13 +1,23 @@
-"""Playing a list of SMTP steps against a modelled server: the Transcript `exsim audit` prints and tests read."""
+"""Playing a list of SMTP steps against a modelled server: the Transcript `exsim audit` prints and tests read.
+
+Each step goes through `sim.smtp.conversation.Conversation` as the command line a client would send, so
+a played session gets the replies (and, on a Verbose connector, the protocol log lines) a live session
+gets for the same lines.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .replies import CLOSED, UNRECOGNIZED, Reply
-from .session import EXCHANGE_MECHANISMS, BackPressure, SessionState, SmtpDecisions
+from ..exchange.domain_security import PeerCertificate
+from .conversation import Conversation
+from .protocol_log import ProtocolLogWriter, wall_clock
+from .replies import Reply
+from .session import BackPressure, SessionState, SmtpDecisions
+from .syntax import BASIC_MECHANISMS, EXCHANGE_MECHANISMS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario.schema import Scenario
@@ -42,6 +52,7 @@ class Transcript:
 
     @property
     def codes(self) -> list[int]:
+        """The banner's code and each reply's, in order."""
         return [self.banner.code, *(reply.code for reply in self.replies)]
 
     def text(self, compact: bool = False) -> str:
@@ -62,7 +73,14 @@ class Transcript:
 
     @property
     def lines(self) -> list[str]:
+        """The conversation as 'C: ' and 'S: ' lines."""
         return self.text().splitlines()
+
+
+def _certificate(value: Any) -> PeerCertificate | None:
+    if value is None or isinstance(value, PeerCertificate):
+        return value
+    return PeerCertificate.of(str(value))
 
 
 def _client_line(step: Sequence[Any]) -> str:
@@ -74,44 +92,61 @@ def _client_line(step: Sequence[Any]) -> str:
             return f"AUTH {mech} (as Exchange server {args[1] if len(args) > 1 else '?'})"
         who = args[1] if len(args) > 1 else "?"
         return f"AUTH {mech} (user {who}, password ****)"
+    if command == "STARTTLS":
+        shown = _certificate(args[0]) if args else None
+        return "STARTTLS" + (f" (client certificate for {shown})" if shown is not None else "")
+    if command == "BDAT":
+        return f"BDAT {int(args[0]) if args else 0}{' LAST' if len(args) > 1 and args[1] else ''}"
+    return _wire_line(step)
+
+
+def _wire_line(step: Sequence[Any]) -> str:
+    """The command line a client sends for a step (what `Conversation.command` parses)."""
+    command, args = str(step[0]).upper(), list(step[1:])
     if command == "MAIL":
         size = f" SIZE={int(args[1])}" if len(args) > 1 and args[1] is not None else ""
         return f"MAIL FROM:<{str(args[0]).strip('<>')}>{size}"
     if command == "RCPT":
         return f"RCPT TO:<{str(args[0]).strip('<>')}>"
-    return " ".join([command, *map(str, args)]) if command != "DATA" else "DATA"
+    if command in ("DATA", "STARTTLS"):
+        return command
+    return " ".join([command, *map(str, args)])
 
 
-def play(state: SessionState, step: Sequence[Any] | str) -> list[tuple[str, Reply]]:
+def play(conversation: Conversation | SessionState, step: Sequence[Any] | str) -> list[tuple[str, Reply]]:
     """One step against a session: [(client line, reply)], two pairs for DATA (354, then the end)."""
+    if isinstance(conversation, SessionState):
+        conversation = Conversation(conversation)
     if isinstance(step, str):
         step = tuple(step.split())
     command, args = str(step[0]).upper(), list(step[1:])
     line = _client_line(step)
-    if command in ("EHLO", "HELO"):
-        return [(line, (state.ehlo if command == "EHLO" else state.helo)(args[0] if args else ""))]
-    if command == "STARTTLS":
-        return [(line, state.starttls())]
     if command == "AUTH":
-        padded = args + [None] * (3 - len(args))
-        return [(line, state.auth(str(padded[0] or ""), padded[1], padded[2]))]
-    if command == "MAIL":
-        return [(line, state.mail_from(str(args[0]), args[1] if len(args) > 1 else None))]
-    if command == "RCPT":
-        return [(line, state.rcpt_to(str(args[0])))]
-    if command == "DATA":
-        reply = state.data_start()
-        if reply.code != 354:
-            return [(line, reply)]
+        return [(line, _auth(conversation, args))]
+    if command == "BDAT":
+        size, last = int(args[0]) if args else 0, bool(args[1]) if len(args) > 1 else False
+        parsed, _ = conversation.command(f"BDAT {size}{' LAST' if last else ''}")
+        chunk = conversation.bdat_size(parsed) if parsed is not None else None
+        return [(line, chunk if isinstance(chunk, Reply) else conversation.bdat(size, last))]
+    _, reply = conversation.command(_wire_line(step))
+    if command == "STARTTLS" and reply.code == 220:
+        conversation.tls_established(_certificate(args[0]) if args else None)
+    if command == "DATA" and reply.code == 354:
         size = float(args[0]) if args else 0.0
-        return [(line, reply), (f"<message, {int(size)} bytes> .", state.data_end(size))]
-    if command == "RSET":
-        return [(line, state.rset())]
-    if command == "NOOP":
-        return [(line, state.noop())]
-    if command == "QUIT":
-        return [(line, state.quit())]
-    return [(line, UNRECOGNIZED if state.open else CLOSED)]
+        return [(line, reply), (f"<message, {int(size)} bytes> .", conversation.data_end(size))]
+    return [(line, reply)]
+
+
+def _auth(conversation: Conversation, args: list[Any]) -> Reply:
+    padded = args + [None] * (3 - len(args))
+    mechanism = str(padded[0] or "").upper()
+    conversation.command(f"AUTH {mechanism}".strip())
+    refusal = conversation.auth_refusal(mechanism)
+    if refusal is not None:
+        return refusal
+    if mechanism in BASIC_MECHANISMS:
+        conversation.challenge("334")
+    return conversation.auth(mechanism, padded[1], padded[2])
 
 
 def session(
@@ -124,23 +159,31 @@ def session(
     local_ip: str | None = None,
     back_pressure: BackPressure | None = None,
     decisions: SmtpDecisions | None = None,
+    protocol_log: ProtocolLogWriter | None = None,
+    clock: Callable[[], datetime] = wall_clock,
 ) -> Transcript:
     """Connect client_ip to server's port (on local_ip, default the server's IP) and play the steps.
 
     Steps: ("EHLO", name), ("HELO", name), ("STARTTLS",), ("AUTH", "PLAIN"|"LOGIN"|"NTLM", user, password),
     ("AUTH", "EXCHANGE", server_name), ("MAIL", sender[, size]), ("RCPT", recipient), ("DATA", size_bytes),
-    ("RSET",), ("NOOP",), ("QUIT",). Play stops when the connection closes (refused, 452 4.3.1 at
-    connect, QUIT). `Transcript.replies[i]` answers steps[i] (for DATA, the reply after the message).
+    ("RSET",), ("NOOP",), ("QUIT",), ("STARTTLS", certificate) with a client certificate (a
+    PeerCertificate or one DNS name), ("BDAT", size[, last]), or any other command line as a string or
+    tuple. Play stops when the connection closes (refused, 452 4.3.1 at connect, QUIT).
+    `Transcript.replies[i]` answers steps[i] (for DATA, the reply after the message).
+
+    protocol_log: where a Verbose connector writes its SMTP Receive log (times from `clock`).
     """
     decisions = decisions or SmtpDecisions(scenario, server, back_pressure)
-    state = decisions.connect(client_ip, port, local_ip)
+    conversation = Conversation.open(decisions, client_ip, port, local_ip, writer=protocol_log, clock=clock)
+    state = conversation.state
     replies, turns = [], []
     for step in steps:
         if not state.open:
             break
-        pairs = play(state, step)
+        pairs = play(conversation, step)
         turns += pairs
         replies.append(pairs[-1][1])
+    conversation.close("Remote" if state.open else "Local")
     return Transcript(
         decisions.server,
         client_ip,

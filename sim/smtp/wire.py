@@ -1,7 +1,7 @@
-"""The wire work of `exsim smtpd` that needs no aiosmtpd: addresses, port maps, TLS, reply lines.
+"""The wire work of `exsim smtpd` that needs no aiosmtpd: addresses, port maps, TLS material, reply lines.
 
-Also the two adapters the endpoint needs from `SessionState` beyond its public methods; each calls
-the session model's own decision methods, never a copy of a rule.
+Decision: the model's Receive connectors are IPv4, so a client on the IPv6 loopback [::1] is the
+IPv4 loopback client 127.0.0.1 to the model (and an IPv4-mapped address is its IPv4 address).
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ import logging
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from .replies import CLOSED, UNRECOGNIZED, Reply
-from .session import SessionState
+from .replies import Reply
 
 log = logging.getLogger("exsim.smtpd")
 
 DEFAULT_PORT_MAP: dict[int, int] = {2525: 25, 2587: 587}
-DEFAULT_LISTEN = ("127.0.0.1:2525", "127.0.0.1:2587")
+DEFAULT_LISTEN = ("127.0.0.1:2525", "127.0.0.1:2587", "[::1]:2525", "[::1]:2587")
+OPTIONAL_LISTEN = ("[::1]:2525", "[::1]:2587")
+"""Default listeners that may be missing on a machine without IPv6 (the others must work)."""
 MESSAGE_CAP = 64 * 1024 * 1024
 """Bytes of one message kept in memory; beyond it the rest is counted (for the model's size decision) but dropped."""
-BASIC = ("LOGIN", "PLAIN")
 
 
 @dataclass
@@ -32,24 +34,10 @@ class Listener:
     port: int
     modelled_port: int
 
-
-# Kept apart on purpose: each function calls SessionState's own decision methods, never a copy of a rule.
-# See the report of issue 4 item 6 for the methods sim.smtp.session could add to replace these.
-
-
-def auth_start(state: SessionState, mechanism: str) -> Reply | None:
-    """None when the model would go on to check credentials for `mechanism` (so the endpoint should
-    ask for them); else the refusal the model gives before credentials (504, 451 5.7.3, 530 5.7.0,
-    503 ...). Asked by calling `state.auth(mechanism)` with no credentials: that attempt can only fail,
-    and a failed attempt does not change the session; the model's 535 means "credentials were needed".
-    """
-    reply = state.auth(mechanism, None, None)
-    return None if reply.code == 535 else reply
-
-
-def unrecognized(state: SessionState, command: str) -> Reply:
-    """The model's reply to a command it does not know (what `sim.smtp.transcript.play` answers)."""
-    return UNRECOGNIZED if state.open else CLOSED
+    @property
+    def text(self) -> str:
+        """HOST:PORT, with brackets around an IPv6 address."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
@@ -67,7 +55,7 @@ def smtplib_view(reply: Reply) -> tuple[int, bytes]:
 
 
 def parse_listen(text: str) -> tuple[str, int]:
-    """'127.0.0.1:2525' -> ('127.0.0.1', 2525); only IPv4 loopback addresses (the model is IPv4)."""
+    """'127.0.0.1:2525' -> ('127.0.0.1', 2525), '[::1]:2525' -> ('::1', 2525); loopback addresses only."""
     host, sep, port_text = text.strip().rpartition(":")
     if not sep or not host:
         raise ValueError(f"--listen {text!r}: write it as ADDRESS:PORT, e.g. 127.0.0.1:2525")
@@ -81,13 +69,8 @@ def parse_listen(text: str) -> tuple[str, int]:
         ) from None
     if not address.is_loopback:
         raise ValueError(
-            f"--listen {text!r}: exsim smtpd listens only on loopback addresses (127.0.0.0/8): "
+            f"--listen {text!r}: exsim smtpd listens only on loopback addresses (127.0.0.0/8 or [::1]): "
             "it is a rehearsal endpoint, not a mail server"
-        )
-    if address.version != 4:
-        raise ValueError(
-            f"--listen {text!r}: use an IPv4 loopback address such as 127.0.0.1 (the model's "
-            "Receive connectors are IPv4)"
         )
     try:
         port = int(port_text)
@@ -114,13 +97,39 @@ def parse_port_map(text: str) -> dict[int, int]:
     return mapping
 
 
-def make_tls_context(names: Sequence[str]) -> tuple[ssl.SSLContext, bytes]:
-    """A server context with a certificate for `names`, issued by a throwaway CA made now (trustme);
-    returns the context and the CA certificate (PEM) for clients that want to verify."""
-    import trustme
+def model_client_ip(host: str) -> str:
+    """The IPv4 address the model sees for a peer address (see the module's Decision)."""
+    address = ipaddress.ip_address(host.split("%")[0])
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    if address.is_loopback:
+        return "127.0.0.1"
+    raise ValueError(f"{host} is neither IPv4 nor the IPv6 loopback; the model's Receive connectors are IPv4")
 
-    ca = trustme.CA(organization_name="exsim smtpd rehearsal CA")
-    cert = ca.issue_cert(*names)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(context)
-    return context, ca.cert_pem.bytes()
+
+class TlsMaterial:
+    """A throwaway CA made at start-up (trustme), the server certificate it issues, and two server contexts:
+    `plain` asks for no client certificate; `mutual` asks for one and verifies it against the CA
+    (Domain Security). `client_certificate` issues a client certificate for partner rehearsals."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        import trustme
+
+        self.ca = trustme.CA(organization_name="exsim smtpd rehearsal CA")
+        server = self.ca.issue_cert(*names)
+        self.plain = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server.configure_cert(self.plain)
+        self.mutual = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server.configure_cert(self.mutual)
+        self.mutual.verify_mode = ssl.CERT_OPTIONAL
+        self.ca.configure_trust(self.mutual)
+        self.ca_pem = self.ca.cert_pem.bytes()
+
+    def client_certificate(self, folder: Path, *names: str) -> Path:
+        """A PEM file holding a client certificate for `names` and its private key, issued by the CA."""
+        issued: Any = self.ca.issue_cert(*names)
+        path = folder / f"client-{names[0]}.pem"
+        path.write_bytes(issued.private_key_pem.bytes() + b"".join(blob.bytes() for blob in issued.cert_chain_pems))
+        return path
