@@ -28,6 +28,7 @@ sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from baseline_simpy import DELIV_CAP, DELIV_MEAN, HUB_CAP, HUB_MEAN, run_baseline  # noqa: E402
 
 import sim  # noqa: E402
+from sim.model.simulation import run  # noqa: E402
 from sim.scenario.schema import MailboxServer as MailboxServerSpec  # noqa: E402
 
 TARGET = 1.5
@@ -116,7 +117,7 @@ def run_exsim(n_messages: int = N_MESSAGES, **kwargs) -> dict:
     start = time.perf_counter()
     model = sim.Model(scenario)
     built = time.perf_counter()
-    results = sim.Results(model.run())
+    results = sim.Results(run(model))
     wall = time.perf_counter() - start
     run_wall = time.perf_counter() - built
     summary = results.summary()

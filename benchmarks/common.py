@@ -7,6 +7,7 @@ import resource
 import time
 
 import sim
+from sim.model.simulation import run
 
 
 def max_rss_mb() -> float:
@@ -22,7 +23,7 @@ def timed_run(source, overrides: dict | None = None) -> dict:
     loaded = time.perf_counter()
     model = sim.Model(scenario)
     built = time.perf_counter()
-    results = sim.Results(model.run())
+    results = sim.Results(run(model))
     ran = time.perf_counter()
     summary = results.summary()
     done = time.perf_counter()

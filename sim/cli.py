@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from .results.report import format_summary, format_topology
 from .scenario.errors import ScenarioError
+from .smtp.wire import DEFAULT_PORT_MAP
 
 
 class UsageError(Exception):
@@ -36,6 +37,7 @@ def _load(args):
 
 
 def cmd_run(args) -> int:
+    """`exsim run`: run a scenario, print its summary, write its files with --out."""
     from .runner import run
 
     scenario = _load(args)
@@ -67,6 +69,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_trace(args) -> int:
+    """`exsim trace`: one message's journey, hop by hop, and why."""
     from .results.trace import trace
     from .runner import run
 
@@ -89,6 +92,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_schema(args) -> int:
+    """`exsim schema`: the JSON Schema of scenario files, for editors."""
     from .scenario.schema import Scenario
 
     print(json.dumps(Scenario.model_json_schema(), indent=2))
@@ -136,6 +140,7 @@ def _scenario_command(commands, name: str, help: str) -> argparse.ArgumentParser
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every `exsim` command and its options."""
     parser = argparse.ArgumentParser(prog="exsim", description="Simulate Exchange Server 2007 mail transport.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -177,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     smtpd.add_argument(
         "--port-map",
-        default="2525=25,2587=587",
+        default=",".join(f"{listen}={modelled}" for listen, modelled in DEFAULT_PORT_MAP.items()),
         metavar="LISTEN=MODELLED,...",
         help="which modelled binding port a listening port stands for (default 2525=25,2587=587; "
         "a port not listed stands for itself)",
@@ -203,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; bad input is one line on stderr and exit status 2, never a traceback."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

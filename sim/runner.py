@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .model.organisation import Model
+from .model.simulation import simulate
 from .results.results import Results
 from .scenario.loading import load_scenario
 from .scenario.schema import Scenario
@@ -17,4 +17,4 @@ def run(scenario: Scenario | str | os.PathLike | Mapping, seed: int | None = Non
     """Run a scenario (a Scenario, a YAML path or a mapping) and return its Results."""
     if overrides or not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
-    return Results(Model(scenario, seed).run(progress=progress))
+    return Results(simulate(scenario, seed, progress))

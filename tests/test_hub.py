@@ -7,6 +7,7 @@ import pytest
 from conftest import ZERO_STAGES, one_site
 
 import sim
+from sim.model.simulation import run
 
 
 def max_concurrency(rows: pd.DataFrame) -> int:
@@ -86,7 +87,7 @@ def test_per_kb_and_per_recipient_work_add_service_time():
 def test_zero_time_stages_cost_no_events():
     scenario = one_site(hubs=1, rate="5/s", duration="10m", stages=ZERO_STAGES)
     model = sim.Model(sim.load_scenario(scenario))
-    result = sim.Results(model.run())
+    result = sim.Results(run(model))
     generated = result.summary()["messages_generated"]
     # one arrival event per message, plus the sampler and bookkeeping: no event per stage
     assert model.events_scheduled() < generated * 1.05 + 50

@@ -26,14 +26,12 @@ class AddressBook:
         """The address of user number `user` in domain `domain_index` (not one of our mailboxes)."""
         return self.mailboxes + (domain_index << SHIFT) + user
 
-    def is_mailbox(self, address: int) -> bool:
-        return address < self.mailboxes
-
     def domain_index(self, address: int) -> int:
         """Index into `domains` of an address that is not a mailbox."""
         return (address - self.mailboxes) >> SHIFT
 
     def domain(self, address: int) -> str:
+        """The SMTP domain of an address."""
         return self.primary if address < self.mailboxes else self.domains[self.domain_index(address)]
 
     def text(self, address: int) -> str:

@@ -14,6 +14,8 @@ from typing import Protocol
 
 
 class Available(Protocol):
+    """A server that may be chosen: its Transport service is up or not."""
+
     up: bool
 
 
@@ -47,6 +49,7 @@ class RoundRobin:
         return None
 
     def any_up(self) -> bool:
+        """True when some Hub of the rotation is up (a relay queue leaves Retry only then)."""
         for hub in self.hubs:
             if hub.up:
                 return True

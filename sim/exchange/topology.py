@@ -52,10 +52,12 @@ class Route:
 
     @property
     def source(self) -> str:
+        """The AD site the route starts from."""
         return self.path[0]
 
     @property
     def target(self) -> str:
+        """The AD site the route ends at."""
         return self.path[-1]
 
     @property
@@ -139,6 +141,7 @@ class Topology:
 
     # -- servers ---------------------------------------------------------------------------------
     def server_index(self, name: str, site: str) -> int:
+        """The index of a server (or of another name mail goes to, such as 'Internet'), made on first use."""
         if not hasattr(self, "index"):
             self.index: dict[str, int] = {}
         if name not in self.index:

@@ -19,13 +19,13 @@ from .message import Message
 from .sources import PoissonSource, distinct
 
 if TYPE_CHECKING:
-    from .organisation import Model
+    from .context import Context
 
 
 class SmtpClientSource:
     """Poisson arrivals of one SmtpClient's messages, each through a modelled SMTP session."""
 
-    def __init__(self, model: Model, spec: SmtpClient, ids: count) -> None:
+    def __init__(self, model: Context, spec: SmtpClient, ids: count) -> None:
         self.env = model.env
         self.spec = spec
         self.ids = ids
@@ -106,7 +106,7 @@ class SmtpClientSource:
         if not reply.ok:
             self._refuse(msg, reply)
             return
-        self.server.receive_smtp(msg, self.index)
+        self.server.receive_smtp(msg)
 
     def _refuse(self, msg: Message, reply) -> None:
         reason = " ".join(part for part in (str(reply.code), reply.enhanced, reply.text) if part)

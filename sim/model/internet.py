@@ -17,7 +17,7 @@ from .retry import Outbox
 from .sources import PoissonSource, distinct
 
 if TYPE_CHECKING:
-    from .organisation import Model
+    from .context import Context
     from .roles.edge import EdgeTransport
 
 REMOTE_USERS = 1_000_000
@@ -27,7 +27,7 @@ REMOTE_USERS = 1_000_000
 class InternetSenders:
     """Poisson arrivals of inbound Internet mail at `internet.inbound_rate`."""
 
-    def __init__(self, model: Model, edges: list[EdgeTransport], ids: count) -> None:
+    def __init__(self, model: Context, edges: list[EdgeTransport], ids: count) -> None:
         internet = model.scenario.internet
         self.edges = edges
         self.ids = ids

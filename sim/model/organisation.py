@@ -1,7 +1,7 @@
-"""The SimPy model of one organisation: servers, workload and faults wired together, and the run itself.
+"""The SimPy model of one organisation: servers, workload and faults wired together on one Environment.
 
-`Model(scenario, seed).run()` runs to the end time and returns a `RunRecord` of plain data
-(sim.model.snapshot); `sim.run` turns it into Results. The model never reads YAML and knows nothing of
+`sim.model.simulation.run(Model(scenario, seed))` runs it to the end time and returns a `RunRecord`
+of plain data; `sim.run` turns that into Results. The model never reads YAML and knows nothing of
 what is done with its results.
 """
 
@@ -12,11 +12,10 @@ from itertools import count
 
 from ..exchange.addresses import AddressBook
 from ..exchange.policies import RoundRobin
-from ..exchange.record import RunRecord
 from ..exchange.topology import Topology
 from ..scenario.schema import Scenario
 from .clients import SmtpClientSource
-from .engine import Environment, cyclic_gc_paused
+from .engine import Environment
 from .faults import outage
 from .internet import InternetSenders
 from .message import Message
@@ -26,7 +25,6 @@ from .roles.edge import EdgeTransport
 from .roles.hub import HubTransport
 from .roles.mailbox import MailboxServer
 from .routing import Router
-from .snapshot import snapshot
 from .station import Station
 from .workload import MailSource
 
@@ -112,7 +110,8 @@ class Model:
         return self.streams.sampler(spec, name), spec.per_kb, spec.per_recipient
 
     # -- running ---------------------------------------------------------------------------------
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the sources, fault schedules, the queue sampler and the warm-up mark (call once, then run env)."""
         for source in self.sources:
             source.start()
         for fault in self.scenario.faults:
@@ -133,26 +132,6 @@ class Model:
         while True:
             recorder.sample(self.env.now, self.stations, [(hub.index, hub.categorized) for hub in hubs])
             yield self.env.timeout(interval)
-
-    def run(self, progress: bool = False) -> RunRecord:
-        """Run to the end time (duration + drain) and hand over the record of what happened."""
-        self._start()
-        end = self.scenario.end_time
-        with cyclic_gc_paused():
-            if progress:
-                self._run_with_progress(end)
-            else:
-                self.env.run(until=end)
-            return snapshot(self)
-
-    def _run_with_progress(self, end: float) -> None:
-        from tqdm import tqdm
-
-        steps = 200
-        with tqdm(total=round(end), unit="sim-s", desc=self.scenario.name, leave=False) as bar:
-            for step in range(1, steps + 1):
-                self.env.run(until=end * step / steps)
-                bar.update(round(end * step / steps) - bar.n)
 
     def events_scheduled(self) -> int:
         """Events scheduled so far (for benchmarks and tests)."""

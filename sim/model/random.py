@@ -79,6 +79,7 @@ class Batched:
         self._size = FIRST_BATCH
 
     def next(self):
+        """The next value of the stream."""
         buffer = self._buffer
         if not buffer:
             size = self._size

@@ -9,12 +9,8 @@ area under the busy-cores curve, updated at each change, never by polling.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
 
 from .engine import Environment
-
-if TYPE_CHECKING:
-    from .station import Station
 
 
 class Cpu:
@@ -61,5 +57,5 @@ class Pool:
     def __init__(self, capacity: int, name: str = "") -> None:
         self.capacity = capacity
         self.free = capacity
-        self.waiters: deque[Station] = deque()
+        self.waiters: deque = deque()  # stations waiting for a thread, in turn
         self.name = name  # what the limit is, e.g. "delivery threads", for the server table

@@ -16,7 +16,7 @@ from ..exchange.routing import INFINITE, DomainRouting, NextHop, Server
 from .roles.queues import InternetQueue, RelayStation
 
 if TYPE_CHECKING:
-    from .organisation import Model
+    from .context import Context
 
 
 class NdrSink:
@@ -36,7 +36,7 @@ class NdrSink:
 class Router:
     """The routing decisions of one organisation, as the queues they lead to."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Context) -> None:
         self.model = model
         self.topology = model.topology
         self.book = model.addresses
@@ -102,9 +102,9 @@ class Router:
         site = server.subscribed_site if server.role == "Edge" else server.site
         hop = self._rules().next_hop(Server(server.name, server.role, site), domain, size)
         self.decisions.setdefault((server.name, domain), hop.reason)
-        return self._queue(server, hop), hop.max_size
+        return self._hop_queue(server, hop), hop.max_size
 
-    def _queue(self, server, hop: NextHop):
+    def _hop_queue(self, server, hop: NextHop):
         if hop.kind == "inbound":
             return self.inbound_queue(server)
         if hop.kind == "ndr":

@@ -12,14 +12,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    from .results import Results
+    from .view import ResultView
 
 
 def _hours(seconds):
     return np.asarray(seconds, dtype=float) / 3600.0
 
 
-def throughput(result: Results) -> Figure:
+def throughput(result: ResultView) -> Figure:
     """Messages categorized per hour by each Hub, over simulated time."""
     fig = Figure(figsize=(9, 4.5), layout="constrained")
     ax = fig.add_subplot()
@@ -33,7 +33,7 @@ def throughput(result: Results) -> Figure:
     return fig
 
 
-def latency(result: Results) -> Figure:
+def latency(result: ResultView) -> Figure:
     """CDF of end-to-end latency after warm-up, with p50, p90 and p99 marked."""
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.add_subplot()
@@ -53,7 +53,7 @@ def latency(result: Results) -> Figure:
     return fig
 
 
-def queues(result: Results, top: int = 8) -> Figure:
+def queues(result: ResultView, top: int = 8) -> Figure:
     """Length over time of the queues that held the most mail (waiting plus in service)."""
     fig = Figure(figsize=(9, 4.5), layout="constrained")
     ax = fig.add_subplot()
@@ -71,7 +71,7 @@ def queues(result: Results, top: int = 8) -> Figure:
     return fig
 
 
-def utilisation(result: Results) -> Figure:
+def utilisation(result: ResultView) -> Figure:
     """Share of each Hub's cores busy after warm-up."""
     fig = Figure(figsize=(8, 4), layout="constrained")
     ax = fig.add_subplot()

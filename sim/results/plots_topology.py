@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from ..scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from .results import Results
+    from .view import ResultView
 
 SITE_COLOR = "tab:blue"
 HUB_SITE_COLOR = "tab:orange"
@@ -75,7 +75,7 @@ def _layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def topology(source: Scenario | Results) -> Figure:
+def topology(source: Scenario | ResultView) -> Figure:
     """AD sites as nodes (hub sites drawn as orange diamonds), site links as edges labelled with their
     cost (and Exchange cost where set), and each site's Hub and Mailbox servers listed under its node."""
     scenario = _scenario(source)

@@ -14,7 +14,11 @@ from . import loose
 from .checks_connectors import accepted_domain_problems, source_site_problems
 from .checks_receive import receive_problems
 from .errors import Problem, nearest
-from .units import parse_duration
+from .schema import Scenario, default_hub_names
+from .units import format_duration, parse_duration
+
+DEFAULT_DURATION: float = Scenario.model_fields["duration"].default
+DEFAULT_DRAIN: float = Scenario.model_fields["drain"].default
 
 
 def check_scenario(raw: dict) -> list[Problem]:
@@ -38,7 +42,8 @@ def _dedicated_hubs(site: dict) -> list[tuple[str, str | None]]:
     hubs = site.get("hubs")
     if isinstance(hubs, int) and not isinstance(hubs, bool):
         name = site.get("name", "SITE")  # a name that is not text gets no Hub names (its own error says why)
-        return [("hubs", f"{name}-HUB{i + 1}" if isinstance(name, str) else None) for i in range(max(hubs, 0))]
+        names = default_hub_names(name, max(hubs, 0)) if isinstance(name, str) else [None] * max(hubs, 0)
+        return [("hubs", hub) for hub in names]
     return [(f"hubs[{j}]", loose.name(h)) for j, h in enumerate(loose.items(hubs))]
 
 
@@ -179,8 +184,8 @@ def _faults(raw: dict, sites: list[dict]) -> list[Problem]:
                 )
             )
         elif server is not None and _seconds(loose.get(fault, "down_at")) >= _seconds(
-            raw.get("duration", "8h")
-        ) + _seconds(raw.get("drain", 0)):
+            raw.get("duration", DEFAULT_DURATION)
+        ) + _seconds(raw.get("drain", DEFAULT_DRAIN)):
             problems.append(
                 Problem(
                     f"faults[{i}].down_at", "the fault starts after the run ends; make down_at earlier than duration"
@@ -274,8 +279,8 @@ def _warmup(raw: dict) -> list[Problem]:
     if "warmup" not in raw:
         return []
     duration = raw.get("duration")
-    if _seconds(raw["warmup"]) >= _seconds(duration if duration is not None else "8h"):
-        shown = repr(duration) if duration is not None else "8h (the default)"
+    if _seconds(raw["warmup"]) >= _seconds(duration if duration is not None else DEFAULT_DURATION):
+        shown = repr(duration) if duration is not None else f"{format_duration(DEFAULT_DURATION)} (the default)"
         return [Problem("warmup", f"must be shorter than duration, got {raw['warmup']!r} while duration is {shown}")]
     return []
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import loose
-from .receive import ALL_ADDRESSES, ip_text, parse_binding, parse_ip, parse_range
+from .receive import ALL_ADDRESSES, default_bindings, ip_text, parse_binding, parse_ip, parse_range
 
 
 def _raw_servers(raw: Mapping) -> list[tuple[str, str | None, Any]]:
@@ -66,7 +66,7 @@ def receive_problems(raw: Mapping) -> list[tuple[str, str]]:
                 names.setdefault(cname.lower(), k)
             bindings = loose.get(connector, "bindings")
             if bindings is None:
-                bindings = ["0.0.0.0:587"] if loose.get(connector, "usage") == "Client" else ["0.0.0.0:25"]
+                bindings = list(default_bindings(loose.get(connector, "usage")))
             ranges = loose.get(connector, "remote_ip_ranges")
             ranges = [ALL_ADDRESSES] if ranges is None else ranges
             parsed = [_try(parse_range, r) for r in loose.items(ranges)]

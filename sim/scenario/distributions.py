@@ -99,11 +99,6 @@ class Service(TimeDistribution):
     per_kb: Duration = Field(0.0, ge=0, description="extra time per KB of message size")
     per_recipient: Duration = Field(0.0, ge=0, description="extra time per recipient the copy carries")
 
-    @property
-    def is_zero(self) -> bool:
-        """True when this stage costs no time at all, so it needs no event."""
-        return self.mean_value == 0 and self.per_kb == 0 and self.per_recipient == 0
-
 
 class CountDistribution(BaseModel):
     """A count of at least 1, such as recipients per message: constant, geometric or empirical."""
@@ -126,6 +121,7 @@ class CountDistribution(BaseModel):
 
     @property
     def mean_value(self) -> float:
+        """The mean count (of the samples, for an empirical count)."""
         return float(np.mean(self.samples)) if self.dist == "empirical" else self.mean
 
     @property

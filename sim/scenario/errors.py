@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,9 @@ def nearest(name: str, choices: list[str]) -> str:
     if close:
         return f" (did you mean {next(c for c in choices if c.upper() == close[0])!r}?)"
     return f" (known: {', '.join(choices)})" if choices else ""
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """A value as a message shows it: its repr, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -12,10 +12,10 @@ import yaml
 from pydantic import ValidationError
 
 from .checks import check_scenario
-from .errors import Problem, ScenarioError
+from .errors import Problem, ScenarioError, short_repr
 from .overrides import apply_overrides
 from .schema import Scenario
-from .validation_messages import _problems_from, _short
+from .validation_messages import problems_from
 
 
 def load_scenario(
@@ -38,7 +38,7 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        problems = _problems_from(error, raw)
+        problems = problems_from(error, raw)
     reported = {p.path for p in problems}
     problems += [p for p in check_scenario(raw) if p.path not in reported]  # one line per key path
     if problems:
@@ -108,7 +108,7 @@ def read_yaml(path: Path) -> dict:
 def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
-    return f"a single value {_short(value)}"
+    return f"a single value {short_repr(value)}"
 
 
 class _StrictLoader(yaml.SafeLoader):

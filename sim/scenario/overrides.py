@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from .checks import nearest
 from .errors import Problem, ScenarioError
+from .introspect import is_list_field, model_in
 from .schema import Scenario
-from .validation_messages import _is_list, _model_in
 
 
 def apply_overrides(raw: dict, overrides: Mapping[str, Any], source: str | None = None) -> None:
@@ -71,9 +71,9 @@ def _set_path(raw: dict, path: str, value: Any, text: str | None = None) -> None
         if last:
             node[part] = text if text is not None and field is not None and field.annotation is str else value
             return
-        model = _model_in(field.annotation) if field else None
+        model = model_in(field.annotation) if field else None
         if node.get(part) is None:  # absent, or written empty (`workload:`)
-            node[part] = [] if _is_list(field) else {}
+            node[part] = [] if is_list_field(field) else {}
         node = node[part]
 
 

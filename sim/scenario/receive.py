@@ -180,6 +180,11 @@ def _canonical_right(value: object) -> object:
     return value
 
 
+def default_bindings(usage: str) -> tuple[str, ...]:
+    """The bindings a connector without `bindings` listens on: 0.0.0.0:587 for Client usage, else 0.0.0.0:25."""
+    return ("0.0.0.0:587",) if usage == "Client" else ("0.0.0.0:25",)
+
+
 class RightGrant(_Strict):
     """Add-ADPermission on a Receive connector: an extended right granted (or denied) to one principal."""
 
@@ -297,7 +302,7 @@ class ReceiveConnector(_Strict):
         """The local IP:port pairs in force: as written, or 0.0.0.0:587 (Client) / 0.0.0.0:25."""
         if self.bindings is not None:
             return tuple(self.bindings)
-        return ("0.0.0.0:587",) if self.usage == "Client" else ("0.0.0.0:25",)
+        return default_bindings(self.usage)
 
     def allows(self, mechanism: str) -> bool:
         """True when `mechanism` is one of the auth mechanisms in force."""

@@ -54,6 +54,11 @@ DIURNAL_CURVES: dict[str, list[float]] = {
 }
 
 
+def default_hub_names(site: str, count: int) -> list[str]:
+    """The names `hubs: N` gives a site's N Hubs: SITE-HUB1, SITE-HUB2, ..."""
+    return [f"{site}-HUB{i + 1}" for i in range(count)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
@@ -145,6 +150,7 @@ class MailboxServer(_Strict):
 
     @property
     def is_hub(self) -> bool:
+        """True when this Mailbox server also holds the Hub Transport role."""
         return "hub" in self.roles
 
 
@@ -167,7 +173,7 @@ class Site(_Strict):
         if isinstance(count, int) and not isinstance(count, bool):
             if count < 0:
                 raise ValueError("hubs must be a list of servers or a count of zero or more")
-            data = {**data, "hubs": [{"name": f"{data.get('name', 'SITE')}-HUB{i + 1}"} for i in range(count)]}
+            data = {**data, "hubs": [{"name": name} for name in default_hub_names(data.get("name", "SITE"), count)]}
         return data
 
     @property
@@ -188,6 +194,7 @@ class SiteLink(_Strict):
 
     @property
     def routing_cost(self) -> int:
+        """The cost routing uses: the Exchange cost where set, else the AD cost."""
         return self.exchange_cost if self.exchange_cost is not None else self.cost
 
 
@@ -236,6 +243,7 @@ class Workload(_Strict):
 
     @property
     def sent_per_day(self) -> float:
+        """Messages each mailbox sends a day: the explicit number, else the profile's."""
         return self.sent_per_mailbox_per_day or PROFILES[self.profile]
 
     @property
@@ -343,6 +351,7 @@ class Scenario(_Strict):
 
     @property
     def end_time(self) -> float:
+        """When the run stops: duration, then drain."""
         return self.duration + self.drain
 
     @property

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import difflib
 import re
-import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .checks import nearest
-from .errors import Problem, format_path
+from .errors import Problem, format_path, short_repr
+from .introspect import is_list_field, model_in
 from .schema import Scenario
 from .units import format_duration, parse_duration
 
@@ -37,7 +37,7 @@ _TYPE_MISMATCH = {
 }
 
 
-def _problems_from(error: ValidationError, raw: Any = None) -> list[Problem]:
+def problems_from(error: ValidationError, raw: Any = None) -> list[Problem]:
     """One plain-words Problem per mistake, in file order of first appearance.
 
     A value that fits no branch of a union (such as diurnal: a curve name or 24 weights) gives one
@@ -145,7 +145,7 @@ def _problem(loc: tuple, item: dict, raw: Any = None) -> Problem:
         message = f"must be {_expected(item)}"
     else:
         message = item["msg"].replace("Input should be", "must be", 1)
-    message += f", got {_short(given)}"
+    message += f", got {short_repr(given)}"
     if kind in ("literal_error", "union_mismatch") and isinstance(given, str):
         choices = re.findall(r"'([^']*)'", ctx.get("expected", "") or item["msg"])
         close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
@@ -158,7 +158,7 @@ def _own_message(loc: tuple, message: str, given: Any) -> Problem:
     """A validator's own ValueError. When it is about one field of the model at loc ("warmup must be
     shorter than duration"), point the path at that field and show the values involved."""
     field = _field_at(loc)
-    model = None if field is not None and _is_list(field) else _model_at(loc)  # the model whose validator spoke
+    model = None if field is not None and is_list_field(field) else _model_at(loc)  # the model whose validator spoke
     first, _, rest = message.partition(" ")
     if model is None or first not in model.model_fields or not rest:
         return Problem(format_path(loc), message)
@@ -174,7 +174,7 @@ def _own_message(loc: tuple, message: str, given: Any) -> Problem:
 
 def _value_of(model: type[BaseModel], name: str, values: dict) -> str:
     if name in values:
-        return _short(values[name])
+        return short_repr(values[name])
     default = model.model_fields[name].get_default(call_default_factory=True)
     return f"{_unit_formatter_of(model.model_fields[name])(default)} (the default)"
 
@@ -206,11 +206,6 @@ def _raw_at(raw: Any, loc: tuple, default: Any) -> Any:
         else:
             return default
     return node
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _unit_formatter(loc: tuple):
@@ -262,23 +257,5 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
         if isinstance(part, int) or model is None:
             continue
         field = model.model_fields.get(part)
-        model = _model_in(field.annotation) if field else None
+        model = model_in(field.annotation) if field else None
     return model
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found:
-            return found
-    return None
-
-
-def _is_list(field) -> bool:
-    origin = typing.get_origin(field.annotation) if field else None
-    return origin is list or (
-        origin in (typing.Union, types.UnionType)
-        and any(typing.get_origin(a) is list for a in typing.get_args(field.annotation))
-    )

@@ -43,11 +43,6 @@ class Listener:
 # ---- helpers ----------------------------------------------------------------------------------------
 
 
-def reply_lines(reply: Reply) -> list[str]:
-    """The wire lines of a reply ('250-...', '250 ...')."""
-    return reply.wire()
-
-
 def smtplib_view(reply: Reply) -> tuple[int, bytes]:
     """What Python's smtplib returns for this reply: (code, lines joined by newlines, without codes)."""
     first = f"{reply.enhanced} {reply.text}".strip()

@@ -25,7 +25,7 @@ from .transport import TransportServer
 
 if TYPE_CHECKING:
     from ...scenario.perimeter import EdgeServer
-    from ..organisation import Model
+    from ..context import Context
 
 
 class AntiSpamChain(Station):
@@ -37,7 +37,7 @@ class AntiSpamChain(Station):
 
     __slots__ = ("agents", "_draws", "book", "edge")
 
-    def __init__(self, model: Model, edge: EdgeTransport) -> None:
+    def __init__(self, model: Context, edge: EdgeTransport) -> None:
         super().__init__(
             model.env,
             edge.name,
@@ -79,7 +79,7 @@ class EdgeTransport(TransportServer):
 
     role = "Edge"
 
-    def __init__(self, model: Model, spec: EdgeServer) -> None:
+    def __init__(self, model: Context, spec: EdgeServer) -> None:
         super().__init__(model, spec, "Perimeter")
         self.subscribed_site = spec.subscribed_site
         self.max_size = spec.max_message_size if spec.max_message_size is not None else float("inf")

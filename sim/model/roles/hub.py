@@ -28,7 +28,7 @@ from .transport import TransportServer
 
 if TYPE_CHECKING:
     from ...scenario.schema import Hub
-    from ..organisation import Model
+    from ..context import Context
 
 
 class HubTransport(TransportServer):
@@ -36,7 +36,7 @@ class HubTransport(TransportServer):
 
     role = "Hub"
 
-    def __init__(self, model: Model, spec: Hub, site: str) -> None:
+    def __init__(self, model: Context, spec: Hub, site: str) -> None:
         super().__init__(model, spec, site)
         self.submissions = 0  # messages handed over by Mail Submission Services
         self.categorized = 0
@@ -91,7 +91,7 @@ class HubTransport(TransportServer):
         self.largest, self.most_recipients = limit_thresholds(self.limits)
 
     @staticmethod
-    def _limits_apply(model: Model) -> bool:
+    def _limits_apply(model: Context) -> bool:
         limits = model.scenario.limits
         return any(
             limit is not None
@@ -184,7 +184,7 @@ class HubTransport(TransportServer):
         self.delivery_threads.waiters.clear()
 
 
-def _mapi_encryption_costs(model: Model) -> dict[int, float]:
+def _mapi_encryption_costs(model: Context) -> dict[int, float]:
     """Extra Store Driver core time per message, by Mailbox server index, where MAPI encryption is required."""
     return {
         model.topology.index[m.name]: m.mapi_encryption_cost

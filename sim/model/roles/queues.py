@@ -24,7 +24,7 @@ from ..retry import RetryTimer
 from ..station import Station
 
 if TYPE_CHECKING:
-    from ..organisation import Model
+    from ..context import Context
 
 
 class SmtpQueue(Station):
@@ -33,7 +33,7 @@ class SmtpQueue(Station):
 
     __slots__ = ("owner", "connector")
 
-    def __init__(self, model: Model, owner, name: str, delivery_type: str, connector: str) -> None:
+    def __init__(self, model: Context, owner, name: str, delivery_type: str, connector: str) -> None:
         super().__init__(
             model.env,
             owner.name,
@@ -50,6 +50,7 @@ class SmtpQueue(Station):
         self.connector = connector
 
     def finish(self, msg: Message) -> None:
+        """The SMTP session ended: decide from the other end's answer where the message goes."""
         raise NotImplementedError
 
 
@@ -61,7 +62,7 @@ class RelayStation(SmtpQueue):
 
     def __init__(
         self,
-        model: Model,
+        model: Context,
         owner,
         name: str,
         delivery_type: str,
@@ -111,16 +112,15 @@ class RelayStation(SmtpQueue):
                 connector=self.connector,
                 status="250 2.6.0 Queued mail for delivery",
             )
-        target.receive_smtp(msg, owner.index)
+        target.receive_smtp(msg)
 
 
 class InternetQueue(SmtpQueue):
     """A queue to hosts outside the organisation: a remote domain by MX, or a smart host."""
 
     __slots__ = ("host", "host_index", "internet", "route", "deferred", "failures", "_failure", "finished", "retry")
-    _fast_start = True
 
-    def __init__(self, model: Model, owner, name: str, delivery_type: str, host: str, connector: str) -> None:
+    def __init__(self, model: Context, owner, name: str, delivery_type: str, host: str, connector: str) -> None:
         internet = model.scenario.internet
         super().__init__(model, owner, name, delivery_type, connector)
         self.zero = False
@@ -194,9 +194,8 @@ class UnreachableQueue(Station):
     """The server's one Unreachable queue: no route; the message expires and its sender gets an NDR."""
 
     __slots__ = ("expire_after", "ndr")
-    _fast_start = False
 
-    def __init__(self, model: Model, owner, ndr: Callable[[Message, str], None]) -> None:
+    def __init__(self, model: Context, owner, ndr: Callable[[Message, str], None]) -> None:
         super().__init__(
             model.env, owner.name, "Unreachable", "Unreachable", 0, (Constant(1.0), 0.0, 0.0), lambda msg: None
         )  # limit 0: it never serves

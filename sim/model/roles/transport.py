@@ -10,7 +10,7 @@ from ..resources import Cpu, Pool
 from ..station import Station
 
 if TYPE_CHECKING:
-    from ..organisation import Model
+    from ..context import Context
 
 
 class TransportServer:
@@ -18,7 +18,7 @@ class TransportServer:
 
     role = "Hub"
 
-    def __init__(self, model: Model, spec, site: str) -> None:
+    def __init__(self, model: Context, spec, site: str) -> None:
         self.model = model
         self.spec = spec
         self.name = spec.name
@@ -56,7 +56,7 @@ class TransportServer:
         return station
 
     # -- SMTP in ---------------------------------------------------------------------------------
-    def receive_smtp(self, msg: Message, sender_index: int) -> None:
+    def receive_smtp(self, msg: Message) -> None:
         """A message arrives over SMTP from another server."""
         msg.path.append(self.index)
         self.receive.put(msg)
@@ -85,6 +85,7 @@ class TransportServer:
 
     # -- tracking log ----------------------------------------------------------------------------
     def new_internal_id(self, msg: Message) -> None:
+        """Give the copy this server's next internal-message-id (the tracking log's per-hop id)."""
         self._internal_ids += 1
         msg.internal_id = self._internal_ids
 

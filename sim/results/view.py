@@ -1,0 +1,38 @@
+"""What figures need of a run's results, as a Protocol: Results provides it, figures never import Results.
+
+So `sim.results.results` may import the figure modules and nothing imports back (no import cycle).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from ..scenario.schema import Scenario
+
+
+class ResultView(Protocol):
+    """The tables and figures of one run, as Results offers them."""
+
+    scenario: Scenario
+
+    @property
+    def throughput(self) -> pd.DataFrame:
+        """Messages categorized per Hub in each sample interval."""
+
+    @property
+    def queues(self) -> pd.DataFrame:
+        """Queue samples."""
+
+    @property
+    def servers(self) -> pd.DataFrame:
+        """Per Hub and Edge: core and thread utilisation."""
+
+    @property
+    def latencies(self) -> np.ndarray:
+        """End-to-end latency of recipients delivered after warm-up."""
+
+    def summary(self) -> dict:
+        """The headline figures."""
