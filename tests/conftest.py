@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+import functools
+import json
 from pathlib import Path
 
 import pytest
+
+import sim
 
 ROOT = Path(__file__).resolve().parent.parent
 ZERO_STAGES = {
@@ -35,3 +39,14 @@ def one_site(hubs=2, mailbox_servers=1, rate="2/s", duration="2h", **extra) -> d
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@functools.lru_cache(maxsize=32)
+def _run(scenario_json: str, seed: int | None):
+    return sim.run(json.loads(scenario_json), seed=seed)
+
+
+def shared_run(scenario: dict, seed: int | None = None):
+    """sim.run, once per identical (scenario, seed) for the whole session: tests that only read a result
+    share it. A test must not change the tables it reads (copy a DataFrame before adding columns)."""
+    return _run(json.dumps(scenario, sort_keys=True), seed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ZERO_STAGES
+from conftest import ZERO_STAGES, shared_run
 
 import sim
 
@@ -69,7 +69,7 @@ NOTES = {
 
 
 def test_internal_relay_goes_through_the_send_connector_for_its_address_space():
-    result = sim.run(
+    result = shared_run(
         org(
             [("notes.contoso.com", 0.5)],
             accepted=["contoso.com", {"domain": "notes.contoso.com", "type": "internal_relay"}],
@@ -107,7 +107,7 @@ def test_internal_relay_without_a_connector_is_unreachable_then_ndr_5_4_4():
 
 def test_unknown_user_of_an_internal_relay_domain_is_not_ndred_here():
     """Internal Relay domains are exempt from recipient resolution: the other system decides."""
-    result = sim.run(
+    result = shared_run(
         org(
             [("notes.contoso.com", 0.5)],
             accepted=["contoso.com", {"domain": "notes.contoso.com", "type": "internal_relay"}],

@@ -40,7 +40,9 @@ def test_no_import_cycle():
     assert cycles == [], cycles[:5]
 
 
-@pytest.mark.parametrize("pattern", [r"\._now\b", r"\._queue\b", r"\._eid\b", r"\._value\b", r"from simpy\.(core|events)"])
+@pytest.mark.parametrize(
+    "pattern", [r"\._now\b", r"\._queue\b", r"\._eid\b", r"\._value\b", r"from simpy\.(core|events)"]
+)
 def test_simpy_internals_only_in_the_engine(pattern):
     users = [p.relative_to(SIM).as_posix() for p in MODULES if re.search(pattern, _source(p))]
     assert set(users) <= {"model/engine.py"}, users

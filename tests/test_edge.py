@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from conftest import ZERO_STAGES
+from conftest import ZERO_STAGES, shared_run
 
 import sim
 
@@ -47,7 +47,7 @@ def edge_scenario(**internet) -> dict:
 
 
 def test_each_agent_rejects_its_configured_share_of_what_reaches_it():
-    result = sim.run(edge_scenario())
+    result = shared_run(edge_scenario())
     rejected = result.summary()["rejected_by"]
     reaching = result.summary()["internet_messages_generated"]
     assert reaching > 100_000
@@ -64,7 +64,7 @@ def test_each_agent_rejects_its_configured_share_of_what_reaches_it():
 
 
 def test_survivors_reach_the_right_mailboxes_through_an_edge_and_a_hub():
-    result = sim.run(edge_scenario())
+    result = shared_run(edge_scenario())
     messages = result.messages
     delivered = messages[messages["status"] == "delivered"]
     model_topology = sim.Model(sim.load_scenario(edge_scenario())).topology

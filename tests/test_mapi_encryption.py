@@ -16,10 +16,11 @@ def scenario(required: bool) -> dict:
 
 
 def test_encryption_costs_core_time_on_submission_from_and_delivery_to_that_server():
-    hops = sim.run(scenario(required=True)).hops
+    result = sim.run(scenario(required=True))
+    hops = result.hops
     submit = hops[hops["station"] == "StoreDriverSubmission"]
     by_origin = submit.assign(origin=submit["message_id"]).merge(
-        sim.run(scenario(required=True)).messages[["message_id", "origin_server"]].drop_duplicates(), on="message_id"
+        result.messages[["message_id", "origin_server"]].drop_duplicates(), on="message_id"
     )
     from_encrypted = by_origin[by_origin["origin_server"] == "MBX1"]["service_s"]
     from_plain = by_origin[by_origin["origin_server"] == "MBX2"]["service_s"]

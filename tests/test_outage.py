@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ZERO_STAGES, one_site
+from conftest import ZERO_STAGES, one_site, shared_run
 
 import sim
 
@@ -25,7 +25,7 @@ def outage_scenario(**extra) -> dict:
 
 
 def test_outage_loses_nothing_and_delivers_everything_after_return():
-    result = sim.run(outage_scenario())
+    result = shared_run(outage_scenario())
     summary = result.summary()
     assert summary["lost"] == 0
     assert summary["in_queue_at_end"] == 0
@@ -43,7 +43,7 @@ def test_outage_loses_nothing_and_delivers_everything_after_return():
 
 
 def test_outage_sends_new_mail_to_the_other_hub():
-    result = sim.run(outage_scenario())
+    result = shared_run(outage_scenario())
     messages = result.messages
     during = messages[(messages["submitted_at"] > DOWN) & (messages["submitted_at"] < UP)]
     assert during["path"].astype(str).str.startswith("MBX1>HUB2>").all()
@@ -63,7 +63,7 @@ def test_work_in_progress_is_redone_after_restart():
 
 
 def test_queue_samples_show_the_stopped_service():
-    queues = sim.run(outage_scenario()).queues
+    queues = shared_run(outage_scenario()).queues
     hub1 = queues[(queues["queue"] == "HUB1\\Submission")]
     inside = hub1[(hub1["time"] > DOWN) & (hub1["time"] < UP)]
     assert set(inside["state"]) == {"Suspended"}

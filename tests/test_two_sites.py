@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ZERO_STAGES
+from conftest import ZERO_STAGES, shared_run
 
 import sim
 
@@ -34,7 +34,7 @@ def two_sites(faults=(), london_hubs=2, **extra) -> dict:
 
 
 def test_cross_site_mail_is_relayed_directly_to_a_target_site_hub():
-    result = sim.run(two_sites())
+    result = shared_run(two_sites())
     messages = result.messages
     to_london = messages[messages["destination_site"] == "London"]
     assert 0.7 < len(to_london) / len(messages) < 0.8  # 300 of 400 mailboxes
@@ -56,7 +56,7 @@ def test_site_link_latency_and_bandwidth_add_transfer_time():
 
 
 def test_remote_queue_has_exchange_identity_and_delivery_type():
-    result = sim.run(two_sites())
+    result = shared_run(two_sites())
     stations = result.stations.set_index("queue")
     assert stations.loc["SEA-HUB1\\London", "delivery_type"] == "SmtpRelayToRemoteAdSite"
     assert stations.loc["SEA-HUB1\\SEA-MBX1", "delivery_type"] == "MapiDelivery"
