@@ -16,6 +16,8 @@ demo: $(STAMP)
 	$(BIN)/exsim run scenarios/quickstart.yaml --out out/quickstart
 
 test: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff format --check sim tests benchmarks
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -395,7 +395,9 @@ def test_files_parse_with_the_csv_module(written, log):
             lines = fh.read().splitlines()
         fields = next(line for line in lines if line.startswith("#Fields: "))[len("#Fields: ") :].split(",")
         assert fields == list(FIELDS)
-        records = [dict(zip(fields, values)) for values in csv.reader(text for text in lines if not text.startswith("#"))]
+        records = [
+            dict(zip(fields, values)) for values in csv.reader(text for text in lines if not text.startswith("#"))
+        ]
         assert len(records) == len(rows)
         for record, i in zip(records, rows):
             assert len(record) == 21
