@@ -30,7 +30,7 @@ The schema cannot hold the cross-site share constant while every site sends and 
 are uniform over all mailboxes and every sending server sends at the same `workload.rate`, so with
 senders spread evenly the share is 1 - 1/N whatever the mailbox counts (README.md says more).
 
-Wall time covers building the `Model`, `Model.run()` (which builds `Results`) and `summary()`;
+Wall time covers building the `Model`, `simulation.run()` (which hands over the record) and `summary()`;
 loading (validating) the scenario is printed separately, and imports are not timed. The script
 always exits 0.
 """
