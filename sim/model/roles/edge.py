@@ -12,7 +12,6 @@ ExchangeServers and bypasses anti-spam.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 from ...exchange.record import REJECTED
@@ -26,6 +25,10 @@ from .transport import TransportServer
 if TYPE_CHECKING:
     from ...scenario.perimeter import EdgeServer
     from ..context import Context
+
+
+EDGE_CATEGORIZER_THREADS = 4
+"""Messages an Edge's categorizer works on at once (UNCONFIRMED stand-in, as for the Hub's default)."""
 
 
 class AntiSpamChain(Station):
@@ -86,29 +89,8 @@ class EdgeTransport(TransportServer):
         self.max_recipients = spec.max_recipients_per_message
         self.book = model.addresses
         self.rejected_by: dict[str, int] = {}
-        env, hop_log, stage = model.env, model.hop_log, partial(model.service, spec.name)
-        self.categorizer = Station(
-            env,
-            self.name,
-            "Submission",
-            "Undefined",
-            4,
-            stage("categorizer"),
-            self._route,
-            cpu=self.cpu,
-            hop_log=hop_log,
-        )
-        self.receive = Station(
-            env,
-            self.name,
-            "SmtpReceive",
-            "Stage",
-            UNBOUNDED,
-            stage("smtp_receive"),
-            self._received,
-            cpu=self.cpu,
-            hop_log=hop_log,
-        )
+        self.categorizer = self.stage("Submission", "Undefined", EDGE_CATEGORIZER_THREADS, "categorizer", self._route)
+        self.receive = self.stage("SmtpReceive", "Stage", UNBOUNDED, "smtp_receive", self._received)
         self.antispam = AntiSpamChain(model, self)
         for station in (self.receive, self.antispam, self.categorizer):
             self.add(station)

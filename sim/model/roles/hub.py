@@ -40,44 +40,15 @@ class HubTransport(TransportServer):
         super().__init__(model, spec, site)
         self.submissions = 0  # messages handed over by Mail Submission Services
         self.categorized = 0
-        env, hop_log, cpu = model.env, model.hop_log, self.cpu
-        stage = partial(model.service, self.name)
-        self.categorizer = Station(
-            env,
-            self.name,
-            "Submission",
-            "Undefined",
-            spec.categorizer_threads,
-            stage("categorizer"),
-            self._route,
-            cpu=cpu,
-            hop_log=hop_log,
-        )
+        self.categorizer = self.stage("Submission", "Undefined", spec.categorizer_threads, "categorizer", self._route)
         checks_needed = self.track is not None or self._limits_apply(model)
         encryption = _mapi_encryption_costs(model)
-        submit_class = partial(EncryptedStoreDriver, encryption) if encryption else Station
-        self.submit = submit_class(
-            env,
-            self.name,
-            "StoreDriverSubmission",
-            "Stage",
-            spec.max_concurrent_mailbox_submissions,
-            stage("store_driver_submit"),
+        self.submit = self.stage(
+            "StoreDriverSubmission", "Stage", spec.max_concurrent_mailbox_submissions, "store_driver_submit",
             self._submitted if checks_needed else self.categorizer.put,
-            cpu=cpu,
-            hop_log=hop_log,
-        )
-        self.receive = Station(
-            env,
-            self.name,
-            "SmtpReceive",
-            "Stage",
-            UNBOUNDED,
-            stage("smtp_receive"),
-            self._received,
-            cpu=cpu,
-            hop_log=hop_log,
-        )
+            kind=partial(EncryptedStoreDriver, encryption) if encryption else Station,
+        )  # fmt: skip
+        self.receive = self.stage("SmtpReceive", "Stage", UNBOUNDED, "smtp_receive", self._received)
         for station in (self.submit, self.receive, self.categorizer):
             self.add(station)
         self.unreachable = self.add(UnreachableQueue(model, self, self.ndr))
@@ -120,20 +91,10 @@ class HubTransport(TransportServer):
                 extra = _mapi_encryption_costs(model).get(index, 0.0)
                 if extra:
                     sampler = _Plus(sampler, extra)
-                station = self.add(
-                    Station(
-                        model.env,
-                        self.name,
-                        name,
-                        "MapiDelivery",
-                        self.spec.max_concurrent_mailbox_deliveries,
-                        (sampler, per_kb, per_rcpt),
-                        partial(self._deliver, index),
-                        cpu=self.cpu,
-                        pool=self.delivery_threads,
-                        hop_log=model.hop_log,
-                    )
-                )
+                station = self.add(self.stage(
+                    name, "MapiDelivery", self.spec.max_concurrent_mailbox_deliveries, "store_driver_deliver",
+                    partial(self._deliver, index), service=(sampler, per_kb, per_rcpt), pool=self.delivery_threads,
+                ))  # fmt: skip
             else:
                 station = model.router.site_queue(self, site)
             self.mailbox_hop[index] = station

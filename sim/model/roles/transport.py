@@ -39,6 +39,14 @@ class TransportServer:
         smtp = [s for s in self.stations if s.pool is self.outbound_connections]
         return [("outbound_connections", smtp, self.outbound_connections.capacity)]
 
+    def stage(self, name: str, delivery_type: str, limit: int, stage: str, on_done, *, queue: str | None = None,
+              service: tuple | None = None, kind: type[Station] = Station, **options) -> Station:  # fmt: skip
+        """A station of this server on its cores, served at the scenario's time for `stage` (or `service`)."""
+        model = self.model
+        service = service or model.service(self.name, stage, queue)
+        return kind(model.env, self.name, name, delivery_type, limit, service, on_done, cpu=self.cpu,
+                    hop_log=model.hop_log, **options)  # fmt: skip
+
     def add(self, station: Station) -> Station:
         """Register a queue or stage of this server (stopped at once if the service is down)."""
         self.stations.append(station)
