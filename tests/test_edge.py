@@ -146,17 +146,19 @@ def test_outbound_mail_leaves_through_an_edge():
 
 
 def test_transient_failures_are_deferred_and_retried():
-    scenario = outbound_scenario(
-        internet={"transient_failure_share": 0.2, "retry_interval": "10m", "latency": "0s", "bandwidth": "unlimited"}
-    )
+    """A 4xx defers the message; it retries on the Edge's schedule (DOMAIN.md 5.1): four glitch retries
+    1 min apart, then TransientFailureRetryInterval (10 min on an Edge)."""
+    scenario = outbound_scenario(internet={"transient_failure_share": 0.2, "latency": "0s", "bandwidth": "unlimited"})
     scenario["stages"] = ZERO_STAGES
     result = sim.run(scenario)
     latency = result.messages["latency_s"]
     assert (result.messages["status"] == "delivered").all()
     first_try = (latency < 1).mean()
     assert abs(first_try - 0.8) < 0.03
+    waits = [60.0] * 4 + [600.0] * 6 + [1800.0] * 10  # the delay before each retry, by deferral number
+    after = {round(sum(waits[:k]), 6): k for k in range(1, len(waits) + 1)}  # total wait -> deferrals
     retried = latency[latency >= 1]
-    deferrals = (retried / 600).round()
-    assert ((retried - deferrals * 600).abs() < 1e-6).all()  # each deferral costs one retry interval
+    deferrals = [after[round(value, 6)] for value in retried]  # KeyError if a wait is off the schedule
+    assert max(deferrals) >= 2
     log = result.tracking_log
-    assert (log["event-id"] == "DEFER").sum() == int(deferrals.sum())
+    assert (log["event-id"] == "DEFER").sum() == sum(deferrals)

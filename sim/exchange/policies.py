@@ -3,8 +3,8 @@
 DOMAIN.md 1.1 and 2: the Mail Submission Service always uses the local Hub when the Mailbox server
 also holds the Hub role (and its Transport service is up); otherwise it goes round robin over the
 Hubs of its own site. A Hub relaying to another site rotates over that site's Hubs. Either way a
-Hub whose Transport service is down is skipped and the next one tried; there is never a Hub of
-another site as a fallback.
+Hub that does not take mail (its Transport service is down, or back pressure is at High) is skipped
+and the next one tried; there is never a Hub of another site as a fallback.
 """
 
 from __future__ import annotations
@@ -12,15 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from .timers import Timers
+
 
 class Available(Protocol):
-    """A server that may be chosen: its Transport service is up or not."""
+    """A server that may be chosen: it takes mail now (its Transport service is up, and back pressure
+    is below High) or not."""
 
-    up: bool
+    accepting: bool
 
 
 class RoundRobin:
-    """Rotates over `hubs`, skipping those that are down."""
+    """Rotates over `hubs`, skipping those that do not take mail now."""
 
     __slots__ = ("hubs", "next_index", "local")
 
@@ -30,28 +33,28 @@ class RoundRobin:
         self.local = local
 
     def choose(self):
-        """The next Hub that is up, or None when none is."""
+        """The next Hub that takes mail, or None when none does."""
         local = self.local
-        if local is not None and local.up:
+        if local is not None and local.accepting:
             return local
         hubs = self.hubs
         count = len(hubs)
         start = self.next_index
         hub = hubs[start]
-        if hub.up:  # the usual case: the next Hub in turn is up
+        if hub.accepting:  # the usual case: the next Hub in turn takes mail
             self.next_index = start + 1 if start + 1 < count else 0
             return hub
         for offset in range(count):
             hub = hubs[(start + offset) % count]
-            if hub.up:
+            if hub.accepting:
                 self.next_index = (start + offset + 1) % count
                 return hub
         return None
 
     def any_up(self) -> bool:
-        """True when some Hub of the rotation is up (a relay queue leaves Retry only then)."""
+        """True when some Hub of the rotation takes mail (a relay queue leaves Retry only then)."""
         for hub in self.hubs:
-            if hub.up:
+            if hub.accepting:
                 return True
         return False
 
@@ -59,17 +62,34 @@ class RoundRobin:
 class RetryPolicy:
     """When a queue or a deferred message tries again: the one place retry timing is decided.
 
-    For now a fixed interval per kind of failure (transport.retry_interval for a next hop that does
-    not answer, internet.retry_interval for a 4xx from a remote host). Exchange's full timers (glitch
-    retries, TransientFailureRetryCount/Interval, OutboundConnectionFailureRetryInterval, expiry and
-    delay DSNs; DOMAIN.md 5.1) replace `delay` and add `expired` without touching the queues.
+    Exchange 2007 (DOMAIN.md 5.1, bb123505, book p.431): after a failed attempt come QueueGlitchRetryCount
+    retries QueueGlitchRetryInterval apart, then TransientFailureRetryCount retries
+    TransientFailureRetryInterval apart, then retries every OutboundConnectionFailureRetryInterval until
+    the message expires. Other senders (the Mail Submission Service, remote Internet hosts) retry at one
+    fixed interval: `RetryPolicy.constant`.
     """
 
-    __slots__ = ("interval",)
+    __slots__ = ("steps", "then")
 
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
+    def __init__(self, steps: tuple[tuple[int, float], ...], then: float) -> None:
+        self.steps = steps  # (count, interval) for the first retries, in order
+        self.then = then  # the interval after them
+
+    @classmethod
+    def constant(cls, interval: float) -> RetryPolicy:
+        """Every retry `interval` after the failure before it."""
+        return cls((), interval)
+
+    @classmethod
+    def exchange(cls, timers: Timers) -> RetryPolicy:
+        """A Hub's or Edge's schedule from its Set-TransportServer timers."""
+        steps = ((timers.glitch_count, timers.glitch_interval), (timers.transient_count, timers.transient_interval))
+        return cls(steps, timers.outbound_interval)
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before attempt number `attempt + 1` (attempt counts failures so far, from 1)."""
-        return self.interval
+        for count, interval in self.steps:
+            if attempt <= count:
+                return interval
+            attempt -= count
+        return self.then

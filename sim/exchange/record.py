@@ -22,9 +22,10 @@ import pandas as pd
 from ..scenario.schema import Scenario
 from .addresses import AddressBook
 
-DELIVERED, NDR, REJECTED = 0, 1, 2
-"""The end states a recipient can reach (as codes in `RunRecord.messages["status"]`)."""
-STATUS_NAMES = {DELIVERED: "delivered", NDR: "ndr", REJECTED: "rejected"}
+DELIVERED, NDR, REJECTED, POISON = 0, 1, 2, 3
+"""The end states a recipient can reach (as codes in `RunRecord.messages["status"]`): delivered, NDR'd
+(expired included), rejected during an SMTP session, or held in a Poison queue (never retried)."""
+STATUS_NAMES = {DELIVERED: "delivered", NDR: "ndr", REJECTED: "rejected", POISON: "poison"}
 
 Columns = dict[str, np.ndarray]
 """A table as named columns of equal length."""
@@ -93,8 +94,10 @@ class RunRecord:
 
     # -- accounting ---------------------------------------------------------------------------------------
     counts: dict[str, int]
-    """messages_generated, internet_messages_generated, recipients_generated, delivered, ndr, rejected,
-    in_flight (recipients still held anywhere at the end), delivered_in_window (delivered after warm-up)."""
+    """messages_generated, internet_messages_generated, recipients_generated, delivered, ndr, rejected, poison,
+    in_flight (recipients still held anywhere at the end), delivered_in_window (delivered after warm-up),
+    expired (NDRs at MessageExpirationTimeout), delay_dsns (delay DSNs sent), refused_and_retried
+    (recipients a server refused under back pressure or a fault, whose sender tried again later)."""
     outcome_reasons: list[tuple[int, str, int]]
     """(status code, reason, recipients) for every NDR and rejection reason."""
     rejected_by: dict[str, int]
@@ -146,6 +149,17 @@ class RunRecord:
     """Every per-domain routing decision: server, domain, reason."""
     submission: dict[str, dict] = field(default_factory=dict)
     """Per Mailbox server: local (its own Hub role, or None) and hubs (the round robin, in order)."""
+
+    # -- what broke, and what the queues and back pressure did ---------------------------------------------
+    queue_events: Columns = field(default_factory=dict)
+    """Every change of a queue's status: time, station, status, error (indexes into event_texts), next_retry
+    (seconds; NaN when none)."""
+    event_texts: list[str] = field(default_factory=list)
+    pressure_events: Columns = field(default_factory=dict)
+    """Every change of a server's back pressure level: time, server (index), level (0 Normal, 1 Medium,
+    2 High), disk_percent and version_buckets when it changed."""
+    fault_windows: list[dict] = field(default_factory=list)
+    """Every time something was down: fault (label), kind, target, start, end (None: still down at the end)."""
 
     _tracking: TrackingTable | None = field(default=None, repr=False)
 

@@ -57,10 +57,12 @@ class Server:
 class DomainRouting:
     """The next hop of every (server, recipient domain) in one organisation."""
 
-    def __init__(self, scenario: Scenario, topology: Topology, servers: list[Server]) -> None:
+    def __init__(self, scenario: Scenario, topology: Topology, servers: list[Server],
+                 disabled: frozenset[str] = frozenset()) -> None:  # fmt: skip
         self.topology = topology
         self.accepted = scenario.effective_accepted_domains
-        self.connectors = effective_send_connectors(scenario)
+        self.connectors = [c.model_copy(update={"enabled": False}) if c.name in disabled else c
+                           for c in effective_send_connectors(scenario)]  # fmt: skip
         self.servers = {server.name.casefold(): server for server in servers}
         self.site_of_server = {server.name: server.site for server in servers}
 

@@ -36,3 +36,15 @@ UNKNOWN_RECIPIENT = Ndr("5.1.1", "RESOLVER.ADR.RecipNotFound; not found")
 # Rejections during the SMTP session (the sender's server keeps the message and tells its sender).
 USER_UNKNOWN = "550 5.1.1 User unknown"  # recipient filtering (DOMAIN.md 4)
 SIZE_REJECTED = f"552 {MESSAGE_TOO_LARGE.code} {MESSAGE_TOO_LARGE.text}"  # Receive connector MaxMessageSize
+
+# Exchange's timers (DOMAIN.md 5.1). 4.4.7 is RFC 3463's "delivery time expired"; the texts are the
+# later builds' (QUEUE.Expired), UNCONFIRMED for 2007.
+EXPIRED = Ndr("4.4.7", "QUEUE.Expired; message expired")
+DELAYED = Ndr("4.4.7", "Message delayed")
+
+# Why a queue is in Retry (Get-Queue's LastError). The codes are RFC 3463's; the texts UNCONFIRMED.
+CONNECT_FAILED = "421 4.2.1 Unable to connect"
+MAILBOX_UNAVAILABLE = "451 4.4.0 STOREDRV.Deliver; the Mailbox server is not available"
+REMOTE_REFUSED = "451 4.4.0 Primary target IP address responded with: 421 try again later"
+# Back pressure refuses a connection or a sender (DOMAIN.md 3 and 6: observed for E2007 on low disk).
+INSUFFICIENT_RESOURCES = "452 4.3.1 Insufficient system resources"

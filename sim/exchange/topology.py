@@ -190,6 +190,16 @@ class Topology:
         """Whether a site-link path joins the two sites."""
         return target in self._tree(source).dist
 
+    def along(self, path: tuple[str, ...]) -> Route:
+        """The transfer along a given path of AD sites (the first part of a least-cost path, when mail backs
+        off to a closer site): its latency, slowest link and cost."""
+        links = [self.graph.edges[a, b] for a, b in pairwise(path)]
+        latency = sum(link["latency"] for link in links)
+        bandwidth = min((link["bandwidth"] for link in links), default=float("inf"))
+        cost = sum(link["cost"] for link in links)
+        reason = f"backing off along {'>'.join(path)} to the closest site that answers (queue at point of failure)"
+        return Route(tuple(path), cost, latency, bandwidth, path[-1], tuple(path), reason)
+
     def path_cost(self, source: str, target: str) -> int | None:
         """Cost of the least-cost path between two AD sites, or None when no site link path joins them."""
         return self.route(source, target).cost if self.reachable(source, target) else None

@@ -4,7 +4,9 @@ Each message plays a whole SMTP session against the server's connectors through 
 (sim.smtp.session, the same decisions `exsim smtpd` answers with): EHLO, STARTTLS if the client uses
 it, AUTH LOGIN if it has an account, MAIL FROM, RCPT TO for each recipient, DATA. Whatever the
 connector refuses is counted as rejected with the reply that refused it; accepted recipients enter
-the server's SMTP Receive like any other mail. Nothing is dropped silently.
+the server's SMTP Receive like any other mail. While the server's Transport service is down, or back
+pressure refuses the session (452 4.3.1), the client keeps the message and tries again later
+(`internet.retry_interval`, a stand-in for the client's own retry). Nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from __future__ import annotations
 from itertools import count
 from typing import TYPE_CHECKING
 
-from ..exchange.record import REJECTED
+from ..exchange.policies import RetryPolicy
+from ..exchange.record import NDR, REJECTED
+from ..exchange.status import EXPIRED
+from ..exchange.timers import server_timers
 from ..scenario.clients import SmtpClient
 from ..smtp.session import SmtpDecisions
 from .message import Message
+from .retry import Outbox
+from .roles.transport import LEVELS
 from .sources import PoissonSource, distinct
 
 if TYPE_CHECKING:
@@ -30,7 +37,11 @@ class SmtpClientSource:
         self.spec = spec
         self.ids = ids
         self.server = model.transport_servers[spec.server]
-        self.decisions = SmtpDecisions(model.scenario, spec.server)
+        server = self.server
+        self.decisions = SmtpDecisions(model.scenario, spec.server, back_pressure=lambda: LEVELS[server.pressure])
+        self.outbox = Outbox(model.env, RetryPolicy.constant(model.scenario.internet.retry_interval),
+                             lambda: server if server.up else None, lambda _server, msg: self._submit(msg),
+                             server_timers(model.scenario.transport, None, "Hub"), self._gave_up)  # fmt: skip
         self.recorder = model.recorder
         self.born = model.recorder.birth_hook()
         self.book = book = model.addresses
@@ -69,7 +80,7 @@ class SmtpClientSource:
         self.recipients_generated += len(recipients)
         if self.born is not None:
             self.born(msg)
-        self._submit(msg)
+        self.outbox.put(msg)
 
     def _submit(self, msg: Message) -> None:
         """Play the session; hand on what was accepted, count what was refused with its reply."""
@@ -87,7 +98,11 @@ class SmtpClientSource:
         if reply.ok:
             reply = state.mail_from(spec.sender or text(msg.sender), msg.size)
         if not reply.ok:
-            self._refuse(msg, reply)
+            if reply.code == 452 and reply.enhanced == "4.3.1":  # back pressure: keep it and try later
+                self.recorder.refused_and_retried += 1
+                self.outbox.retry_later(msg)
+            else:
+                self._refuse(msg, reply)
             return
         accepted, refused = [], {}
         for recipient in msg.recipients:
@@ -107,6 +122,15 @@ class SmtpClientSource:
             self._refuse(msg, reply)
             return
         self.server.receive_smtp(msg)
+
+    def _gave_up(self, msg: Message) -> None:
+        """The client's own expiry (Decision: the organisation's MessageExpirationTimeout)."""
+        self.recorder.expired += len(msg.recipients)
+        self.recorder.finished(msg, -1, self.env.now, NDR, EXPIRED.status())
+
+    def held(self):
+        """Messages the client still holds, waiting to be submitted."""
+        return self.outbox.held()
 
     def _refuse(self, msg: Message, reply) -> None:
         reason = " ".join(part for part in (str(reply.code), reply.enhanced, reply.text) if part)

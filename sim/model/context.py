@@ -13,6 +13,7 @@ from ..exchange.addresses import AddressBook
 from ..exchange.topology import Topology
 from ..scenario.schema import Scenario
 from .engine import Environment
+from .network import Network
 from .random import Streams
 from .recorder import Recorder
 from .station import Station
@@ -41,7 +42,9 @@ class Context(Protocol):
     streams: Streams
     recorder: Recorder
     router: Routing
+    network: Network
     stations: list[Station]
+    mailbox_servers: dict[str, Any]
     hop_log: Callable | None
 
     @property

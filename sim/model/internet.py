@@ -12,6 +12,8 @@ from itertools import count
 from typing import TYPE_CHECKING
 
 from ..exchange.policies import RetryPolicy
+from ..exchange.record import NDR
+from ..exchange.timers import server_timers
 from .message import Message
 from .retry import Outbox
 from .sources import PoissonSource, distinct
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from .context import Context
     from .roles.edge import EdgeTransport
 
+REMOTE_GAVE_UP = "550 4.4.7 Remote sender gave up: no Edge accepted the message before it expired"
 REMOTE_USERS = 1_000_000
 """Users that unknown recipients and Internet senders are drawn from."""
 
@@ -47,8 +50,11 @@ class InternetSenders:
         self._user = streams.batched("internet/users", lambda g, n: g.integers(0, REMOTE_USERS, n)).next
         self._edge = streams.batched("internet/mx", lambda g, n: g.random(n)).next
         self.population = book.mailboxes + (REMOTE_USERS if self.unknown_share > 0 else 0)
-        self.outbox = Outbox(model.env, RetryPolicy(internet.retry_interval), self._choose_edge,
-                             lambda edge, msg: edge.receive_internet(msg))  # fmt: skip
+        self.network = model.network
+        self.recorder = model.recorder
+        self.outbox = Outbox(model.env, RetryPolicy.constant(internet.retry_interval), self._choose_edge,
+                             lambda edge, msg: edge.receive_internet(msg), server_timers(model.scenario.transport,
+                             None, "Edge"), self._gave_up)  # fmt: skip
         self.generated = 0
         self.recipients_generated = 0
 
@@ -74,8 +80,19 @@ class InternetSenders:
         self.outbox.put(msg)
 
     def _choose_edge(self) -> EdgeTransport | None:
-        up = [edge for edge in self.edges if edge.up]
+        """An Edge that takes mail from the Internet now (MX hosts of equal preference), or None."""
+        if not self.network.internet_reachable:
+            return None
+        up = [edge for edge in self.edges if edge.accepting_external]
+        if not up and any(edge.up for edge in self.edges):
+            self.recorder.refused_and_retried += 1  # refused with 452 4.3.1 under back pressure
         return up[int(self._edge() * len(up))] if up else None
+
+    def _gave_up(self, msg: Message) -> None:
+        """The remote sender's own expiry (Decision: the organisation's MessageExpirationTimeout): an NDR
+        to the remote sender, counted here because the message was never accepted."""
+        self.recorder.expired += len(msg.recipients)
+        self.recorder.finished(msg, -1, self.outbox.timer.env.now, NDR, REMOTE_GAVE_UP)
 
     def held(self) -> Iterator[Message]:
         """Messages the remote senders still hold, waiting for an Edge."""

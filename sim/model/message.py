@@ -26,6 +26,10 @@ class Message:
         "next_hub",
         "verdict",
         "internal_id",
+        "waiting",
+        "delayed",
+        "poison",
+        "crashes",
     )
 
     def __init__(
@@ -53,9 +57,14 @@ class Message:
         self.next_hub = None  # the server an SMTP relay is sending it to
         self.verdict = None  # the anti-spam agent that rejected it, on an Edge
         self.internal_id = 0  # internal-message-id on the server holding it (tracking log)
+        self.waiting = None  # the place it waits in (for its delay DSN and expiry); None while it moves
+        self.delayed = False  # a delay DSN was sent
+        self.poison = None  # it crashes the categorizer (decided at its first categorization)
+        self.crashes = 0  # Transport service crashes it was part of
 
     def copy_for(self, recipients: list[int]) -> Message:
         """A bifurcated copy carrying `recipients`, with its own copy of the path so far."""
         copy = Message(self.id, self.sender, self.size, self.origin, self.submitted_at, recipients, list(self.path))
         copy.internal_id = self.internal_id
+        copy.delayed, copy.poison, copy.crashes = self.delayed, self.poison, self.crashes
         return copy

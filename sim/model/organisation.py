@@ -14,15 +14,18 @@ from ..exchange.addresses import AddressBook
 from ..exchange.policies import RoundRobin
 from ..exchange.topology import Topology
 from ..scenario.schema import Scenario
+from .backpressure import BackPressureMonitor
 from .clients import SmtpClientSource
 from .engine import Environment
-from .faults import outage
+from .faults import schedule as schedule_fault
 from .internet import InternetSenders
 from .message import Message
+from .network import Network
 from .random import Streams
 from .recorder import Recorder
 from .roles.edge import EdgeTransport
 from .roles.hub import HubTransport
+from .roles.internet_queue import InternetQueue
 from .roles.mailbox import MailboxServer
 from .routing import Router
 from .station import Station
@@ -47,6 +50,8 @@ class Model:
         self.recorder = Recorder(scenario.record, scenario.warmup, scenario.tracking_log)
         self.hop_log = self.recorder.hop if self.recorder.keep_hops else None
         self.stations: list[Station] = []  # every queue of every server, in the order they were made
+        self.network = Network()
+        self.network.listeners.append(self._internet_changed)
         self.router = Router(self)
         self.hubs: dict[str, HubTransport] = {}
         hubs_by_site: dict[str, list[HubTransport]] = {}
@@ -59,19 +64,21 @@ class Model:
         for spec in scenario.edges:
             edge = self.edges[spec.name] = EdgeTransport(self, spec)
             self.router.add_server(edge, spec.subscribed_site)
-        for hub in self.hubs.values():
-            hub.connect()
         self.mailbox_servers: dict[str, MailboxServer] = {}
+        for site in scenario.sites:
+            for spec in site.mailbox_servers:
+                local = self.hubs[spec.name] if spec.is_hub else None
+                selector = RoundRobin(hubs_by_site[site.name], local)
+                self.mailbox_servers[spec.name] = MailboxServer(
+                    self.env, spec.name, topology.index[spec.name], site.name, selector,
+                    scenario.mail_submission.retry_interval, self.recorder, scenario.transport)  # fmt: skip
+        for hub in self.hubs.values():
+            hub.connect(self.mailbox_servers)
         self.sources: list = []
         ids = count(1)
         for site in scenario.sites:
             for spec in site.mailbox_servers:
-                local = self.hubs[spec.name] if spec.is_hub else None
-                index = topology.index[spec.name]
-                selector = RoundRobin(hubs_by_site[site.name], local)
-                role = MailboxServer(self.env, spec.name, index, site.name, selector,
-                                     scenario.mail_submission.retry_interval, self.recorder.tracker(index, self.env))  # fmt: skip
-                self.mailbox_servers[spec.name] = role
+                role = self.mailbox_servers[spec.name]
                 if spec.sends_mail and spec.mailboxes > 0 and topology.total_mailboxes > 0:
                     self.sources.append(
                         MailSource(
@@ -93,6 +100,7 @@ class Model:
         self.sources.append(self.internet)
         self.clients = [SmtpClientSource(self, spec, ids) for spec in scenario.smtp_clients]
         self.sources.extend(self.clients)
+        self.back_pressure = BackPressureMonitor(self)
 
     @property
     def transport_servers(self) -> dict:
@@ -114,8 +122,9 @@ class Model:
         """Start the sources, fault schedules, the queue sampler and the warm-up mark (call once, then run env)."""
         for source in self.sources:
             source.start()
-        for fault in self.scenario.faults:
-            self.env.process(outage(self.env, fault, self.transport_servers[fault.server]))
+        for index, fault in enumerate(self.scenario.faults):
+            schedule_fault(self, fault, index)
+        self.back_pressure.start()
         self.env.process(self._sampler())
         if self.scenario.warmup > 0:
             self.env.timeout(self.scenario.warmup).callbacks.append(self._mark_warmup)
@@ -133,17 +142,27 @@ class Model:
             recorder.sample(self.env.now, self.stations, [(hub.index, hub.categorized) for hub in hubs])
             yield self.env.timeout(interval)
 
+    def _internet_changed(self) -> None:
+        reachable = self.network.internet_reachable
+        for station in self.stations:
+            if isinstance(station, InternetQueue):
+                station.fast_start = reachable  # while it is cut off, every attempt must find out
+
     def events_scheduled(self) -> int:
         """Events scheduled so far (for benchmarks and tests)."""
         return self.env.events_scheduled()
 
-    def held(self) -> Iterator[tuple[str, Message]]:
-        """(where, message) for every message still held: in a queue, in service, in an Outbox, with a sender."""
+    def held(self) -> Iterator[tuple[str, str, Message]]:
+        """(where, its state, message) for every message still held: in a queue or a service (with the queue's
+        Get-Queue status), in an Outbox or with a remote sender or an SMTP client (Retry: waiting to try again)."""
         for station in self.stations:
             for msg in station.held():
-                yield station.identity, msg
+                yield station.identity, station.state, msg
         for name, role in self.mailbox_servers.items():
             for msg in role.held():
-                yield f"{name}\\Outbox", msg
+                yield f"{name}\\Outbox", "Retry", msg
         for msg in self.internet.held():
-            yield "Internet senders", msg
+            yield "Internet senders", "Retry", msg
+        for client in self.clients:
+            for msg in client.held():
+                yield f"SMTP client {client.spec.name}", "Retry", msg

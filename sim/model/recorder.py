@@ -35,7 +35,14 @@ class Recorder:
         self.keep_hops = level == "hops"
         self.reasons: dict[str, int] = {"": 0}  # interned status texts of NDRs and rejections
         self.outcome_reasons: dict[tuple[int, str], int] = {}
-        self.outcomes = [0, 0, 0]  # recipients delivered, NDR'd, rejected
+        self.outcomes = [0, 0, 0, 0]  # recipients delivered, NDR'd, rejected, poison
+        self.expired = self.delay_dsns = self.refused_and_retried = 0  # recipients (see RunRecord.counts)
+        self.q_time, self.q_station, self.q_status, self.q_error = array("d"), array("q"), array("q"), array("q")
+        self.q_next = array("d")
+        self.texts: dict[str, int] = {}
+        self.p_time, self.p_server, self.p_level = array("d"), array("q"), array("q")
+        self.p_disk, self.p_buckets = array("d"), array("q")
+        self.fault_windows: list[dict] = []
         self.delivered_in_window = 0  # recipients delivered after warm-up
         self.latencies = array("d")  # delivered recipients submitted after warm-up
         # one row per recipient outcome, row-major: MESSAGE_INTS ints and MESSAGE_FLOATS floats per row
@@ -175,6 +182,35 @@ class Recorder:
             self.t_time.append(now)
             self.t_server.append(server)
             self.t_count.append(count)
+
+    # -- queue status and back pressure ---------------------------------------------------------------------
+    def queue_event(self, now: float, station: int, status: str, error: str, next_retry: float | None) -> None:
+        """A queue's status changed (Get-Queue's Status, LastError and NextRetryTime)."""
+        texts = self.texts
+        self.q_time.append(now)
+        self.q_station.append(station)
+        self.q_status.append(texts.setdefault(status, len(texts)))
+        self.q_error.append(texts.setdefault(error, len(texts)))
+        self.q_next.append(float("nan") if next_retry is None else next_retry)
+
+    def pressure_event(self, now: float, server: int, level: int, disk_percent: float, buckets: int) -> None:
+        """A server's back pressure level changed."""
+        self.p_time.append(now)
+        self.p_server.append(server)
+        self.p_level.append(level)
+        self.p_disk.append(disk_percent)
+        self.p_buckets.append(buckets)
+
+    def queue_event_columns(self) -> tuple[Columns, list[str]]:
+        """The queue status changes as columns, and the texts they index."""
+        columns = {"time": _floats(self.q_time), "station": _ints(self.q_station), "status": _ints(self.q_status),
+                   "error": _ints(self.q_error), "next_retry": _floats(self.q_next)}  # fmt: skip
+        return columns, list(self.texts)
+
+    def pressure_columns(self) -> Columns:
+        """The back pressure level changes as columns."""
+        return {"time": _floats(self.p_time), "server": _ints(self.p_server), "level": _ints(self.p_level),
+                "disk_percent": _floats(self.p_disk), "version_buckets": _ints(self.p_buckets)}  # fmt: skip
 
     # -- hand-over -------------------------------------------------------------------------------------------
     def message_columns(self) -> Columns:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from ..exchange.policies import RoundRobin
 from ..exchange.routing import INFINITE, DomainRouting, NextHop, Server
-from .roles.queues import InternetQueue, RelayStation
+from .roles.internet_queue import InternetQueue
+from .roles.queues import RelayStation
 
 if TYPE_CHECKING:
     from .context import Context
@@ -45,6 +46,7 @@ class Router:
         self.rules: DomainRouting | None = None
         self._sinks: dict[tuple[str, str], NdrSink] = {}
         self.decisions: dict[tuple[str, str], str] = {}  # (server, domain) -> why, for teaching
+        self.disabled: set[str] = set()  # Send connectors a fault disabled
 
     def add_server(self, server, site: str) -> None:
         """Register a Hub or Edge (an Edge under the site it is subscribed to)."""
@@ -57,8 +59,26 @@ class Router:
             servers = [
                 Server(s.name, s.role, s.subscribed_site if s.role == "Edge" else s.site) for s in self.servers.values()
             ]
-            self.rules = DomainRouting(self.model.scenario, self.topology, servers)
+            self.rules = DomainRouting(self.model.scenario, self.topology, servers, frozenset(self.disabled))
         return self.rules
+
+    def disable(self, connector: str) -> None:
+        """A fault disables a Send connector: mail routed from now on goes elsewhere (or to Unreachable)."""
+        self.disabled.add(connector)
+        self._rerouted()
+
+    def enable(self, connector: str) -> None:
+        """The connector is enabled again: routes are decided afresh and the Unreachable queues resubmitted."""
+        self.disabled.discard(connector)
+        self._rerouted()
+        for server in self.servers.values():
+            server.unreachable.resubmit(server.categorizer)
+
+    def _rerouted(self) -> None:
+        self.rules = None
+        self.decisions.clear()
+        for server in self.servers.values():
+            server.domain_hops.cache.clear()
 
     # -- toward AD sites ---------------------------------------------------------------------------
     def site_queue(self, server, site: str):
@@ -67,14 +87,8 @@ class Router:
         next_site = route.next_hop
 
         def make():
-            return RelayStation(
-                self.model,
-                server,
-                next_site,
-                "SmtpRelayToRemoteAdSite",
-                RoundRobin(self.hubs_by_site[next_site]),
-                route,
-            )
+            return RelayStation(self.model, server, next_site, "SmtpRelayToRemoteAdSite",
+                                RoundRobin(self.hubs_by_site[next_site]), route, backoffs=self._backoffs(route))  # fmt: skip
 
         return server.queue_for(("site", next_site), make)
 
@@ -94,6 +108,18 @@ class Router:
             )
 
         return edge.queue_for(("inbound", site), make)
+
+    def _backoffs(self, route) -> tuple:
+        """Where mail backs off when no Hub of the next hop answers (queue at point of failure, DOMAIN.md 2):
+        the sites with Hubs strictly between source and next hop, closest to the next hop first, each with
+        the route along the same path and a round robin over its Hubs."""
+        segment = route.segment
+        backoffs = []
+        for depth in range(len(segment) - 2, 0, -1):
+            site = segment[depth]
+            if self.hubs_by_site.get(site):
+                backoffs.append((self.topology.along(segment[: depth + 1]), RoundRobin(self.hubs_by_site[site])))
+        return tuple(backoffs)
 
     # -- domains -----------------------------------------------------------------------------------
     def for_domain(self, server, domain_index: int, size: float) -> tuple[object, float]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..exchange.record import DELIVERED, NDR, REJECTED, RunRecord
+from ..exchange.record import DELIVERED, NDR, POISON, REJECTED, RunRecord
 from .statistics import server_row, station_row
 
 if TYPE_CHECKING:
@@ -44,6 +44,10 @@ def snapshot(model: Model) -> RunRecord:
         "delivered": recorder.outcomes[DELIVERED],
         "ndr": recorder.outcomes[NDR],
         "rejected": recorder.outcomes[REJECTED],
+        "poison": recorder.outcomes[POISON],
+        "expired": recorder.expired,
+        "delay_dsns": recorder.delay_dsns,
+        "refused_and_retried": recorder.refused_and_retried,
         "in_flight": len(in_flight["recipient"]),
         "delivered_in_window": recorder.delivered_in_window,
     }
@@ -89,6 +93,9 @@ def snapshot(model: Model) -> RunRecord:
             for name, role in model.mailbox_servers.items()
         },  # fmt: skip
     )
+    record.queue_events, record.event_texts = recorder.queue_event_columns()
+    record.pressure_events = recorder.pressure_columns()
+    record.fault_windows = list(recorder.fault_windows)
     if recorder.keep_tracking:
         record.tracking_events, record.message_info = recorder.k_flat, recorder.message_info_columns()
     return record
@@ -115,7 +122,8 @@ def _in_flight(model: Model) -> tuple[dict[str, np.ndarray], list[str]]:
     """Every recipient still held at the end, one row each, with the place that holds it."""
     ids, recipients, origins, place_ids = [], [], [], []
     places: dict[str, int] = {}
-    for where, msg in model.held():
+    for where, state, msg in model.held():
+        where = f"{where} ({state})"
         place = places.setdefault(where, len(places))
         for recipient in msg.recipients:
             ids.append(msg.id)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from .deadlines import Deadlines
 from .engine import Completion, Environment
 from .message import Message
 from .resources import Cpu, Pool
@@ -35,7 +36,8 @@ class Station:
     __slots__ = (
         "env", "_call_later", "_on_done_event", "sid", "server", "name", "identity", "delivery_type", "limit", "pool", "cpu",
         "on_done", "hop_log", "queue", "busy", "in_service", "stopped", "retrying", "open", "pool_waiting", "zero",
-        "_plain", "_draw", "_per_kb", "_per_rcpt", "cores_held", "max_length", "t_last", "baseline",
+        "_plain", "_draw", "_per_kb", "_per_rcpt", "cores_held", "max_length", "t_last", "baseline", "fast_start",
+        "deadlines", "owner", "next_hop", "last_error", "next_retry_at", "events",
         *COUNTERS, *SUMS,
     )  # fmt: skip
 
@@ -78,8 +80,15 @@ class Station:
         self.max_length = 0
         self.t_last = 0.0
         self.baseline = self.totals()
+        self.fast_start = self.FAST_START
+        self.deadlines: Deadlines | None = None  # set by the server that owns it
+        self.owner = None  # the Transport server it belongs to
+        self.next_hop = ""  # Get-Queue's NextHopDomain
+        self.last_error = ""  # Get-Queue's LastError
+        self.next_retry_at = None  # Get-Queue's NextRetryTime (seconds), while in Retry
+        self.events: Callable | None = None  # the recorder's queue_event, when status changes are kept
 
-    _fast_start = True  # False where _try_start has its own checks (RelayStation)
+    FAST_START = True  # False where _try_start has its own checks (RelayStation)
 
     # -- flow -----------------------------------------------------------------------------------
     def put(self, msg: Message) -> None:
@@ -102,7 +111,7 @@ class Station:
             self.area_busy += self.busy * dt
             self.area_cores += self.cores_held * dt
             self.t_last = now
-        if not queue and self.open and self.busy < self.limit and self._fast_start:
+        if not queue and self.open and self.busy < self.limit and self.fast_start:
             pool = self.pool
             if pool is None or pool.free > 0:
                 if pool is not None:
@@ -110,6 +119,8 @@ class Station:
                 self._start(msg)  # no wait: skip the deque round trip and the _try_start loop
                 return
         queue.append(msg)
+        if self.deadlines is not None:
+            self.deadlines.waiting(msg)
         if self.open:
             self._try_start()
         if len(queue) > self.max_length:
@@ -132,7 +143,9 @@ class Station:
                         pool.waiters.append(self)
                     return
                 pool.free -= 1
-            self._start(queue.popleft())
+            msg = queue.popleft()
+            msg.waiting = None
+            self._start(msg)
 
     def _start(self, msg: Message) -> None:
         """Take a thread; then a core if one is free, else wait for one holding the thread."""
@@ -224,6 +237,8 @@ class Station:
         self.returned += 1
         msg.queued_at = self.env.now
         self.queue.appendleft(msg)
+        if self.deadlines is not None:
+            self.deadlines.waiting(msg)
         if len(self.queue) > self.max_length:
             self.max_length = len(self.queue)
         if self.open:
@@ -249,6 +264,8 @@ class Station:
     # -- service state --------------------------------------------------------------------------
     def _set_open(self) -> None:
         self.open = not (self.stopped or self.retrying)
+        if self.deadlines is not None:
+            self.deadlines.set_stuck(not self.open)
         if self.open and self.queue:
             self._try_start()
 
@@ -278,21 +295,53 @@ class Station:
         self.cores_held = 0
         self.stopped = True
         self.open = False
+        if self.deadlines is not None:
+            self.deadlines.set_stuck(True)
+            for msg in abandoned:
+                self.deadlines.waiting(msg)
+        self._status_changed("")
 
     def resume(self) -> None:
         """The Transport service started again."""
         self.stopped = False
         self._set_open()
+        self._status_changed("")
 
-    def enter_retry(self) -> None:
+    def enter_retry(self, error: str = "", next_retry_at: float | None = None) -> None:
         """The next hop does not answer: nothing leaves until the retry timer fires (Queue Viewer: Retry)."""
         self.retrying = True
         self.open = False
+        self.last_error, self.next_retry_at = error or self.last_error, next_retry_at
+        if self.deadlines is not None:
+            self.deadlines.set_stuck(True)
+        self._status_changed(error)
 
     def leave_retry(self) -> None:
         """The retry timer fired: try the next hop again."""
         self.retrying = False
+        self.next_retry_at = None
         self._set_open()
+        if not self.retrying:
+            self._status_changed("")
+
+    def _status_changed(self, error: str) -> None:
+        if self.events is not None:
+            self.events(self.env.now, self.sid, self.state, error, self.next_retry_at)
+
+    # -- where messages wait: delay DSNs and expiry (sim.model.deadlines) ------------------------------
+    def waiting_messages(self) -> Iterator[Message]:
+        """The messages waiting here (not in service)."""
+        return iter(self.queue)
+
+    def notify_delay(self, msg: Message) -> None:
+        """A message waiting here is DelayNotificationTimeout old: its sender gets a delay DSN."""
+        self.owner.delay_dsn(msg)
+
+    def expire(self, msg: Message) -> None:
+        """A message waiting here is MessageExpirationTimeout old: out of the queue, into an NDR."""
+        self._touch()
+        self.queue.remove(msg)
+        self.owner.expired(msg)
 
     @property
     def state(self) -> str:

@@ -40,6 +40,7 @@ def station_row(station: Station, span: float) -> dict:
         "queue": station.identity,
         "station": station.name,
         "delivery_type": station.delivery_type,
+        "next_hop": station.next_hop,
         "threads": station.limit if bounded else None,
         "arrivals": int(w["arrivals"]),  # new messages; retries, returns and restarts are counted apart
         "retries": int(w["requeued"]),  # deferred messages trying again

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..exchange.record import STATUS_NAMES, RunRecord
-from . import tables
+from . import breakdowns, tables
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -95,6 +95,26 @@ class Results:
         """Every per-domain routing decision the run made: server, domain and why."""
         return pd.DataFrame(self.record.decisions, columns=["server", "domain", "reason"])
 
+    @cached_property
+    def queue_events(self) -> pd.DataFrame:
+        """Every change of a queue's status (Active, Ready, Retry, Suspended), with LastError and NextRetryTime."""
+        return breakdowns.queue_events(self.record)
+
+    @cached_property
+    def pressure(self) -> pd.DataFrame:
+        """Every change of a server's back pressure level (Normal, Medium, High) and what moved it."""
+        return breakdowns.pressure(self.record)
+
+    @cached_property
+    def fault_windows(self) -> pd.DataFrame:
+        """Every time something was down: fault, kind, target, start, end."""
+        return breakdowns.fault_windows(self.record)
+
+    def queue_view(self, at: str | float) -> pd.DataFrame:
+        """Get-Queue at an instant: a clock time ("10:30") or a time from the start ("2h30m", seconds)."""
+        seconds = breakdowns.seconds_at(at, self.start) if isinstance(at, str) else float(at)
+        return breakdowns.queue_view(self.record, self.queues, seconds)
+
     @property
     def latencies(self) -> np.ndarray:
         """End-to-end latency of every recipient delivered whose message was submitted after warm-up."""
@@ -125,7 +145,7 @@ class Results:
         """Headline figures; `lost` is what no end state or queue accounts for, and must be 0."""
         r = self.record
         c = r.counts
-        lost = c["recipients_generated"] - c["delivered"] - c["ndr"] - c["rejected"] - c["in_flight"]
+        lost = c["recipients_generated"] - c["delivered"] - c["ndr"] - c["rejected"] - c["poison"] - c["in_flight"]
         latencies = r.latencies if len(r.latencies) else np.array([np.nan])
         p50, p90, p99 = np.percentile(latencies, [50, 90, 99])
         window = self.end_time - self.scenario.warmup
@@ -152,6 +172,9 @@ class Results:
             "submissions_by_hub": dict(r.submissions_by_hub),
             "utilisation_by_server": {row["server"]: round(row["core_utilisation"], 4) for row in r.server_stats},
             "max_queue_length": {row["queue"]: row["max_queue_length"] for row in r.stations},
+            **breakdowns.accounting(r),
+            "back_pressure_seconds": breakdowns.pressure_seconds(r),
+            "faults": len(r.fault_windows),
         }
 
     # -- figures and files ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ import networkx as nx
 
 from . import loose
 from .checks_connectors import accepted_domain_problems, source_site_problems
+from .checks_faults import fault_problems, link_pairs
 from .checks_receive import receive_problems
 from .errors import Problem, nearest
 from .schema import Scenario, default_hub_names
@@ -159,44 +160,20 @@ def _site_links(raw: dict, sites: list[dict]) -> list[Problem]:
 
 
 def _faults(raw: dict, sites: list[dict]) -> list[Problem]:
-    hubs = [h for site in sites for h in _hub_names(site)] + _edge_names(raw)
-    mailbox_only = [
-        loose.name(m)
-        for site in sites
-        for m in loose.items(site.get("mailbox_servers"))
-        if loose.name(m) and loose.name(m) not in hubs
-    ]
-    problems = []
-    for i, fault in enumerate(loose.items(raw.get("faults"))):
-        server = loose.get(fault, "server")
-        if isinstance(server, str) and server in mailbox_only:
-            problems.append(
-                Problem(
-                    f"faults[{i}].server",
-                    f"{server!r} is a Mailbox server without the Hub role; a fault stops the Transport service "
-                    f"of a Hub or Edge Transport server (those servers: {', '.join(hubs) or 'none'})",
-                )
-            )
-        elif isinstance(server, str) and server not in hubs:
-            problems.append(
-                Problem(
-                    f"faults[{i}].server", f"unknown Hub or Edge Transport server {server!r}{nearest(server, hubs)}"
-                )
-            )
-        elif server is not None and _seconds(loose.get(fault, "down_at")) >= _seconds(
-            raw.get("duration", DEFAULT_DURATION)
-        ) + _seconds(raw.get("drain", DEFAULT_DRAIN)):
-            problems.append(
-                Problem(
-                    f"faults[{i}].down_at", "the fault starts after the run ends; make down_at earlier than duration"
-                )
-            )
-        down, up = loose.get(fault, "down_at"), loose.get(fault, "up_at")
-        if up is not None and _seconds(up) <= _seconds(down):
-            problems.append(
-                Problem(f"faults[{i}].up_at", f"must be later than down_at, got {up!r} while down_at is {down!r}")
-            )
-    return problems
+    edges = _edge_names(raw)
+    subscribed = {loose.get(e, "subscribed_site") for e in loose.items(raw.get("edges"))}
+    connectors = [loose.name(c) for c in loose.items(raw.get("send_connectors")) if loose.name(c)]
+    connectors += [f"EdgeSync - {site} to Internet" for site in subscribed if isinstance(site, str)]
+    names = {
+        "hubs": [h for site in sites for h in _hub_names(site)],
+        "edges": edges,
+        "mailbox": [loose.name(m) for site in sites for m in loose.items(site.get("mailbox_servers")) if loose.name(m)],
+        "sites": [n for n in map(loose.name, sites) if n],
+        "links": link_pairs(raw),
+        "connectors": connectors,
+    }
+    end = _seconds(raw.get("duration", DEFAULT_DURATION)) + _seconds(raw.get("drain", DEFAULT_DRAIN))
+    return fault_problems(raw, names, end)
 
 
 def _edges(raw: dict, sites: list[dict]) -> list[Problem]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from .distributions import CountDistribution, SizeDistribution, coerce_shorthand
 from .quantities import Bandwidth, Duration, Rate, Size
 from .receive import IPv4, ReceiveConnector
+from .transport import BackPressure, TransportOverrides
 
 AGENT_ORDER = (
     "connection_filtering",
@@ -82,6 +83,12 @@ class EdgeServer(_Strict):
         description="Receive connectors; empty means 'Default internal receive connector SERVER' on "
         "0.0.0.0:25 for every address, AnonymousUsers, ExchangeServers and Partners, auth Tls and ExchangeServer, "
         "with max_message_size and max_recipients_per_message above (UNCONFIRMED for 2007)",
+    )
+    transport: TransportOverrides | None = Field(
+        None, description="this server's Set-TransportServer timers where they differ from the organisation's"
+    )
+    back_pressure: BackPressure | None = Field(
+        None, description="this server's resource monitoring where it differs from the organisation's"
     )
 
 

@@ -15,9 +15,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from .clients import SmtpClient
 from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits, SendConnector
 from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
+from .faults import Fault
 from .perimeter import EdgeServer, Internet, RecipientDomain
 from .quantities import Bandwidth, Duration, Rate
 from .receive import DomainSecurity, IPv4, ReceiveConnector, SmtpUser
+from .transport import BackPressure, Poison, Transport, TransportOverrides
 
 PROFILES: dict[str, float] = {"light": 5, "average": 10, "heavy": 20, "very-heavy": 30}
 """Messages sent per mailbox per day (DOMAIN.md section 7; the table itself is UNCONFIRMED for 2007)."""
@@ -118,6 +120,12 @@ class HubSettings(_Strict):
         None,
         description="Receive connectors; empty means the two defaults 'Default SERVER' (0.0.0.0:25) and "
         "'Client SERVER' (0.0.0.0:587) with E2010 permission groups and auth mechanisms (UNCONFIRMED for 2007)",
+    )
+    transport: TransportOverrides | None = Field(
+        None, description="this server's Set-TransportServer timers where they differ from the organisation's"
+    )
+    back_pressure: BackPressure | None = Field(
+        None, description="this server's resource monitoring where it differs from the organisation's"
     )
 
 
@@ -262,34 +270,6 @@ class MailSubmission(_Strict):
     )
 
 
-class Transport(_Strict):
-    """Organisation-wide transport timers."""
-
-    retry_interval: Duration = Field(
-        60.0,
-        gt=0,
-        description="a remote delivery queue in Retry tries again after this (QueueGlitchRetryInterval, 1 min)",
-    )
-    message_expiration_timeout: Duration = Field(
-        2 * 86400.0, gt=0, description="MessageExpirationTimeout: an undeliverable message expires into an NDR (2 days)"
-    )
-
-
-class Fault(_Strict):
-    """Stops a Hub's Microsoft Exchange Transport service at down_at and starts it at up_at."""
-
-    server: str = Field(description="the Hub Transport server (or co-located Mailbox+Hub server)")
-    service: Literal["transport"] = Field("transport", description="the service that stops")
-    down_at: Duration = Field(ge=0, description="time from the start of the run")
-    up_at: Duration | None = Field(None, description="time it starts again; empty means it stays down")
-
-    @model_validator(mode="after")
-    def _up_after_down(self):
-        if self.up_at is not None and self.up_at <= self.down_at:
-            raise ValueError("up_at must be later than down_at")
-        return self
-
-
 class Scenario(_Strict):
     """One organisation, its workload and how long to run it."""
 
@@ -313,8 +293,16 @@ class Scenario(_Strict):
     mail_submission: MailSubmission = Field(
         default_factory=MailSubmission, description="the Mailbox servers' Mail Submission Service"
     )
-    transport: Transport = Field(default_factory=Transport, description="organisation-wide transport timers")
-    faults: list[Fault] = Field(default_factory=list, description="Transport service outages")
+    transport: Transport = Field(
+        default_factory=Transport, description="Set-TransportServer timers of every Hub and Edge (each may override)"
+    )
+    back_pressure: BackPressure = Field(
+        default_factory=BackPressure, description="resource monitoring of every Hub and Edge (each may override)"
+    )
+    poison: Poison = Field(default_factory=Poison, description="messages that crash the Transport service")
+    faults: list[Fault] = Field(
+        default_factory=list, description="what breaks and when: services, servers, site links, the Internet, connectors"
+    )
     edges: list[EdgeServer] = Field(default_factory=list, description="Edge Transport servers in the perimeter")
     internet: Internet = Field(default_factory=Internet, description="inbound Internet mail and remote hosts")
     accepted_domains: list[AcceptedDomainField] = Field(

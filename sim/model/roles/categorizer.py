@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..message import Message
 
 if TYPE_CHECKING:
+    from ..context import Context
     from .transport import TransportServer
 
 HopOf = Callable[[int, Message], object]
@@ -37,6 +38,7 @@ def bifurcate(server: TransportServer, msg: Message, hop_of: HopOf) -> None:
         next(iter(groups)).put(msg)
         return
     track = server.track
+    server.held_bytes += msg.size * (len(groups) - 1)  # each copy is an item of the queue database
     first = True
     for hop, group in groups.items():
         copy = msg.copy_for(group)
@@ -66,3 +68,19 @@ class DomainHops:
         if size > decided[1]:
             return self.decide(self.server, domain, size)[0]
         return decided[0]
+
+
+def poison_check(model: Context, server: TransportServer) -> Callable[[Message], bool] | None:
+    """Whether a message crashes this server's categorizer: decided at its first categorization anywhere, on
+    the stream poison/SERVER, and kept with it; None when the scenario has no poison messages."""
+    share = model.scenario.poison.share
+    if share <= 0:
+        return None
+    draw = model.streams.batched(f"poison/{server.name}", lambda g, n: g.random(n)).next
+
+    def is_poison(msg: Message) -> bool:
+        if msg.poison is None:
+            msg.poison = draw() < share
+        return msg.poison
+
+    return is_poison

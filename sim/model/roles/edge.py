@@ -18,8 +18,8 @@ from ...exchange.record import REJECTED
 from ...exchange.status import SIZE_REJECTED, USER_UNKNOWN
 from ..message import Message
 from ..station import UNBOUNDED, Station
-from .categorizer import DomainHops, bifurcate
-from .queues import UnreachableQueue
+from .categorizer import DomainHops, bifurcate, poison_check
+from .holding import PoisonQueue, UnreachableQueue
 from .transport import TransportServer
 
 if TYPE_CHECKING:
@@ -94,7 +94,9 @@ class EdgeTransport(TransportServer):
         self.antispam = AntiSpamChain(model, self)
         for station in (self.receive, self.antispam, self.categorizer):
             self.add(station)
-        self.unreachable = self.add(UnreachableQueue(model, self, self.ndr))
+        self.unreachable = self.add(UnreachableQueue(model, self))
+        self.poison_queue = self.add(PoisonQueue(model, self))
+        self.is_poison = poison_check(model, self)
         self.domain_hops = DomainHops(self, model.router.for_domain)
 
     def thread_limits(self) -> list[tuple[str, list[Station], int]]:
@@ -133,6 +135,7 @@ class EdgeTransport(TransportServer):
         if agent is not None:
             self._reject(msg, agent.reply, agent.name)
             return
+        self.held_bytes += msg.size  # committed to the queue database
         self._received(msg)
 
     def _reject(self, msg: Message, reply: str, by: str) -> None:
@@ -141,7 +144,10 @@ class EdgeTransport(TransportServer):
 
     # -- routing ---------------------------------------------------------------------------------
     def _route(self, msg: Message) -> None:
-        """Edge categorization routes by recipient domain only (DOMAIN.md 1.2)."""
+        """Edge categorization routes by recipient domain only (DOMAIN.md 1.2); a poison message crashes it."""
+        if self.is_poison is not None and self.is_poison(msg):
+            self.crash(self.categorizer, msg)
+            return
         bifurcate(self, msg, self._hop)
 
     def _hop(self, recipient: int, msg: Message):

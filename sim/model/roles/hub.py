@@ -22,8 +22,9 @@ from ...exchange.send_connectors import limit_thresholds, size_and_recipient_ver
 from ..message import Message
 from ..resources import Pool
 from ..station import UNBOUNDED, Station
-from .categorizer import DomainHops, bifurcate
-from .queues import UnreachableQueue
+from .categorizer import DomainHops, bifurcate, poison_check
+from .holding import PoisonQueue, UnreachableQueue
+from .queues import MailboxDelivery
 from .transport import TransportServer
 
 if TYPE_CHECKING:
@@ -51,7 +52,9 @@ class HubTransport(TransportServer):
         self.receive = self.stage("SmtpReceive", "Stage", UNBOUNDED, "smtp_receive", self._received)
         for station in (self.submit, self.receive, self.categorizer):
             self.add(station)
-        self.unreachable = self.add(UnreachableQueue(model, self, self.ndr))
+        self.unreachable = self.add(UnreachableQueue(model, self))
+        self.poison_queue = self.add(PoisonQueue(model, self))
+        self.is_poison = poison_check(model, self)
         self.delivery_threads = Pool(spec.max_concurrent_mailbox_deliveries, "delivery_threads")
         self.mailbox_hop: list = []  # by destination Mailbox server index
         self.domain_hops = DomainHops(self, model.router.for_domain)
@@ -79,7 +82,7 @@ class HubTransport(TransportServer):
             *super().thread_limits(),
         ]
 
-    def connect(self) -> None:
+    def connect(self, mailbox_servers: dict) -> None:
         """Make a mailbox delivery queue per local Mailbox server, and find the next hop of every other one."""
         model, topology = self.model, self.model.topology
         self.mailbox_hop = [None] * len(topology.servers)
@@ -94,7 +97,11 @@ class HubTransport(TransportServer):
                 station = self.add(self.stage(
                     name, "MapiDelivery", self.spec.max_concurrent_mailbox_deliveries, "store_driver_deliver",
                     partial(self._deliver, index), service=(sampler, per_kb, per_rcpt), pool=self.delivery_threads,
+                    kind=MailboxDelivery,
                 ))  # fmt: skip
+                station.mailbox, station.next_hop = mailbox_servers[name], name
+                station.setup(self)
+                mailbox_servers[name].delivery_queues.append(station)
             else:
                 station = model.router.site_queue(self, site)
             self.mailbox_hop[index] = station
@@ -103,6 +110,7 @@ class HubTransport(TransportServer):
     def submit_from_mailbox(self, msg: Message) -> None:
         """The Store Driver picks up a message from a Mailbox server's Outbox."""
         self.submissions += 1
+        self.held_bytes += msg.size
         msg.path.append(self.index)
         self.submit.put(msg)
 
@@ -118,7 +126,10 @@ class HubTransport(TransportServer):
             self.categorizer.put(msg)
 
     def _route(self, msg: Message) -> None:
-        """Categorizer done: bifurcate by next hop and queue each copy."""
+        """Categorizer done: bifurcate by next hop and queue each copy (or crash, for a poison message)."""
+        if self.is_poison is not None and self.is_poison(msg):
+            self.crash(self.categorizer, msg)
+            return
         self.categorized += 1
         recipients = msg.recipients
         if len(recipients) == 1 and recipients[0] < self.mailboxes:  # the common case: nothing to bifurcate
@@ -137,6 +148,7 @@ class HubTransport(TransportServer):
         if self.track is not None:
             self.track("DELIVER", "STOREDRIVER", msg, peer=mailbox_server)
         msg.path.append(mailbox_server)
+        self.held_bytes -= msg.size
         self.recorder.finished(msg, mailbox_server, self.model.env.now)
 
     def stop(self) -> None:

@@ -1,9 +1,12 @@
 """Mailbox server: the Microsoft Exchange Mail Submission Service hands each new message to a Hub.
 
-DOMAIN.md 1.1: the local Hub always, when this server also holds the Hub role and its Transport
-service is up; otherwise round robin over the Hubs of this AD site that are up; never a Hub of another
-site. While no Hub of the site is up the message waits in the Outbox and the service tries again
-every `mail_submission.retry_interval`: nothing is lost.
+DOMAIN.md 1.1: the local Hub always, when this server also holds the Hub role and takes mail;
+otherwise round robin over the Hubs of this AD site that take mail (Transport service up, back
+pressure below High); never a Hub of another site. While none does, the message waits in the Outbox
+and the service tries again every `mail_submission.retry_interval`. While the Mailbox server itself
+is down its users' mail waits in their Outboxes and nothing can be delivered to its mailboxes (the
+Hubs' delivery queues to it go to Retry). Mail that waits long enough gets a delay DSN, then expires
+(MessageExpirationTimeout) into an NDR: nothing is lost.
 """
 
 from __future__ import annotations
@@ -12,28 +15,45 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...exchange.policies import RetryPolicy, RoundRobin
+from ...exchange.record import NDR
+from ...exchange.status import EXPIRED
+from ...exchange.timers import server_timers
 from ..message import Message
 from ..retry import Outbox
 
 if TYPE_CHECKING:
     from ..engine import Environment
-    from ..recorder import Tracker
+    from ..recorder import Recorder
 
 
 class MailboxServer:
     """One Mailbox server's Mail Submission Service and the Outbox messages wait in."""
 
     def __init__(self, env: Environment, name: str, index: int, site: str, selector: RoundRobin,
-                 retry_interval: float, track: Tracker | None = None) -> None:  # fmt: skip
+                 retry_interval: float, recorder: Recorder, transport) -> None:  # fmt: skip
+        self.env = env
         self.name = name
         self.index = index
         self.site = site
         self.selector = selector
-        self.outbox = Outbox(env, RetryPolicy(retry_interval), selector.choose, self._hand_to)
-        self.track = track  # the tracking log's SUBMIT events, when it is kept
+        self.recorder = recorder
+        self.up = True
+        self.down = 0  # faults holding the server down
+        self.delivery_queues: list = []  # the Hubs' delivery queues to this server
+        self.outbox = Outbox(env, RetryPolicy.constant(retry_interval), self._choose, self._hand_to,
+                             server_timers(transport, None, "Hub"), self._expired, self._delayed)  # fmt: skip
+        self.track = recorder.tracker(index, env)  # the tracking log's SUBMIT events, when it is kept
         self._internal_ids = 0
         self.submit = self.outbox.put
-        """A user sent a message: notify a Hub, or keep it in the Outbox while none is up."""
+        """A user sent a message: notify a Hub, or keep it in the Outbox while none takes it."""
+
+    def _choose(self):
+        if not self.up:
+            return None
+        hub = self.selector.choose()
+        if hub is None and any(h.up for h in self.selector.hubs):
+            self.recorder.refused_and_retried += 1  # a Hub is up but back pressure refuses the submission
+        return hub
 
     def _hand_to(self, hub, msg: Message) -> None:
         """Notify the Hub (SUBMIT in this server's tracking log); its Store Driver takes the message."""
@@ -42,6 +62,29 @@ class MailboxServer:
             msg.internal_id = self._internal_ids
             self.track("SUBMIT", "STOREDRIVER", msg, hub.index)
         hub.submit_from_mailbox(msg)
+
+    def _expired(self, msg: Message) -> None:
+        self.recorder.expired += len(msg.recipients)
+        self.recorder.finished(msg, -1, self.env.now, NDR, EXPIRED.status())
+
+    def _delayed(self, msg: Message) -> None:
+        self.recorder.delay_dsns += len(msg.recipients)
+
+    def stop(self) -> None:
+        """A fault takes the server down: its users cannot submit, its mailboxes cannot be delivered to."""
+        self.down += 1
+        if self.down == 1:
+            self.up = False
+            for queue in self.delivery_queues:
+                queue.fast_start = False  # the next delivery attempt finds it down
+
+    def start(self) -> None:
+        """The fault ends: once none holds it down, the server is back (retries pick it up)."""
+        self.down -= 1
+        if self.down == 0:
+            self.up = True
+            for queue in self.delivery_queues:
+                queue.fast_start = True
 
     def held(self) -> Iterator[Message]:
         """Messages still in the Outbox."""

@@ -1,16 +1,24 @@
-"""What Hub and Edge Transport servers share: the Transport service, cores, SMTP in and out, the log."""
+"""What Hub and Edge Transport servers share: the Transport service, cores, SMTP in and out, the log,
+Exchange's timers (retries, delay DSNs, expiry), back pressure's admission rules and poison crashes."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...exchange.record import NDR
+from ...exchange.policies import RetryPolicy
+from ...exchange.record import NDR, POISON
+from ...exchange.status import DELAYED, EXPIRED
+from ...exchange.timers import server_timers
+from ..deadlines import Deadlines
 from ..message import Message
 from ..resources import Cpu, Pool
 from ..station import Station
 
 if TYPE_CHECKING:
     from ..context import Context
+
+NORMAL, MEDIUM, HIGH = 0, 1, 2
+LEVELS = ("Normal", "Medium", "High")
 
 
 class TransportServer:
@@ -24,13 +32,20 @@ class TransportServer:
         self.name = spec.name
         self.site = site
         self.index = model.topology.index[spec.name]
-        self.up = True
+        self.up = True  # the Transport service runs
+        self.down = 0  # faults (and crashes) holding the service down; it runs again when none do
+        self.pressure = NORMAL  # back pressure level (sim.model.backpressure)
+        self.accepting = True  # up, and below High: takes submissions and SMTP connections
+        self.accepting_external = True  # up, and Normal: also takes mail from senders outside the organisation
+        self.held_bytes = 0.0  # bytes of the messages in this server's queue database
         self.cpu = Cpu(model.env, spec.cores)
         self.outbound_connections = Pool(spec.max_outbound_connections, "outbound_connections")
         self.stations: list[Station] = []
         self.queues: dict[object, Station] = {}  # delivery queues by next-hop key, made when first needed
         self.recorder = model.recorder
         self.track = model.recorder.tracker(self.index, model.env)
+        self.timers = server_timers(model.scenario.transport, spec.transport, self.role)
+        self.retry_policy = RetryPolicy.exchange(self.timers)
         self._internal_ids = 0
 
     # -- queues ----------------------------------------------------------------------------------
@@ -52,6 +67,9 @@ class TransportServer:
         self.stations.append(station)
         self.model.stations.append(station)
         station.sid = self.model.recorder.register()
+        station.owner = self
+        station.events = self.model.recorder.queue_event
+        station.deadlines = Deadlines(self.model.env, station, self.timers.delay_notification, self.timers.expiration)
         if not self.up:
             station.stop()
         return station
@@ -66,6 +84,7 @@ class TransportServer:
     # -- SMTP in ---------------------------------------------------------------------------------
     def receive_smtp(self, msg: Message) -> None:
         """A message arrives over SMTP from another server."""
+        self.held_bytes += msg.size
         msg.path.append(self.index)
         self.receive.put(msg)
 
@@ -73,23 +92,38 @@ class TransportServer:
         """SMTP Receive committed the message to the queue database."""
         if self.track is not None:
             self.new_internal_id(msg)
-            self.track(
-                "RECEIVE",
-                "SMTP",
-                msg,
-                peer=msg.path[-2] if len(msg.path) > 1 else -1,
-                connector=f"{self.name}\\Default {self.name}",
-                status="250 2.6.0 Queued mail for delivery",
-            )
+            peer = msg.path[-2] if len(msg.path) > 1 else -1
+            self.track("RECEIVE", "SMTP", msg, peer=peer, connector=f"{self.name}\\Default {self.name}",
+                       status="250 2.6.0 Queued mail for delivery")  # fmt: skip
         self.categorizer.put(msg)
 
+    def accepts(self, msg: Message) -> bool:
+        """Whether back pressure lets this message in now: below High, and at Medium only from the organisation."""
+        return self.accepting_external or (self.accepting and msg.sender < self.model.addresses.mailboxes)
+
     # -- outcomes --------------------------------------------------------------------------------
+    def left(self, msg: Message) -> None:
+        """The message left this server's queue database (sent on, delivered, or ended here)."""
+        self.held_bytes -= msg.size
+
     def ndr(self, msg: Message, status: str) -> None:
         """The recipients of this copy fail: FAIL and DSN in the log, NDR in the accounting."""
+        self.held_bytes -= msg.size
         if self.track is not None:
             self.track("FAIL", "ROUTING", msg, status=status)
             self.track("DSN", "DSN", msg, status=status)
         self.recorder.finished(msg, -1, self.model.env.now, NDR, status)
+
+    def expired(self, msg: Message) -> None:
+        """MessageExpirationTimeout: the message expired where it waited; its sender gets an NDR."""
+        self.recorder.expired += len(msg.recipients)
+        self.ndr(msg, EXPIRED.status())
+
+    def delay_dsn(self, msg: Message) -> None:
+        """DelayNotificationTimeout: the sender is told the message is delayed (it goes on waiting)."""
+        self.recorder.delay_dsns += len(msg.recipients)
+        if self.track is not None:
+            self.track("DSN", "DSN", msg, status=DELAYED.status(400))
 
     # -- tracking log ----------------------------------------------------------------------------
     def new_internal_id(self, msg: Message) -> None:
@@ -99,15 +133,52 @@ class TransportServer:
 
     # -- the Transport service -------------------------------------------------------------------
     def stop(self) -> None:
-        """Stop the Transport service: nothing moves; queued mail stays in the queue database."""
+        """A fault stops the Transport service: nothing moves; queued mail stays in the queue database."""
+        self.down += 1
+        if self.down > 1:
+            return
         self.up = False
+        self._admission()
         for station in self.stations:
             station.stop()
         self.cpu.reset()
         self.outbound_connections.waiters.clear()
 
     def start(self) -> None:
-        """Start the Transport service again: every queue resumes."""
+        """A fault ends: once none holds it down, the Transport service runs again and every queue resumes."""
+        self.down -= 1
+        if self.down > 0:
+            return
         self.up = True
+        self._admission()
         for station in self.stations:
             station.resume()
+
+    def set_pressure(self, level: int) -> None:
+        """Back pressure moved to `level` (Normal, Medium or High)."""
+        self.pressure = level
+        self._admission()
+
+    def _admission(self) -> None:
+        self.accepting = self.up and self.pressure < HIGH
+        self.accepting_external = self.up and self.pressure == NORMAL
+
+    def crash(self, station: Station, msg: Message) -> bool:
+        """A poison message just crashed the Transport service while `station` categorized it.
+
+        Returns True when it went to the Poison queue (its second crash, PoisonThreshold), False when it
+        waits at the head of the queue to crash the service again after the restart.
+        """
+        poison = self.model.scenario.poison
+        msg.crashes += 1
+        self.stop()
+        self.model.env.call_later(poison.restart_delay, lambda _event: self.start())
+        if msg.crashes >= poison.threshold:
+            self.held_bytes -= msg.size
+            self.poison_queue.hold(msg)
+            if self.track is not None:
+                self.track("POISONMESSAGE", "AGENT", msg)
+            self.recorder.finished(msg, -1, self.model.env.now, POISON, "poison message: crashed the Transport service")
+            return True
+        station.put_back(msg)
+        return False

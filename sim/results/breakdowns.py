@@ -1,0 +1,141 @@
+"""What broke and what it did, from a run's record: queue status changes, back pressure, fault windows,
+the accounting under faults, and Get-Queue at any instant.
+
+Get-Queue (DOMAIN.md 9): Identity (SERVER\\destination), DeliveryType, Status, MessageCount,
+NextHopDomain, LastError, NextRetryTime. As in Exchange, the Submission and Unreachable queues are
+always listed, delivery queues and the Poison queue only while they hold mail (DOMAIN.md 1.2). Status and LastError come from the queue's status changes,
+exact to the event; MessageCount from the last queue sample at or before the instant asked for (the
+scenario's `sample_interval`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ..exchange.record import RunRecord
+from ..scenario.units import parse_duration
+
+LEVELS = ("Normal", "Medium", "High")
+
+
+def queue_events(record: RunRecord) -> pd.DataFrame:
+    """Every change of a queue's status: time, server, queue, status, last_error, next_retry (seconds)."""
+    q, texts = record.queue_events, np.array(record.event_texts or [""], dtype=object)
+    if not q:
+        return pd.DataFrame(columns=["time", "server", "queue", "status", "last_error", "next_retry"])
+    servers = np.array([s["server"] for s in record.stations] or [""], dtype=object)
+    queues = np.array([s["queue"] for s in record.stations] or [""], dtype=object)
+    return pd.DataFrame({
+        "time": q["time"], "server": servers[q["station"]], "queue": queues[q["station"]],
+        "status": texts[q["status"]], "last_error": texts[q["error"]], "next_retry": q["next_retry"],
+    })  # fmt: skip
+
+
+def pressure(record: RunRecord) -> pd.DataFrame:
+    """Every change of a server's back pressure level, with the resources that moved it."""
+    p = record.pressure_events
+    if not p or not len(p["time"]):
+        return pd.DataFrame(columns=["time", "server", "level", "disk_percent", "version_buckets"])
+    names = np.array(record.servers, dtype=object)
+    return pd.DataFrame({
+        "time": p["time"], "server": names[p["server"]], "level": np.array(LEVELS, dtype=object)[p["level"]],
+        "disk_percent": p["disk_percent"], "version_buckets": p["version_buckets"],
+    })  # fmt: skip
+
+
+def pressure_seconds(record: RunRecord) -> dict[str, dict[str, float]]:
+    """Seconds each Hub and Edge spent at Normal, Medium and High back pressure (from 0 to the end)."""
+    changes = pressure(record)
+    servers = [row["server"] for row in record.server_stats]
+    out = {}
+    for server in servers:
+        mine = changes[changes["server"] == server]
+        times = [0.0, *mine["time"].tolist(), record.end_time]
+        levels = ["Normal", *mine["level"].tolist()]
+        spent = Counter()
+        for level, start, end in zip(levels, times, times[1:]):
+            spent[level] += end - start
+        out[server] = {level: round(spent[level], 3) for level in LEVELS}
+    return out
+
+
+def fault_windows(record: RunRecord) -> pd.DataFrame:
+    """Every time something was down: fault, kind, target, start, end (NaN: still down at the end)."""
+    return pd.DataFrame(record.fault_windows, columns=["fault", "kind", "target", "start", "end"])
+
+
+def accounting(record: RunRecord) -> dict:
+    """How every recipient ended, faults included: NDRs by code, expired, poison, refused and retried,
+    and what is still queued, by place and by state."""
+    by_code = Counter()
+    for status, reason, n in record.outcome_reasons:
+        if status == 1:  # NDR
+            code = reason.split(" ")[1] if reason.count(" ") else reason
+            by_code[code] += n
+    places = np.array(record.in_flight_places or [""], dtype=object)
+    held = Counter(places[record.in_flight["place"]].tolist()) if len(record.in_flight["place"]) else Counter()
+    by_state = Counter()
+    for place, n in held.items():
+        state = place.rsplit("(", 1)[1].rstrip(")")
+        by_state[state] += n
+    c = record.counts
+    return {
+        "poison": c.get("poison", 0),
+        "expired": c.get("expired", 0),
+        "delay_dsns": c.get("delay_dsns", 0),
+        "refused_and_retried": c.get("refused_and_retried", 0),
+        "ndr_by_code": dict(sorted(by_code.items())),
+        "still_queued_by_place": dict(sorted(held.items())),
+        "still_queued_by_state": dict(sorted(by_state.items())),
+    }
+
+
+def seconds_at(at: str | float, start: datetime) -> float:
+    """Simulated seconds of `at`: a clock time ("10:30", on the run's first day) or seconds / a duration."""
+    if isinstance(at, str) and ":" in at:
+        hours, minutes = (int(part) for part in at.split(":", 1))
+        clock = start.replace(hour=hours, minute=minutes, second=0, microsecond=0)
+        if clock < start:
+            clock += timedelta(days=1)
+        return (clock - start).total_seconds()
+    return parse_duration(at)
+
+
+def queue_view(record: RunRecord, queues: pd.DataFrame, at: float) -> pd.DataFrame:
+    """Get-Queue at `at` seconds: every queue that existed then (idle ones included), as Exchange lists them."""
+    times = record.sample_times
+    index = int(np.searchsorted(times, at, side="right")) - 1
+    if index < 0:
+        raise ValueError(f"no queue sample at or before {at:g} s; the first is at {times[0]:g} s")
+    sample_time = times[index]
+    counts = queues[queues["time"] == sample_time].set_index("queue")
+    events = queue_events(record)
+    events = events[events["time"] <= at].groupby("queue").last() if len(events) else events
+    rows = []
+    for station in record.stations:
+        queue = station["queue"]
+        if queue not in counts.index or station["delivery_type"] == "Stage":
+            continue  # made after the instant asked for, or a stage of the model rather than a queue
+        sampled = counts.loc[queue]
+        persistent = station["station"] in ("Submission", "Unreachable") and station["delivery_type"] != "MapiDelivery"
+        if not persistent and sampled["length"] == 0:
+            continue  # delivery queues and the Poison queue are shown only while they hold mail
+        status = str(sampled["state"])
+        error, next_retry = "", None
+        if queue in events.index:
+            event = events.loc[queue]
+            error = event["last_error"]
+            if event["status"] == "Retry" and not np.isnan(event["next_retry"]):
+                next_retry = float(event["next_retry"])
+        rows.append({
+            "Identity": queue, "DeliveryType": station["delivery_type"], "Status": status,
+            "MessageCount": int(sampled["length"]), "NextHopDomain": station.get("next_hop", ""),
+            "LastError": error, "NextRetryTime": next_retry,
+        })  # fmt: skip
+    view = pd.DataFrame(rows)
+    view.attrs["sampled_at"] = float(sample_time)
+    return view
