@@ -82,6 +82,21 @@ def cmd_trace(args) -> int:
     return 0
 
 
+def cmd_queues(args) -> int:
+    """`exsim queues`: every queue at an instant, as Exchange's Get-Queue lists them."""
+    from .results.report import format_queue_view
+    from .runner import run
+
+    scenario = _load(args).model_copy(update={"record": "summary", "tracking_log": False})
+    result = run(scenario, args.seed)
+    try:
+        view = result.queue_view(args.at)
+    except ValueError as error:
+        raise UsageError(f"--at {args.at}: {error}") from None
+    print(format_queue_view(view, args.at))
+    return 0
+
+
 def cmd_audit(args) -> int:
     """Print the Receive connector audit; exit 1 when a finding is FAIL (WARN and NOTE do not fail it)."""
     from .smtp.audit import audit
@@ -158,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--message", type=int, required=True, help="message id (result.messages.message_id)")
     trace.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     trace.set_defaults(func=cmd_trace)
+
+    queues = _scenario_command(commands, "queues", help="run a scenario and list every queue at an instant (Get-Queue)")
+    queues.add_argument("--at", required=True, help="clock time on the run's first day (10:30) or time from the "
+                        "start (2h30m)")  # fmt: skip
+    queues.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    queues.set_defaults(func=cmd_queues)
 
     audit = _scenario_command(
         commands,

@@ -96,8 +96,9 @@ class RunRecord:
     counts: dict[str, int]
     """messages_generated, internet_messages_generated, recipients_generated, delivered, ndr, rejected, poison,
     in_flight (recipients still held anywhere at the end), delivered_in_window (delivered after warm-up),
-    expired (NDRs at MessageExpirationTimeout), delay_dsns (delay DSNs sent), refused_and_retried
-    (recipients a server refused under back pressure or a fault, whose sender tried again later)."""
+    expired (recipients NDR'd at MessageExpirationTimeout), delay_dsns (recipients a delay DSN was sent for),
+    refused_and_retried (times a server refused a message under back pressure, 452 4.3.1, and the sender
+    kept it to try again: attempts, not recipients)."""
     outcome_reasons: list[tuple[int, str, int]]
     """(status code, reason, recipients) for every NDR and rejection reason."""
     rejected_by: dict[str, int]

@@ -5,9 +5,9 @@ Every `back_pressure.sample_interval` (2 s) one event samples each monitored ser
   against High = 100 x (disk_size - 500 MB) / disk_size rounded down (SP1), Medium = High - 2,
   Normal = High - 4 (the E2010 steps; DOMAIN.md 6);
 - version buckets: messages being received or submitted and not yet committed to the queue database
-  (in SMTP Receive, the anti-spam agents or Store Driver submission: a stand-in for uncommitted
-  transactions; a backlog in the Submission queue is committed and does not count), against
-  80 / 120 / 200 (event 15004).
+  (in service in SMTP Receive, the anti-spam agents or Store Driver submission: a stand-in for
+  uncommitted transactions; mail waiting in an Outbox or committed to a queue does not count),
+  against 80 / 120 / 200 (event 15004).
 Each resource rises to Medium at its Medium threshold and to High at its High threshold; it falls
 from High only below Medium, and to Normal only below Normal (hysteresis). The server's level is the highest of its resources'. At Medium it takes mail only from
 senders of the organisation; at High it refuses every SMTP connection (452 4.3.1) and its Store
@@ -60,7 +60,7 @@ class Monitored:
         """(level, disk percent used, version buckets) now."""
         settings = self.settings
         disk = 100.0 * (settings.disk_used + max(self.server.held_bytes, 0.0)) / settings.disk_size
-        buckets = sum(station.length for station in self.uncommitted)
+        buckets = sum(station.busy for station in self.uncommitted)
         self.disk_level = step(self.disk_level, disk, *self.disk_levels)
         self.bucket_level = step(self.bucket_level, buckets, *self.bucket_levels)
         return max(self.disk_level, self.bucket_level), disk, buckets

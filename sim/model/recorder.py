@@ -36,7 +36,7 @@ class Recorder:
         self.reasons: dict[str, int] = {"": 0}  # interned status texts of NDRs and rejections
         self.outcome_reasons: dict[tuple[int, str], int] = {}
         self.outcomes = [0, 0, 0, 0]  # recipients delivered, NDR'd, rejected, poison
-        self.expired = self.delay_dsns = self.refused_and_retried = 0  # recipients (see RunRecord.counts)
+        self.expired = self.delay_dsns = self.refused_and_retried = 0  # see RunRecord.counts
         self.q_time, self.q_station, self.q_status, self.q_error = array("d"), array("q"), array("q"), array("q")
         self.q_next = array("d")
         self.texts: dict[str, int] = {}

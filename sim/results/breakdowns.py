@@ -105,8 +105,9 @@ def seconds_at(at: str | float, start: datetime) -> float:
     return parse_duration(at)
 
 
-def queue_view(record: RunRecord, queues: pd.DataFrame, at: float) -> pd.DataFrame:
-    """Get-Queue at `at` seconds: every queue that existed then (idle ones included), as Exchange lists them."""
+def queue_view(record: RunRecord, queues: pd.DataFrame, at: float, start: datetime) -> pd.DataFrame:
+    """Get-Queue at `at` seconds: every queue that existed then, as Exchange lists them (NextRetryTime as a UTC
+    clock time, `start` being second 0)."""
     times = record.sample_times
     index = int(np.searchsorted(times, at, side="right")) - 1
     if index < 0:
@@ -130,12 +131,13 @@ def queue_view(record: RunRecord, queues: pd.DataFrame, at: float) -> pd.DataFra
             event = events.loc[queue]
             error = event["last_error"]
             if event["status"] == "Retry" and not np.isnan(event["next_retry"]):
-                next_retry = float(event["next_retry"])
+                next_retry = pd.Timestamp(start + timedelta(seconds=float(event["next_retry"])))
         rows.append({
             "Identity": queue, "DeliveryType": station["delivery_type"], "Status": status,
             "MessageCount": int(sampled["length"]), "NextHopDomain": station.get("next_hop", ""),
             "LastError": error, "NextRetryTime": next_retry,
         })  # fmt: skip
-    view = pd.DataFrame(rows)
-    view.attrs["sampled_at"] = float(sample_time)
+    view = pd.DataFrame(rows, columns=["Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain",
+                                       "LastError", "NextRetryTime"])  # fmt: skip
+    view.attrs["sampled_at"] = pd.Timestamp(start + timedelta(seconds=float(sample_time)))
     return view

@@ -13,8 +13,6 @@ from .errors import Problem, nearest
 from .faults import TARGET_FIELD, Fault
 from .units import parse_duration
 
-SERVER_DESCRIPTION = Fault.model_fields["server"].description
-
 
 def fault_problems(raw: dict, names: dict[str, list[str]], end_time: float) -> list[Problem]:
     """Problems of every fault. `names`: hubs (Transport servers with the Hub role, co-located included),
@@ -30,11 +28,12 @@ def fault_problems(raw: dict, names: dict[str, list[str]], end_time: float) -> l
 
 
 def _target(at: str, kind: str, fault, names: dict[str, list[str]]) -> list[Problem]:
+    needed = TARGET_FIELD[kind]
+    if loose.get(fault, needed) is None:
+        return [Problem(f"{at}.{needed}", f"required key is missing: {Fault.model_fields[needed].description}")]
     transport = names["hubs"] + names["edges"]
     if kind in ("transport", "server"):
         server = loose.get(fault, "server")
-        if server is None:
-            return [Problem(f"{at}.server", f"required key is missing: {SERVER_DESCRIPTION}")]
         if not isinstance(server, str):
             return []
         if kind == "transport" and server in names["mailbox"] and server not in transport:

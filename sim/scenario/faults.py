@@ -34,9 +34,7 @@ class Fault(BaseModel):
 
     kind: FaultKind = Field("transport", description="transport (a Hub's or Edge's Transport service stops), server "
                             "(a whole server, Mailbox servers too), site_link, partition, internet or send_connector")  # fmt: skip
-    server: str | None = Field(
-        None, description="the Hub Transport server (or co-located Mailbox+Hub server)"
-    )
+    server: str | None = Field(None, description="the Hub Transport server (or co-located Mailbox+Hub server)")
     service: Literal["transport"] | None = Field(None, description="the service that stops (transport, the default)")
     sites: list[str] | None = Field(None, description="site_link: the two sites it joins; partition: the sites cut "
                                     "off from all the others")  # fmt: skip

@@ -116,7 +116,8 @@ class Internet(_Strict):
     retry_interval: Duration = Field(
         600.0,
         gt=0,
-        description="wait before trying a deferred message again (Edge TransientFailureRetryInterval 10 min)",
+        description="how long remote hosts (and SMTP clients) wait before trying again when no "
+        "Edge takes their mail (down, or refusing under back pressure); a stand-in",
     )
 
     @model_validator(mode="after")

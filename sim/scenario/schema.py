@@ -301,7 +301,8 @@ class Scenario(_Strict):
     )
     poison: Poison = Field(default_factory=Poison, description="messages that crash the Transport service")
     faults: list[Fault] = Field(
-        default_factory=list, description="what breaks and when: services, servers, site links, the Internet, connectors"
+        default_factory=list,
+        description="what breaks and when: services, servers, site links, the Internet, connectors",
     )
     edges: list[EdgeServer] = Field(default_factory=list, description="Edge Transport servers in the perimeter")
     internet: Internet = Field(default_factory=Internet, description="inbound Internet mail and remote hosts")

@@ -135,7 +135,6 @@ class EdgeTransport(TransportServer):
         if agent is not None:
             self._reject(msg, agent.reply, agent.name)
             return
-        self.held_bytes += msg.size  # committed to the queue database
         self._received(msg)
 
     def _reject(self, msg: Message, reply: str, by: str) -> None:

@@ -42,7 +42,7 @@ class HubTransport(TransportServer):
         self.submissions = 0  # messages handed over by Mail Submission Services
         self.categorized = 0
         self.categorizer = self.stage("Submission", "Undefined", spec.categorizer_threads, "categorizer", self._route)
-        checks_needed = self.track is not None or self._limits_apply(model)
+        checks_needed = self.track is not None or self._limits_apply(model) or _monitored(model, spec)
         encryption = _mapi_encryption_costs(model)
         self.submit = self.stage(
             "StoreDriverSubmission", "Stage", spec.max_concurrent_mailbox_submissions, "store_driver_submit",
@@ -110,13 +110,13 @@ class HubTransport(TransportServer):
     def submit_from_mailbox(self, msg: Message) -> None:
         """The Store Driver picks up a message from a Mailbox server's Outbox."""
         self.submissions += 1
-        self.held_bytes += msg.size
         msg.path.append(self.index)
         self.submit.put(msg)
 
     # -- pipeline --------------------------------------------------------------------------------
     def _submitted(self, msg: Message) -> None:
         """Store Driver submission committed the message: log RECEIVE, apply organisation limits."""
+        self.held_bytes += msg.size
         if self.track is not None:
             self.new_internal_id(msg)
             self.track("RECEIVE", "STOREDRIVER", msg, peer=msg.path[-2])
@@ -155,6 +155,11 @@ class HubTransport(TransportServer):
         """Stop the Transport service; delivery threads waited for are given up too."""
         super().stop()
         self.delivery_threads.waiters.clear()
+
+
+def _monitored(model: Context, spec) -> bool:
+    """Whether back pressure watches this Hub (its queue database must then count what is committed)."""
+    return (spec.back_pressure or model.scenario.back_pressure).enabled
 
 
 def _mapi_encryption_costs(model: Context) -> dict[int, float]:

@@ -84,12 +84,12 @@ class TransportServer:
     # -- SMTP in ---------------------------------------------------------------------------------
     def receive_smtp(self, msg: Message) -> None:
         """A message arrives over SMTP from another server."""
-        self.held_bytes += msg.size
         msg.path.append(self.index)
         self.receive.put(msg)
 
     def _received(self, msg: Message) -> None:
         """SMTP Receive committed the message to the queue database."""
+        self.held_bytes += msg.size
         if self.track is not None:
             self.new_internal_id(msg)
             peer = msg.path[-2] if len(msg.path) > 1 else -1
