@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from pydantic import BaseModel
 
 from ..exchange.receive_servers import assumed_receive_defaults
@@ -21,9 +22,13 @@ def format_summary(summary: dict) -> str:
         ("recipients", f"{summary['recipients_total']:,}"),
         ("  delivered", f"{summary['delivered']:,}"),
         ("  NDR", f"{summary['ndr']:,}"),
+        ("    of them expired", f"{summary.get('expired', 0):,}"),
         ("  rejected", f"{summary['rejected']:,}"),
-        ("  still queued at end", f"{summary['in_queue_at_end']:,}"),
+        ("  Poison queue", f"{summary.get('poison', 0):,}"),
+        ("  still queued at end", f"{summary['in_queue_at_end']:,}{_by_state(summary)}"),
         ("  lost (must be 0)", f"{summary['lost']:,}"),
+        ("delay DSNs sent", f"{summary.get('delay_dsns', 0):,}"),
+        ("back pressure refusals (retried)", f"{summary.get('refused_and_retried', 0):,}"),
         ("throughput", f"{summary['throughput_per_hour']:,.0f} recipients/h"),
         (
             "latency p50 / p90 / p99",
@@ -41,11 +46,32 @@ def format_summary(summary: dict) -> str:
     if summary.get("outcomes_by_reason"):
         lines += ["", "NDRs and rejections by reason"]
         lines += [f"  {reason}: {n:,}" for reason, n in summary["outcomes_by_reason"].items()]
+    lines += _pressure_lines(summary, width)
     busiest = sorted(summary["max_queue_length"].items(), key=lambda kv: -kv[1])[:5]
     if busiest and busiest[0][1] > 0:
         lines += ["", "longest queues (max waiting)"]
         lines += [f"  {queue:<{width}}  {length:,}" for queue, length in busiest if length > 0]
     return "\n".join(lines)
+
+
+def _by_state(summary: dict) -> str:
+    """ "  (Ready 12, Retry 30)": what the mail still queued is doing, when any is."""
+    states = summary.get("still_queued_by_state") or {}
+    return f"  ({', '.join(f'{state} {n:,}' for state, n in states.items())})" if states else ""
+
+
+def _pressure_lines(summary: dict, width: int) -> list[str]:
+    """Faults that happened, and time each server spent at Medium or High back pressure (if any)."""
+    lines = []
+    if summary.get("faults"):
+        lines += ["", f"fault windows: {summary['faults']}"]
+    pressed = {server: spent for server, spent in (summary.get("back_pressure_seconds") or {}).items()
+               if spent.get("Medium", 0) or spent.get("High", 0)}  # fmt: skip
+    if pressed:
+        lines += ["", f"{'back pressure':<{width}}  time at Medium / High"]
+        lines += [f"  {server:<{width - 2}}  {format_duration(spent['Medium'])} / {format_duration(spent['High'])}"
+                  for server, spent in pressed.items()]  # fmt: skip
+    return lines
 
 
 def format_topology(scenario: Scenario, topology: Topology) -> str:
@@ -174,3 +200,22 @@ def _short(value, field=None) -> str:
     if field is not None and isinstance(value, float) and any("duration" in str(m) for m in field.metadata):
         return format_duration(value)
     return str(value)
+
+
+def format_queue_view(view, at: str) -> str:
+    """Get-Queue's table: Identity, DeliveryType, Status, MessageCount, NextHopDomain, NextRetryTime, LastError."""
+    sampled = view.attrs.get("sampled_at")
+    lines = [f"Get-Queue at {at}" + (f" (queue lengths as sampled at {sampled:%H:%M:%S})" if sampled is not None
+                                     else ""), ""]  # fmt: skip
+    header = ("Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain", "NextRetryTime", "LastError")
+
+    def text(value) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        return f"{value:%H:%M:%S}" if isinstance(value, pd.Timestamp) else str(value)
+
+    rows = [[text(row[column]) for column in header] for _, row in view.iterrows()]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)

@@ -25,7 +25,7 @@ from . import breakdowns, tables
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FIGURES = ("throughput", "latency", "queues", "utilisation", "topology")
+FIGURES = ("throughput", "latency", "queues", "utilisation", "topology", "faults")
 
 
 class Results:
@@ -113,7 +113,7 @@ class Results:
     def queue_view(self, at: str | float) -> pd.DataFrame:
         """Get-Queue at an instant: a clock time ("10:30") or a time from the start ("2h30m", seconds)."""
         seconds = breakdowns.seconds_at(at, self.start) if isinstance(at, str) else float(at)
-        return breakdowns.queue_view(self.record, self.queues, seconds)
+        return breakdowns.queue_view(self.record, self.queues, seconds, self.start)
 
     @property
     def latencies(self) -> np.ndarray:
@@ -179,13 +179,15 @@ class Results:
 
     # -- figures and files ----------------------------------------------------------------------
     def figure(self, name: str) -> Figure:
-        """A matplotlib Figure: throughput, latency, queues, utilisation or topology."""
-        from . import plots, plots_topology
+        """A matplotlib Figure: throughput, latency, queues, utilisation, topology or faults."""
+        from . import plots, plots_faults, plots_topology
 
         if name not in FIGURES:
             raise ValueError(f"unknown figure {name!r}; choose one of {', '.join(FIGURES)}")
         if name == "topology":
             return plots_topology.topology(self)
+        if name == "faults":
+            return plots_faults.faults(self)
         return getattr(plots, name)(self)
 
     def save(self, folder: str | Path) -> Path:
@@ -207,6 +209,8 @@ class Results:
 
             write_logs(self.tracking_log, out / "tracking")
         for name in FIGURES:
+            if name == "faults" and not (len(self.fault_windows) or len(self.pressure)):
+                continue  # nothing broke: no picture of it
             fig = self.figure(name)
             fig.savefig(out / f"{name}.png", dpi=110)
         return out

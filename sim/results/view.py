@@ -34,5 +34,15 @@ class ResultView(Protocol):
     def latencies(self) -> np.ndarray:
         """End-to-end latency of recipients delivered after warm-up."""
 
+    @property
+    def fault_windows(self) -> pd.DataFrame:
+        """Every time something was down: fault, kind, target, start, end."""
+
+    @property
+    def pressure(self) -> pd.DataFrame:
+        """Every change of a server's back pressure level."""
+
+    end_time: float
+
     def summary(self) -> dict:
         """The headline figures."""
