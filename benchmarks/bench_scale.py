@@ -1,0 +1,118 @@
+"""Organisation scale: a realistic day at 10,000, 30,000 and 100,000 mailboxes against the SimPy yardstick.
+
+    python benchmarks/bench_scale.py                # 10k, 30k, 100k mailboxes
+    python benchmarks/bench_scale.py --big          # and 300k
+    python benchmarks/bench_scale.py --sizes 10000  # one size
+
+The organisation: 5 AD sites in a ring (cost 10), each with 3 Hubs of default settings (4 cores,
+every stage) and 5 Mailbox servers sharing the site's mailboxes (100,000 mailboxes: 4,000 each);
+average profile, business-day curve, 24 h from midnight, default record level (`messages`) and the
+tracking log on (the defaults). Every size runs in a fresh process, so each peak memory is its own:
+the child first runs the idiomatic SimPy yardstick (`baseline_simpy.run_baseline`, 200,000
+messages) and then the day, and reports
+- messages per second: messages generated / wall time (build, run and summary; imports and loading
+  not timed), and its ratio to the yardstick's messages per second measured in the same process;
+- peak memory: ru_maxrss at the end, and bytes per message: (peak - resident memory just before the
+  day, after imports and the yardstick) / messages generated.
+
+Targets (issue "Organisation scale"): at 100,000 mailboxes >= 1.0x the yardstick, <= 1 KB per
+message, and bytes per message at 10,000 and 100,000 mailboxes within 20% of each other (memory
+linear in messages). The script always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGET_RATIO = 1.0
+TARGET_BYTES = 1024.0
+LINEAR_TOLERANCE = 0.20
+SITES, HUBS, MAILBOX_SERVERS = 5, 3, 5
+
+
+def scale_scenario(mailboxes: int) -> dict:
+    """The 5-site organisation with `mailboxes` spread evenly over its 25 Mailbox servers."""
+    per_server = mailboxes // (SITES * MAILBOX_SERVERS)
+    sites = [{"name": f"Site{s + 1}", "hubs": [{"name": f"S{s + 1}-HUB{h + 1}"} for h in range(HUBS)],
+              "mailbox_servers": [{"name": f"S{s + 1}-MBX{m + 1}", "mailboxes": per_server}
+                                  for m in range(MAILBOX_SERVERS)]}
+             for s in range(SITES)]  # fmt: skip
+    links = [{"sites": [f"Site{s + 1}", f"Site{(s + 1) % SITES + 1}"], "cost": 10} for s in range(SITES)]
+    return {"name": f"bench-scale: {mailboxes:,} mailboxes over {SITES} sites", "duration": "24h", "seed": 1,
+            "sites": sites, "site_links": links,
+            "workload": {"profile": "average", "diurnal": "business-day"}}  # fmt: skip
+
+
+def child(mailboxes: int) -> dict:
+    """One size, in this (fresh) process: the yardstick, then the day."""
+    import gc
+    import resource
+
+    sys.path.insert(0, HERE)
+    from baseline_simpy import run_baseline
+    from common import timed_run
+
+    baseline = run_baseline(200_000)
+    gc.collect()
+    with open("/proc/self/statm") as statm:
+        resident_before = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    run = timed_run(scale_scenario(mailboxes))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    summary = run["summary"]
+    generated = summary["messages_generated"]
+    wall = run["wall_s"] - run["load_s"]
+    return {
+        "mailboxes": mailboxes, "generated": generated, "recipients": summary["recipients_total"],
+        "lost": summary["lost"], "wall_s": wall, "msgs_per_s": generated / wall, "events": run["events"],
+        "baseline_msgs_per_s": baseline["msgs_per_s"], "peak_mb": peak / 2**20,
+        "bytes_per_msg": (peak - resident_before) / max(generated, 1),
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,30000,100000", help="mailbox counts, comma-separated")
+    parser.add_argument("--big", action="store_true", help="also 300,000 mailboxes")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child)))
+        return 0
+    sizes = [int(x) for x in args.sizes.split(",")] + ([300_000] if args.big else [])
+    print(f"bench_scale: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; one fresh process per size")
+    print(f"  {'mailboxes':>9} {'messages':>9} {'wall s':>7} {'msgs/s':>8} {'yardstick':>9} {'ratio':>6} "
+          f"{'events/msg':>10} {'peak MB':>8} {'B/msg':>6} lost")  # fmt: skip
+    rows = {}
+    for size in sizes:
+        done = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True)
+        if done.returncode:
+            print(f"  {size:>9,} failed: {done.stderr.strip().splitlines()[-1] if done.stderr else done.returncode}")
+            continue
+        r = rows[size] = json.loads(done.stdout.strip().splitlines()[-1])
+        r["ratio"] = r["msgs_per_s"] / r["baseline_msgs_per_s"]
+        print(f"  {size:>9,} {r['generated']:>9,} {r['wall_s']:>7.2f} {r['msgs_per_s']:>8,.0f} "
+              f"{r['baseline_msgs_per_s']:>9,.0f} {r['ratio']:>5.2f}x {r['events'] / r['generated']:>10.2f} "
+              f"{r['peak_mb']:>8,.0f} {r['bytes_per_msg']:>6,.0f} {r['lost']}", flush=True)  # fmt: skip
+    if 100_000 in rows:
+        r = rows[100_000]
+        speed, memory = r["ratio"] >= TARGET_RATIO, r["bytes_per_msg"] <= TARGET_BYTES
+        print(f"RESULT scale speed: 100,000 mailboxes at {r['ratio']:.2f}x the yardstick's messages/s "
+              f"(target >= {TARGET_RATIO}x): {'PASS' if speed else 'FAIL'}")  # fmt: skip
+        print(f"RESULT scale memory: {r['bytes_per_msg']:,.0f} bytes per message above imports "
+              f"(target <= {TARGET_BYTES:,.0f}): {'PASS' if memory else 'FAIL'}")  # fmt: skip
+    if 10_000 in rows and 100_000 in rows:
+        small, large = rows[10_000]["bytes_per_msg"], rows[100_000]["bytes_per_msg"]
+        linear = abs(large / small - 1) <= LINEAR_TOLERANCE
+        print(f"RESULT scale linear memory: {small:,.0f} B/msg at 10,000 mailboxes, {large:,.0f} at 100,000 "
+              f"(within {LINEAR_TOLERANCE:.0%}): {'PASS' if linear else 'FAIL'}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
