@@ -44,7 +44,8 @@ def step(level: int, value: float, normal: float, medium: float, high: float) ->
 class Monitored:
     """One server's resources and their levels."""
 
-    __slots__ = ("server", "settings", "disk_levels", "bucket_levels", "disk_level", "bucket_level", "uncommitted")
+    __slots__ = ("server", "settings", "disk_levels", "bucket_levels", "disk_level", "bucket_level", "uncommitted",
+                 "medium_bytes")  # fmt: skip
 
     def __init__(self, server: TransportServer, settings: BackPressure) -> None:
         self.server = server
@@ -55,6 +56,18 @@ class Monitored:
         self.disk_level = self.bucket_level = NORMAL
         names = ("StoreDriverSubmission", "SmtpReceive", "AntiSpam")
         self.uncommitted = [s for s in server.stations if s.name in names]
+        # held bytes from which the drive is at Medium or above: below them (and below Medium's version
+        # buckets) a server at Normal stays at Normal, so a sample needs no more than two comparisons
+        self.medium_bytes = self.disk_levels[1] / 100.0 * settings.disk_size - settings.disk_used - 1.0  # 1 B margin
+
+    def quiet(self) -> bool:
+        """At Normal and below every Medium threshold: this sample cannot change anything."""
+        if self.disk_level or self.bucket_level or self.server.held_bytes >= self.medium_bytes:
+            return False
+        buckets = 0
+        for station in self.uncommitted:
+            buckets += station.busy
+        return buckets < self.bucket_levels[1]
 
     def sample(self) -> tuple[int, float, int]:
         """(level, disk percent used, version buckets) now."""
@@ -86,6 +99,8 @@ class BackPressureMonitor:
         model = self.model
         now = model.env.now
         for monitored in self.monitored:
+            if monitored.quiet():
+                continue
             server = monitored.server
             level, disk, buckets = monitored.sample()
             if level != server.pressure:
