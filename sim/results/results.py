@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..exchange.record import STATUS_NAMES, RunRecord
-from . import tables
+from . import peak, tables
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -95,6 +95,16 @@ class Results:
         """Every per-domain routing decision the run made: server, domain and why."""
         return pd.DataFrame(self.record.decisions, columns=["server", "domain", "reason"])
 
+    @cached_property
+    def load(self) -> pd.DataFrame:
+        """Per 5-minute bin and per Hub or Edge: busy cores and core utilisation (sim.results.peak)."""
+        return peak.load_bins(self.record)
+
+    @cached_property
+    def arrivals(self) -> pd.DataFrame:
+        """Messages entering the organisation per 5-minute bin, and the hourly rate."""
+        return peak.arrival_bins(self.record)
+
     @property
     def latencies(self) -> np.ndarray:
         """End-to-end latency of every recipient delivered whose message was submitted after warm-up."""
@@ -152,7 +162,13 @@ class Results:
             "submissions_by_hub": dict(r.submissions_by_hub),
             "utilisation_by_server": {row["server"]: round(row["core_utilisation"], 4) for row in r.server_stats},
             "max_queue_length": {row["queue"]: row["max_queue_length"] for row in r.stations},
+            **self.peak_summary(),
         }
+
+    def peak_summary(self) -> dict:
+        """The busiest hour's figures and the overload verdict (sim.results.peak defines them)."""
+        reasons = peak.overload(self.record)
+        return {**peak.peak_figures(self.record), "overloaded": bool(reasons), "overload": reasons}
 
     # -- figures and files ----------------------------------------------------------------------
     def figure(self, name: str) -> Figure:
