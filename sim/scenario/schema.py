@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from .clients import SmtpClient
 from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits, SendConnector
 from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
+from .hub_count import default_hub_names, resize_hubs
 from .perimeter import EdgeServer, Internet, RecipientDomain
 from .quantities import Bandwidth, Duration, Rate
 from .receive import DomainSecurity, IPv4, ReceiveConnector, SmtpUser
@@ -52,11 +53,6 @@ DIURNAL_CURVES: dict[str, list[float]] = {
         0.1,
     ],
 }
-
-
-def default_hub_names(site: str, count: int) -> list[str]:
-    """The names `hubs: N` gives a site's N Hubs: SITE-HUB1, SITE-HUB2, ..."""
-    return [f"{site}-HUB{i + 1}" for i in range(count)]
 
 
 class _Strict(BaseModel):
@@ -165,6 +161,12 @@ class Site(_Strict):
     hub_site: bool = Field(
         False, description="Set-AdSite -HubSiteEnabled: mail crossing this site stops here to be re-categorized"
     )
+    hub_count: int | None = Field(
+        None,
+        ge=0,
+        description="resize hubs to this many, keeping their settings: new Hubs copy the last Hub's settings and "
+        "are named on from its name (sim/scenario/hub_count.py); empty means the hubs as listed",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -174,6 +176,11 @@ class Site(_Strict):
             if count < 0:
                 raise ValueError("hubs must be a list of servers or a count of zero or more")
             data = {**data, "hubs": [{"name": name} for name in default_hub_names(data.get("name", "SITE"), count)]}
+        wanted = data.get("hub_count") if isinstance(data, dict) else None
+        if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted >= 0:
+            taken = {m.get("name") for m in data.get("mailbox_servers") or [] if isinstance(m, dict)}
+            hubs = resize_hubs(str(data.get("name", "SITE")), data.get("hubs"), wanted, {str(n) for n in taken})
+            data = {**data, "hubs": hubs, "hub_count": None}  # applied: the list is what counts from here on
         return data
 
     @property
