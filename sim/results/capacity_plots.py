@@ -43,3 +43,33 @@ def metric_against(variants: pd.DataFrame, metric: str, x: str, others: Sequence
     if pd.api.types.is_integer_dtype(rows[x]):
         ax.xaxis.get_major_locator().set_params(integer=True)
     return fig
+
+
+def sizing_figure(candidates: pd.DataFrame, parameter: str, metric: str, slo: float, answer=None) -> Figure:
+    """A sizing's `metric` against the parameter: simulated mean and upper 95% end (worst case), analytic, objective."""
+    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    x = candidates[parameter]
+    analytic = candidates.get(f"analytic_{metric}")
+    if analytic is not None:
+        finite = analytic.astype(float).where(analytic.astype(float) < 1e12)
+        ax.plot(x, finite, linestyle=":", marker=".", color="grey", label="analytic first pass (Erlang C)")
+    mean, high = candidates.get(f"sim_{metric}_mean"), candidates.get(f"sim_{metric}_ci_high")
+    if mean is not None:
+        ran = mean.notna()
+        ax.plot(x[ran], mean[ran], marker="o", color="tab:blue", label="simulated mean (worst combination)")
+        ax.vlines(x[ran], mean[ran], high[ran], color="tab:blue", linewidth=3, alpha=0.5, label="to the upper 95% end")
+    ax.axhline(slo, color="crimson", linestyle="--", linewidth=1.2, label=f"objective {metric} <= {slo:g}")
+    if answer is not None:
+        ax.axvline(answer, color="green", linewidth=1, alpha=0.6, label=f"answer: {answer}")
+    shown = [v for column in (analytic, mean, high) if column is not None for v in column.astype(float) if 0 < v < 1e12]
+    log = bool(shown) and max(shown + [slo]) / min(shown + [slo]) > 20
+    if log:
+        ax.set_yscale("log")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(f"{metric} at the busiest hour" + (" (log scale)" if log else ""))
+    ax.set_title(f"Sizing {parameter}: {metric} against the objective")
+    ax.grid(True, alpha=0.3, which="both")
+    ax.legend(loc="best", fontsize=8)
+    return fig

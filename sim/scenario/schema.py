@@ -22,37 +22,12 @@ from .receive import DomainSecurity, IPv4, ReceiveConnector, SmtpUser
 
 PROFILES: dict[str, float] = {"light": 5, "average": 10, "heavy": 20, "very-heavy": 30}
 """Messages sent per mailbox per day (DOMAIN.md section 7; the table itself is UNCONFIRMED for 2007)."""
+PROFILES_RECEIVED: dict[str, float] = {"light": 20, "average": 40, "heavy": 80, "very-heavy": 120}
+"""Messages received per mailbox per day, as published beside the sent figures (DOMAIN.md 7, UNCONFIRMED)."""
 
-DIURNAL_CURVES: dict[str, list[float]] = {
-    "flat": [1.0] * 24,
-    # A working day: quiet night, ramp from 07:00, peaks mid-morning and mid-afternoon, tail to 20:00.
-    "business-day": [
-        0.1,
-        0.1,
-        0.1,
-        0.1,
-        0.1,
-        0.2,
-        0.4,
-        1.0,
-        2.0,
-        2.6,
-        2.4,
-        2.0,
-        1.6,
-        2.2,
-        2.4,
-        2.2,
-        1.8,
-        1.2,
-        0.7,
-        0.4,
-        0.3,
-        0.2,
-        0.1,
-        0.1,
-    ],
-}
+# A working day: quiet night, ramp from 07:00, peaks mid-morning and mid-afternoon, tail to 20:00.
+BUSINESS_DAY = [0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 1.0, 2.0, 2.6, 2.4, 2.0, 1.6, 2.2, 2.4, 2.2, 1.8, 1.2, 0.7, 0.4, 0.3, 0.2, 0.1, 0.1]  # fmt: skip
+DIURNAL_CURVES: dict[str, list[float]] = {"flat": [1.0] * 24, "business-day": BUSINESS_DAY}
 
 
 class _Strict(BaseModel):
@@ -81,6 +56,15 @@ class Stages(_Strict):
         default_factory=lambda: Service(dist="exponential", mean="20ms"),
         description="SMTP session time on the sending Hub's outbound connection (not core time), "
         "before the site link's latency and transfer time (UNCONFIRMED stand-in)",
+    )
+    hub_antivirus: bool = Field(
+        False, description="antivirus scanning on the Hubs: every message categorized also pays `antivirus`"
+    )
+    antivirus: ServiceField = Field(
+        default_factory=lambda: Service(dist="exponential", mean="25ms", per_kb="0.75ms"),
+        description="core time of the Hub antivirus scan per message (with hub_antivirus): about 62 ms for 50 KB, "
+        "40% over the default Hub cost of such a message, as the 5:1 against 7:1 Mailbox:Hub core ratio implies "
+        "(UNCONFIRMED stand-in, DOMAIN.md 7.x)",
     )
 
 
@@ -133,6 +117,9 @@ class MailboxServer(_Strict):
     )
     hub: HubSettings = Field(default_factory=HubSettings, description="settings of the co-located Hub role")
     sends_mail: bool = Field(True, description="false: its mailboxes receive mail but their users send none")
+    cores: int | None = Field(
+        None, ge=1, description="processor cores, for the Mailbox:Hub core ratio only (not simulated); empty: unknown"
+    )
     mapi_encryption_required: bool = Field(
         False,
         description="Set-MailboxServer -MAPIEncryptionRequired: MAPI clients must encrypt RPC traffic; "
@@ -234,6 +221,20 @@ class Workload(_Strict):
     unknown_share: float = Field(
         0.0, ge=0, le=1, description="share of recipients addressed to no one in the organisation's own domain"
     )
+    received_per_mailbox_per_day: float | None = Field(
+        None,
+        gt=0,
+        description="overrides the profile's received figure (light 20, average 40, heavy 80, very-heavy 120 a day)",
+    )
+    internet_inbound: Literal["none", "edges", "hubs"] = Field(
+        "none",
+        description="where the Internet share of the profile's received mail arrives: none (only "
+        "internet.inbound_rate), edges (the MX: Edge Transport) or hubs (Internet-facing Hubs' Receive "
+        "connector); see sim/model/workload.py for how received mail splits into internal and Internet",
+    )
+    internet_hubs: list[str] = Field(
+        default_factory=list, description="the Internet-facing Hubs (internet_inbound: hubs); empty means every Hub"
+    )
 
     @model_validator(mode="after")
     def _shares_fit(self):
@@ -252,6 +253,11 @@ class Workload(_Strict):
     def sent_per_day(self) -> float:
         """Messages each mailbox sends a day: the explicit number, else the profile's."""
         return self.sent_per_mailbox_per_day or PROFILES[self.profile]
+
+    @property
+    def received_per_day(self) -> float:
+        """Messages each mailbox receives a day: the explicit number, else the profile's."""
+        return self.received_per_mailbox_per_day or PROFILES_RECEIVED[self.profile]
 
     @property
     def hourly_weights(self) -> list[float]:
@@ -354,6 +360,14 @@ class Scenario(_Strict):
     def _warmup_inside(self):
         if self.warmup >= self.duration:
             raise ValueError("warmup must be shorter than duration")
+        return self
+
+    @model_validator(mode="after")
+    def _internet_hubs_exist(self):
+        hubs = [hub.name for site in self.sites for hub in site.all_hubs]
+        for name in self.workload.internet_hubs:
+            if name not in hubs:
+                raise ValueError(f"workload.internet_hubs: no Hub named {name!r} (Hubs: {', '.join(hubs)})")
         return self
 
     @property
