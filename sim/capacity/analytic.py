@@ -167,82 +167,121 @@ def sent_rates(scenario: Scenario) -> dict[str, float]:
 
 
 def internet_rate(scenario: Scenario) -> float:
-    """Messages per second the profile's Internet share brings at the busiest hour (0 without it)."""
+    """Messages per second the profile's Internet share brings to the Hubs at the busiest hour (0 without it).
+
+    Through Edges only the messages no anti-spam agent rejects reach the Hubs.
+    """
     if scenario.workload.internet_inbound == "none":
         return 0.0
-    return internet_messages_per_day(scenario) / 86400 * peak_weight(scenario)
+    passed = 1.0
+    if scenario.workload.internet_inbound == "edges":
+        for agent in scenario.internet.antispam:
+            passed *= 1.0 - agent.reject_share if agent.enabled else 1.0
+    return internet_messages_per_day(scenario) / 86400 * peak_weight(scenario) * passed
+
+
+def _counts(distribution) -> np.ndarray:
+    """Recipient counts drawn with a fixed seed, to take expectations over the distribution."""
+    if distribution.constant_value is not None:
+        return np.full(DRAWS, float(distribution.constant_value))
+    return np.asarray(distribution.drawer()(np.random.default_rng(12345), DRAWS), dtype=float)
+
+
+class _Flows:
+    """Adds the visits of one class of mail (users' or the Internet's) entering at given Hubs."""
+
+    def __init__(self, net: Network, scenario: Scenario, up: dict, hubs: dict) -> None:
+        self.net, self.scenario, self.up, self.hubs = net, scenario, up, hubs
+        self.stages = scenario.stages
+
+    def cost(self, stage: str, recipients: float, kb: float) -> float:
+        """Mean core time of a stage for a copy of `recipients` recipients and `kb` kilobytes."""
+        spec = getattr(self.stages, stage)
+        extra = 0.0
+        if stage == "categorizer" and self.stages.hub_antivirus:
+            av = self.stages.antivirus
+            extra = av.mean_value + av.per_kb * kb + av.per_recipient * recipients
+        return spec.mean_value + spec.per_kb * kb + spec.per_recipient * recipients + extra
+
+    def enter(self, hub: str, site, rate: float, entry: str, counts: np.ndarray, share: dict, kb: float) -> None:
+        """`rate` messages/s enter `hub` (of `site`) at stage `entry`; recipients land by `share` per server."""
+        k = float(counts.mean() * sum(share.values()))
+        hit = {name: float(np.mean(1 - (1 - p) ** counts)) for name, p in share.items()}
+        spec = self.hubs[hub]
+        threads = spec.max_concurrent_mailbox_submissions if entry == "StoreDriverSubmission" else UNBOUNDED
+        stage = "store_driver_submit" if entry == "StoreDriverSubmission" else "smtp_receive"
+        self.net.visit(hub, entry, rate, self.cost(stage, k, kb), threads)
+        self.net.visit(hub, "Submission", rate, self.cost("categorizer", k, kb), spec.categorizer_threads)
+        for other in self.scenario.sites:
+            servers = {m.name: share[m.name] for m in other.mailbox_servers}
+            in_site = sum(servers.values())
+            reach = float(np.mean(1 - (1 - in_site) ** counts))
+            if other.name == site.name:
+                self._deliver(spec, other, rate, hit, share, counts, kb)
+                continue
+            if not self.up[other.name] or reach <= 0:
+                continue  # an unreachable site's mail waits: the simulation shows it
+            relayed = rate * reach / len(self.up[other.name])
+            per_copy = float(counts.mean()) * in_site / reach
+            for target in self.up[other.name]:
+                t = self.hubs[target.name]
+                self.net.visit(t.name, "SmtpReceive", relayed, self.cost("smtp_receive", per_copy, kb), UNBOUNDED)
+                self.net.visit(
+                    t.name, "Submission", relayed, self.cost("categorizer", per_copy, kb), t.categorizer_threads
+                )
+                self._deliver(t, other, relayed / reach, hit, share, counts, kb)
+
+    def _deliver(self, hub, site, rate: float, hit: dict, share: dict, counts: np.ndarray, kb: float) -> None:
+        """Mailbox delivery copies from `hub` to each Mailbox server of `site` (rate: messages of all recipients)."""
+        for m in site.mailbox_servers:
+            if hit[m.name] <= 0:
+                continue
+            recipients = float(counts.mean()) * share[m.name] / hit[m.name]
+            self.net.visit(hub.name, f"delivery {m.name}", rate * hit[m.name],
+                           self.cost("store_driver_deliver", recipients, kb), hub.max_concurrent_mailbox_deliveries)  # fmt: skip
 
 
 def network(scenario: Scenario, down: frozenset[str] = frozenset()) -> tuple[Network, dict[str, int]]:
     """The open network of a scenario with the Hubs in `down` stopped for the whole run."""
-    stages, workload = scenario.stages, scenario.workload
-    kb = workload.size.mean_value / 1024
-    counts = np.asarray(workload.recipients.drawer()(np.random.default_rng(12345), DRAWS) if
-                        workload.recipients.constant_value is None else
-                        np.full(DRAWS, workload.recipients.constant_value), dtype=float)  # fmt: skip
-    k = float(counts.mean())
+    workload, internet = scenario.workload, scenario.internet
+    servers = [m for site in scenario.sites for m in site.mailbox_servers]
+    total = sum(m.mailboxes for m in servers) or 1
     internal = 1.0 - workload.unknown_share - sum(d.share for d in workload.domains)
-    servers = [(site.name, m) for site in scenario.sites for m in site.mailbox_servers]
-    total = sum(m.mailboxes for _, m in servers) or 1
-    share = {m.name: m.mailboxes / total * internal for _, m in servers}
-    site_share = {site.name: sum(share[m.name] for m in site.mailbox_servers) for site in scenario.sites}
-    hit = {name: float(np.mean(1 - (1 - p) ** counts)) for name, p in {**share, **site_share}.items()}
+    share = {m.name: m.mailboxes / total * internal for m in servers}
     up = {site.name: [h for h in site.all_hubs if h.name not in down] for site in scenario.sites}
     hubs = {h.name: h for site in scenario.sites for h in site.all_hubs}
-
-    def cost(stage: str, recipients: float) -> float:
-        spec = getattr(stages, stage)
-        return spec.mean_value + spec.per_kb * kb + spec.per_recipient * recipients
-
-    categorize = cost("categorizer", k) + (cost("antivirus", k) if stages.hub_antivirus else 0.0)
     net = Network()
+    flows = _Flows(net, scenario, up, hubs)
+    counts, kb = _counts(workload.recipients), workload.size.mean_value / 1024
     rates = sent_rates(scenario)
-    inbound = internet_rate(scenario)
     for site in scenario.sites:
         colocated = {h.name for h in up[site.name]} & {m.name for m in site.mailbox_servers}
         shared = sum(rates.get(m.name, 0.0) for m in site.mailbox_servers if m.name not in colocated)
         dedicated = [h for h in up[site.name] if h.name not in colocated] or up[site.name]
-        submitted = {h.name: shared / len(dedicated) if dedicated else 0.0 for h in up[site.name]}
+        submitted = {h.name: shared / len(dedicated) if h in dedicated else 0.0 for h in up[site.name]}
         for name in colocated:
             submitted[name] += rates.get(name, 0.0)
         for hub, rate in submitted.items():
-            spec = hubs[hub]
-            net.visit(
-                hub,
-                "StoreDriverSubmission",
-                rate,
-                cost("store_driver_submit", 0),
-                spec.max_concurrent_mailbox_submissions,
-            )
-            net.visit(hub, "Submission", rate, categorize, spec.categorizer_threads)  # fmt: skip
-            for other in scenario.sites:
-                if other.name == site.name or not up[other.name]:
-                    continue  # an unreachable site's mail waits: the simulation shows it
-                relayed = rate * hit[other.name] / len(up[other.name])
-                in_site = k * site_share[other.name] / max(hit[other.name], 1e-12)
-                for target in up[other.name]:
-                    t = hubs[target.name]
-                    net.visit(t.name, "SmtpReceive", relayed, cost("smtp_receive", in_site), UNBOUNDED)
-                    net.visit(t.name, "Submission", relayed, cost("categorizer", in_site), t.categorizer_threads)
-                    _deliveries(net, t, other, relayed / hit[other.name], hit, share, k, cost)
-            _deliveries(net, spec, site, rate, hit, share, k, cost)
+            if rate > 0:
+                flows.enter(hub, site, rate, "StoreDriverSubmission", counts, share, kb)
+    inbound = internet_rate(scenario)
     if inbound > 0:
-        facing = [hubs[n] for n in workload.internet_hubs if n not in down] or [
-            h for s in scenario.sites for h in up[s.name]]  # fmt: skip
-        for hub in facing:
-            net.visit(hub.name, "SmtpReceive", inbound / len(facing), cost("smtp_receive", k), UNBOUNDED)
-            net.visit(hub.name, "Submission", inbound / len(facing), categorize, hub.categorizer_threads)
+        if workload.internet_inbound == "edges":
+            entry = [
+                h for e in scenario.edges for s in scenario.sites if s.name == e.subscribed_site for h in up[s.name]
+            ]
+            known = {m.name: m.mailboxes / total for m in servers}  # the Edges filtered unknown recipients out
+        else:
+            entry = [hubs[n] for n in workload.internet_hubs if n not in down] or [h for s in scenario.sites
+                                                                                   for h in up[s.name]]  # fmt: skip
+            known = {m.name: m.mailboxes / total * (1 - internet.unknown_recipient_share) for m in servers}
+        entry = list({h.name: h for h in entry}.values())
+        site_of = {h.name: s for s in scenario.sites for h in s.all_hubs}
+        counts_in, kb_in = _counts(internet.recipients), internet.size.mean_value / 1024
+        for hub in entry:
+            flows.enter(hub.name, site_of[hub.name], inbound / len(entry), "SmtpReceive", counts_in, known, kb_in)
     _routes(net, scenario, up, share, submitted_sites=rates)
     return net, {name: hub.cores for name, hub in hubs.items()}
-
-
-def _deliveries(net: Network, hub, site, rate: float, hit: dict, share: dict, k: float, cost) -> None:
-    """Mailbox delivery copies from `hub` to each Mailbox server of `site` (rate: messages of all its recipients)."""
-    for m in site.mailbox_servers:
-        copies = rate * hit[m.name]
-        recipients = k * share[m.name] / max(hit[m.name], 1e-12)
-        net.visit(hub.name, f"delivery {m.name}", copies, cost("store_driver_deliver", recipients),
-                  hub.max_concurrent_mailbox_deliveries)  # fmt: skip
 
 
 def _routes(net: Network, scenario: Scenario, up: dict, share: dict, submitted_sites: dict) -> None:
@@ -275,6 +314,9 @@ def evaluate(scenario: Scenario, down: frozenset[str] = frozenset(), p: float = 
 
 
 def hub_core_load(scenario: Scenario) -> tuple[float, int]:
-    """(messages per second reaching the Hubs at the busiest hour: users' and the Internet's, Hub cores)."""
-    rate = sum(sent_rates(scenario).values()) + internet_rate(scenario) + scenario.internet.inbound_rate
+    """(messages per second reaching the Hubs at the busiest hour: users' and the profile's Internet share, Hub cores).
+
+    A fixed `internet.inbound_rate` is left out: how much of it passes the Edges is the simulation's to say.
+    """
+    rate = sum(sent_rates(scenario).values()) + internet_rate(scenario)
     return rate, sum(hub.cores for site in scenario.sites for hub in site.all_hubs)

@@ -63,7 +63,7 @@ def rule_of_thumb(scenario: Scenario, site: str | None, parameter: str) -> list[
     line = f"Rule of thumb ({rule}:1 Mailbox:Hub cores{', antivirus on' if rule == 5 else ''}): {mbx} Mailbox cores"
     line += f" in {where} need {hub_cores} Hub cores"
     if parameter.endswith(("hub_count", "hubs")):
-        line += f": {math.ceil(hub_cores / per_hub)} Hubs of {per_hub} cores (the rule has no N-1)"
+        line += f": {math.ceil(hub_cores / per_hub)} Hubs of {per_hub} core{'s' * (per_hub != 1)} (the rule has no N-1)"
     elif parameter.endswith("cores") and hubs:
         line += f": {math.ceil(hub_cores / len(hubs))} cores on each of {len(hubs)} Hubs"
     return [line]

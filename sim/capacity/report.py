@@ -47,7 +47,8 @@ def _table(rows: list[dict]) -> str:
 def format_sizing(sizing, rule: list[str]) -> str:
     """Every candidate with its analytic and simulated figures and verdicts, then the answer and the rule of thumb."""
     slos = ", ".join(f"{k} <= {v:g}" for k, v in sizing.slos.items())
-    n_1 = f", with {sizing.failures} Hub(s) of the site down in every combination" if sizing.failures else ""
+    hubs = f"{sizing.failures} Hub{'s' * (sizing.failures != 1)}"
+    n_1 = f", with {hubs} of the site down in every combination" if sizing.failures else ""
     lines = [f"Sizing {sizing.parameter}: objectives {slos} at the busiest hour{n_1}", ""]
     rows = []
     for c in sizing.candidates:
