@@ -112,3 +112,15 @@ def test_varying_a_hub_count_keeps_the_hubs_settings():
     runs = sim.sweep(base, {"sites.A.hub_count": [1, 3]}, replications=1, seed=2).runs
     assert (runs["status"] == "ok").all()
     assert runs["sites.A.hub_count"].tolist() == [1, 3]
+
+
+def test_a_figure_against_a_varied_parameter_has_one_line_and_band_per_other_variant():
+    result = sim.sweep(small(), VARY, replications=3, seed=5)
+    fig = result.figure("peak_latency_p99_s", x="workload.rate")
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2 and len(ax.collections) == 2  # categorizer_threads 1 and 2: a line and a band each
+    means = result.variants[(result.variants["figure"] == "peak_latency_p99_s")]
+    first = means[means["sites.A.hubs.HUB1.categorizer_threads"] == 1].sort_values("workload.rate")["mean"]
+    assert list(ax.lines[0].get_ydata()) == pytest.approx(list(first))
+    with pytest.raises(ValueError, match="no figure 'nonsense'"):
+        result.figure("nonsense")
