@@ -10,6 +10,7 @@ what finished and `resume=True` runs only what is missing.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import sys
@@ -142,7 +143,9 @@ def sweep(scenario: Scenario | str | os.PathLike | Mapping, vary: Mapping[str, S
     tasks = plan_tasks(base, vary, seeds)
     store = None
     if out is not None:
-        plan = {"scenario": base.name, "vary": vary, "replications": replications, "root_seed": root, "seeds": seeds}
+        digest = hashlib.sha256(base.model_dump_json().encode()).hexdigest()[:16]  # the effective scenario
+        plan = {"scenario": base.name, "scenario_digest": digest, "vary": vary, "replications": replications,
+                "root_seed": root, "seeds": seeds}  # fmt: skip
         store = RunStore(out, plan, resume)
         done = store.done() if resume else set()
         tasks = [task for task in tasks if task.key not in done]
