@@ -37,6 +37,9 @@ def ratio_lines(scenario: Scenario) -> list[str]:
     lines = ["", "Capacity (busiest hour of the run, DOMAIN.md 7):"]
     per_core = rate / cores if cores else math.inf
     lines.append(f"  {rate:,.2f} messages/s reach the Hubs: {per_core:,.2f} messages/s per Hub core ({cores} cores)")
+    if scenario.internet.inbound_rate > 0:
+        lines.append(f"  (plus what passes the Edges of internet.inbound_rate, {scenario.internet.inbound_rate:.3g} messages/s "
+                     "offered: the simulation says how much)")  # fmt: skip
     mbx, hub = mailbox_cores(scenario), dedicated_hub_cores(scenario)
     rule = rule_ratio(scenario)
     if mbx is None:

@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 CONFIDENCE = 0.95
 
@@ -45,6 +44,8 @@ def interval(values, confidence: float = CONFIDENCE) -> Interval:
         return Interval(0, math.nan, math.nan, math.nan)
     if n == 1:
         return Interval(1, float(x[0]), math.nan, math.nan)
+    from scipy import stats  # imported when first needed: it costs `import sim` most of a second
+
     std = float(x.std(ddof=1))
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
     return Interval(n, float(x.mean()), std, half)
@@ -66,6 +67,8 @@ def difference(a, b, paired: bool = False) -> tuple[float, float]:
     delta = float(y.mean() - x.mean())
     if len(x) < 2 or len(y) < 2 or (np.ptp(x) == 0 and np.ptp(y) == 0):
         return delta, math.nan
+    from scipy import stats
+
     if paired:
         if np.ptp(y - x) == 0:
             return delta, 0.0 if delta != 0 else 1.0

@@ -167,6 +167,11 @@ class Results:
 
     def peak_summary(self) -> dict:
         """The busiest hour's figures and the overload verdict (sim.results.peak defines them)."""
+        found = self._peak
+        return {key: (type(value)(value) if isinstance(value, (dict, list)) else value) for key, value in found.items()}
+
+    @cached_property
+    def _peak(self) -> dict:
         reasons = peak.overload(self.record)
         return {**peak.peak_figures(self.record), "overloaded": bool(reasons), "overload": reasons}
 
