@@ -10,8 +10,8 @@ spawn pool of 2 processes (the pool's start-up is included: it is what a user wa
 their tables to a temporary --out folder, and checks that the two runs tables are identical. The
 target is a parallel wall time of at most 0.6x the serial one.
 
-The machine's own parallelism is measured beside it, as a yardstick: a pure-Python loop run twice in
-this process, then once in each of 2 spawned processes. On a shared machine whose second core is busy
+The machine's own parallelism is measured beside it, as a yardstick, before and after each round: a
+pure-Python loop run twice in this process, then once in each of 2 spawned processes. On a shared machine whose second core is busy
 elsewhere that ratio is near 1.0, and no sweep can beat it; the sweep's ratio is read against it.
 
 Memory: during the serial sweep (runs in this process), the resident set size (from /proc/self/statm)
@@ -55,6 +55,7 @@ def one_round(runs: int) -> dict:
     replications = runs // 2
     vary = {"sites.Seattle.hub_count": [2, 3]}
     rss: list[float] = []
+    machine = yardstick()
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         serial = sim.sweep(SCENARIO, vary, replications, seed=7, overrides=SHORT, executor=SerialExecutor(),
@@ -70,7 +71,8 @@ def one_round(runs: int) -> dict:
         pooled_s = time.perf_counter() - start
     pd.testing.assert_frame_equal(serial.runs, pooled.runs)
     assert (serial.runs["status"] == "ok").all() and len(serial.runs) == runs
-    return {"serial_s": serial_s, "pool_s": pooled_s, "ratio": pooled_s / serial_s, "rss": rss}
+    machine = (machine + yardstick()) / 2  # before and after: the cores the machine gave during the round
+    return {"serial_s": serial_s, "pool_s": pooled_s, "ratio": pooled_s / serial_s, "rss": rss, "machine": machine}
 
 
 def burn(n: int = 20_000_000) -> int:
@@ -133,8 +135,8 @@ def main() -> None:
         print(f"round {index + 1}: serial {found['serial_s']:.1f} s, 2 processes {found['pool_s']:.1f} s, "
               f"ratio {found['ratio']:.2f}; RSS after run 1 / {len(rss) // 2} / {len(rss)}: "
               f"{rss[0]:.0f} / {rss[len(rss) // 2 - 1]:.0f} / {rss[-1]:.0f} MB ({growth * 1024:+.0f} KB per run "
-              f"after the first quarter); runs tables identical")  # fmt: skip
-    machine = yardstick()
+              f"after the first quarter); runs tables identical; yardstick {found['machine']:.2f}")  # fmt: skip
+    machine = statistics.median(r["machine"] for r in rounds)
     print(f"yardstick: a pure-Python loop on 2 processes / serial = {machine:.2f} (1.0: one core free, 0.5: two)")
     early, late = python_heap(args.runs)
     print(f"Python heap after run 10: {early:.2f} MB, after run {args.runs}: {late:.2f} MB "
