@@ -234,8 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     size.add_argument("--vary", action="append", metavar="PATH=LOW..HIGH",
                       help="the parameter and its candidates (default: each site's hub_count, 1..12)")  # fmt: skip
-    size.add_argument("--out", default="out/size", help="folder for the candidates table (CSV) and the figure (PNG) "
-                      "(default out/size)")
+    size.add_argument(
+        "--out",
+        default="out/size",
+        help="folder for the candidates table (CSV) and the figure (PNG) (default out/size)",
+    )
     _capacity_options(size, 5)
     size.set_defaults(func=cmd_size)
 

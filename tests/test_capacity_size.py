@@ -135,3 +135,9 @@ def test_compare_two_run_folders_has_no_significance(tmp_path, capsys):
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     assert "(one run a side: no significance)" in capsys.readouterr().out
     assert main(["compare", str(tmp_path / "a"), str(tmp_path / "nowhere")]) == 2
+
+
+def test_a_bad_varied_value_is_one_line_naming_the_option(tmp_path, capsys):
+    assert main(["sweep", write(tmp_path, mmc()), "--vary", "sites.A.hubs.HUB1.cores=0,2", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["exsim: --vary sites.A.hubs.HUB1.cores=0: sites[0].hubs[0].cores: must be 1 or more, got 0"]

@@ -82,8 +82,15 @@ def _check_variants(scenario, vary: dict) -> None:
     """Every varied value must make a valid scenario: checked up front, so a typo fails fast with exit 2."""
     from itertools import product
 
+    from ..scenario.errors import ScenarioError
+
     for values in product(*vary.values()):
-        load_scenario(scenario, dict(zip(vary, values)))
+        try:
+            load_scenario(scenario, dict(zip(vary, values)))
+        except ScenarioError as error:
+            varied = " ".join(f"{path}={value}" for path, value in zip(vary, values))
+            problems = "; ".join(p.render(None).replace("--set ", "") for p in error.problems)
+            raise OptionError(f"--vary {varied}: {problems}") from None
 
 
 def cmd_sweep(args) -> int:
