@@ -3,8 +3,10 @@
 import sim
 result = sim.run("scenarios/quickstart.yaml", seed=7)
 result.summary(); result.messages; result.figure("latency")
+runs = sim.replicate("scenarios/quickstart.yaml", 10).means     # means with 95% confidence intervals
 """
 
+from .capacity.sweep import Sweep, replicate, sweep
 from .model.organisation import Model
 from .results.results import Results
 from .runner import run
@@ -12,5 +14,5 @@ from .scenario.errors import ScenarioError
 from .scenario.loading import load_scenario
 from .scenario.schema import Scenario
 
-__all__ = ["Model", "Results", "Scenario", "ScenarioError", "load_scenario", "run"]
+__all__ = ["Model", "Results", "Scenario", "ScenarioError", "Sweep", "load_scenario", "replicate", "run", "sweep"]
 __version__ = "0.1.0"

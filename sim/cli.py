@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from .capacity.commands import OptionError, cmd_compare, cmd_size, cmd_sweep
 from .results.report import format_summary, format_topology
 from .scenario.errors import ScenarioError
 from .smtp.wire import DEFAULT_PORT_MAP
@@ -55,11 +56,13 @@ def cmd_run(args) -> int:
 
 def cmd_validate(args) -> int:
     """Check a scenario, print its topology and assumptions, then any Receive connector warnings (exit 0)."""
+    from .capacity.ratios import ratio_lines
     from .exchange.receive_warnings import receive_warnings
     from .exchange.topology import Topology
 
     scenario = _load(args)
     print(format_topology(scenario, Topology(scenario)))
+    print("\n".join(ratio_lines(scenario)))
     warnings = receive_warnings(scenario)
     if warnings:
         print("\nWarnings (Exchange accepts these without a word; check they mean what you meant):")
@@ -146,6 +149,18 @@ def cmd_smtpd(args) -> int:
     return 0
 
 
+def _capacity_options(parser: argparse.ArgumentParser, replications: int) -> None:
+    parser.add_argument(
+        "--replications", type=int, default=replications, help=f"runs per variant (default {replications})"
+    )
+    parser.add_argument("--seed", type=int, help="root seed of the replications (default: the scenario's)")
+    parser.add_argument("--workers", type=int, help="local processes (a spawn pool); default: serial")
+    parser.add_argument(
+        "--dask", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:8786) or 'local' for a LocalCluster"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _scenario_command(commands, name: str, help: str) -> argparse.ArgumentParser:
     """A subcommand taking a scenario file and --set overrides, as every command but `schema` does."""
     parser = commands.add_parser(name, help=help)
@@ -223,6 +238,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     smtpd.set_defaults(func=cmd_smtpd)
 
+    sweep = _scenario_command(commands, "sweep", help="run every combination of varied values, replicated")
+    sweep.add_argument("--vary", action="append", metavar="PATH=V1,V2", help="a path and its values (repeat)")
+    _capacity_options(sweep, 10)
+    sweep.add_argument("--out", help="folder for runs.parquet, variants.parquet and one file per finished run")
+    sweep.add_argument("--resume", action="store_true", help="finish the sweep in --out: run only what is missing")
+    sweep.add_argument("--fail-fast", action="store_true", help="stop at the first run that fails")
+    sweep.set_defaults(func=cmd_sweep)
+
+    size = _scenario_command(commands, "size", help="the smallest Hub count (or --vary parameter) meeting objectives")
+    size.add_argument("--slo", action="append", required=True, metavar="NAME=VALUE",
+                      help="an objective at the busiest hour: latency_p99_s, latency_p95_s, latency_p50_s, "
+                      "latency_mean_s, max_queue, utilisation (repeat)")  # fmt: skip
+    size.add_argument(
+        "--failures", type=int, default=0, help="Hubs of the site down at once, every combination (N-1: 1)"
+    )
+    size.add_argument("--vary", action="append", metavar="PATH=LOW..HIGH",
+                      help="the parameter and its candidates (default: each site's hub_count, 1..12)")  # fmt: skip
+    size.add_argument(
+        "--out",
+        default="out/size",
+        help="folder for the candidates table (CSV) and the figure (PNG) (default out/size)",
+    )
+    _capacity_options(size, 5)
+    size.set_defaults(func=cmd_size)
+
+    compare = commands.add_parser("compare", help="two run or sweep folders (or scenarios) side by side")
+    compare.add_argument("a", help="an exsim run or sweep --out folder, or a scenario file")
+    compare.add_argument("b", help="the same for the other side")
+    compare.add_argument("--replications", type=int, default=5, help="runs of a scenario side (default 5)")
+    compare.add_argument("--seed", type=int, help="root seed of a scenario side's replications")
+    compare.set_defaults(func=cmd_compare)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=cmd_schema)
     return parser
@@ -236,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as error:
         print(str(error), file=sys.stderr)
         return 2
-    except UsageError as error:
+    except (UsageError, OptionError) as error:
         print(f"exsim: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `exsim validate x.yaml | head -1`

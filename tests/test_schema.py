@@ -152,7 +152,8 @@ def test_set_hub_count_through_load_scenario(tmp_path):
     path = tmp_path / "seattle.yaml"
     path.write_text(json.dumps(SEATTLE), encoding="utf-8")  # JSON is YAML
     scenario = load_scenario(path, overrides={"sites.Seattle.hubs": "3"})
-    assert [hub.name for hub in scenario.sites[0].hubs] == ["Seattle-HUB1", "Seattle-HUB2", "Seattle-HUB3"]
+    # issue 9: a count over a list of Hubs keeps them and names the new ones on from the last (was Seattle-HUB1..3)
+    assert [hub.name for hub in scenario.sites[0].hubs] == ["SEA-HUB1", "SEA-HUB2", "SEA-HUB3"]
     # the file itself is unchanged, and loading it without overrides gives its one Hub
     assert [hub.name for hub in load_scenario(path).sites[0].hubs] == ["SEA-HUB1"]
 

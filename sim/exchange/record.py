@@ -164,6 +164,16 @@ class RunRecord:
 
     _tracking: TrackingTable | None = field(default=None, repr=False)
 
+    # -- load over time, for peak-hour figures (sim/results/peak.py) -----------------------------------------
+    latency_submitted: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """When the message of each entry of `latencies` was submitted (same order and length)."""
+    load_generated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Messages generated so far (every source) at each of `sample_times`."""
+    load_servers: list[str] = field(default_factory=list)
+    """The Hubs and Edges whose core-seconds were sampled, in column order of `load_core_seconds`."""
+    load_core_seconds: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    """Cumulative core-seconds used since the start, one row per sample, one column per `load_servers`."""
+
     def tracking(self) -> TrackingTable:
         """The message tracking events as columns (converted once, on first use or when pickled)."""
         if self._tracking is None:
@@ -175,3 +185,9 @@ class RunRecord:
         """Pickle columns, never the recorded Python objects."""
         self.tracking()
         return self.__dict__.copy()
+
+
+def split_place(place: str) -> tuple[str, str]:
+    """An in-flight place, "HUB1\\Submission (Ready)", as (where, state): ("HUB1\\Submission", "Ready")."""
+    where, _, state = place.rpartition(" (")
+    return (where, state.rstrip(")")) if where else (place, "")

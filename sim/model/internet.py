@@ -3,6 +3,11 @@
 MX records of equal preference spread connections over the Edges: each message goes to an Edge drawn
 at random among those up. While no Edge answers, the remote servers keep the mail and try again after
 `internet.retry_interval`; it counts as still queued, never lost.
+
+Besides `internet.inbound_rate`, a workload stated as a profile's received mail
+(`workload.internet_inbound`: edges or hubs) adds the Internet share of it (sim.model.workload),
+following the diurnal curve: to the Edges, or to the Internet-facing Hubs' SMTP Receive (MX pointing
+at the Hubs, `workload.internet_hubs`, every Hub when empty), spread the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from ..exchange.timers import server_timers
 from .message import Message
 from .retry import Outbox
 from .sources import PoissonSource, distinct
+from .workload import internet_messages_per_day
 
 if TYPE_CHECKING:
     from .context import Context
@@ -52,9 +58,20 @@ class InternetSenders:
         self.population = book.mailboxes + (REMOTE_USERS if self.unknown_share > 0 else 0)
         self.network = model.network
         self.recorder = model.recorder
+        workload = model.scenario.workload
+        if workload.internet_inbound == "hubs":
+            hubs = model.hubs
+            self.edges = [hubs[name] for name in workload.internet_hubs] or list(hubs.values())
         self.outbox = Outbox(model.env, RetryPolicy.constant(internet.retry_interval), self._choose_edge,
-                             lambda edge, msg: edge.receive_internet(msg), server_timers(model.scenario.transport,
-                             None, "Edge"), self._gave_up)  # fmt: skip
+                             self._hand_over, server_timers(model.scenario.transport, None, "Edge"),
+                             self._gave_up)  # fmt: skip
+        self.profile_source = None
+        if workload.internet_inbound != "none" and self.edges:
+            base = internet_messages_per_day(model.scenario) / 86400.0
+            profile_unit = streams.batched("internet/profile-arrivals", lambda g, n: g.exponential(1.0, n)).next
+            self.profile_source = PoissonSource(model.env, profile_unit, model.scenario.duration, self._arrive,
+                                                hourly=[base * w for w in workload.hourly_weights],
+                                                start_of_day=workload.start_of_day)  # fmt: skip
         self.generated = 0
         self.recipients_generated = 0
 
@@ -62,6 +79,16 @@ class InternetSenders:
         """Schedule the first message (none without an Edge to receive it)."""
         if self.edges:
             self.source.start()
+            if self.profile_source is not None:
+                self.profile_source.start()
+
+    @staticmethod
+    def _hand_over(server, msg: Message) -> None:
+        """An Edge takes it on its Internet Receive connector; an Internet-facing Hub on its SMTP Receive."""
+        if hasattr(server, "receive_internet"):
+            server.receive_internet(msg)
+        else:
+            server.receive_smtp(msg)
 
     def _recipient(self) -> int:
         book = self.book

@@ -138,8 +138,10 @@ class Model:
     def _sampler(self):
         interval, recorder = self.scenario.sample_interval, self.recorder
         hubs = list(self.hubs.values())
+        servers = list(self.transport_servers.values())
         while True:
             recorder.sample(self.env.now, self.stations, [(hub.index, hub.categorized) for hub in hubs])
+            recorder.sample_load(sum(source.generated for source in self.sources), _core_seconds(servers, self.env.now))
             yield self.env.timeout(interval)
 
     def _internet_changed(self) -> None:
@@ -166,3 +168,12 @@ class Model:
         for client in self.clients:
             for msg in client.held():
                 yield f"SMTP client {client.spec.name}", "Retry", msg
+
+
+def _core_seconds(servers: list, now: float) -> dict[str, float]:
+    """Each server's core-seconds used since the start of the run (not since warm-up), brought up to now."""
+    used = {}
+    for server in servers:
+        server.cpu.touch(now)
+        used[server.name] = server.cpu.area
+    return used

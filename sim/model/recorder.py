@@ -45,6 +45,7 @@ class Recorder:
         self.fault_windows: list[dict] = []
         self.delivered_in_window = 0  # recipients delivered after warm-up
         self.latencies = array("d")  # delivered recipients submitted after warm-up
+        self.latency_submitted = array("d")  # when each of those recipients' message was submitted
         # one row per recipient outcome, row-major: MESSAGE_INTS ints and MESSAGE_FLOATS floats per row
         self.m_ints, self.m_floats = array("q"), array("d")
         self.paths: dict[tuple, int] = {}
@@ -59,6 +60,9 @@ class Recorder:
         self.first_sample: dict[int, int] = {}  # station id -> index of the first sample it was in
         self._active: set[int] = set()  # stations with mail (or stopped) at the last sample
         self.t_time, self.t_server, self.t_count = array("d"), array("q"), array("q")
+        self.load_generated = array("q")  # messages generated so far, at each sample
+        self.load_servers: list[str] = []  # Hubs and Edges whose core-seconds are sampled, in order
+        self.load_core_seconds = array("d")  # their cumulative core-seconds, row-major by sample
         # message tracking log: TRACK_COLUMNS in arrays (texts as codes), and each message's constants
         self.k_flat: list = []  # TRACK_COLUMNS of each event, row-major
         self.i_flat: list = []  # id, sender, origin, size, submitted_at of each message, row-major
@@ -83,8 +87,10 @@ class Recorder:
             if submitted >= warmup:
                 if count == 1:
                     self.latencies.append(now - submitted)
+                    self.latency_submitted.append(submitted)
                 else:
                     self.latencies.extend([now - submitted] * count)
+                    self.latency_submitted.extend([submitted] * count)
         if not self.keep_messages:
             return
         path = tuple(msg.path)
@@ -211,6 +217,17 @@ class Recorder:
         """The back pressure level changes as columns."""
         return {"time": _floats(self.p_time), "server": _ints(self.p_server), "level": _ints(self.p_level),
                 "disk_percent": _floats(self.p_disk), "version_buckets": _ints(self.p_buckets)}  # fmt: skip
+
+    def sample_load(self, generated: int, core_seconds: dict[str, float]) -> None:
+        """At each sample: messages generated so far, and each Hub's and Edge's cumulative core-seconds.
+
+        Called right after `sample`, so row i belongs to sample_times[i]; Results derives arrivals and core
+        utilisation per interval (and the busiest hour) from the differences.
+        """
+        if not self.load_servers:
+            self.load_servers = list(core_seconds)
+        self.load_generated.append(generated)
+        self.load_core_seconds.extend(core_seconds.values())
 
     # -- hand-over -------------------------------------------------------------------------------------------
     def message_columns(self) -> Columns:

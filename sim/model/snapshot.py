@@ -96,6 +96,12 @@ def snapshot(model: Model) -> RunRecord:
     record.queue_events, record.event_texts = recorder.queue_event_columns()
     record.pressure_events = recorder.pressure_columns()
     record.fault_windows = list(recorder.fault_windows)
+    record.latency_submitted = np.array(recorder.latency_submitted, dtype=np.float64)
+    record.load_generated = np.array(recorder.load_generated, dtype=np.int64)
+    record.load_servers = list(recorder.load_servers)
+    record.load_core_seconds = np.array(recorder.load_core_seconds, dtype=np.float64).reshape(
+        len(record.load_generated), len(recorder.load_servers)
+    )
     if recorder.keep_tracking:
         record.tracking_events, record.message_info = recorder.k_flat, recorder.message_info_columns()
     return record

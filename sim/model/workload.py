@@ -6,6 +6,19 @@ arrivals. In fixed-rate mode (`workload.rate`) each server is a plain Poisson so
 
 Each message draws its recipient count, recipients (uniform over the organisation's mailboxes) and size
 from streams named after the server, so adding a server leaves every other server's mail unchanged.
+
+Received mail (`workload.internet_inbound`: edges or hubs). A profile is published as messages sent
+and received per mailbox per day (light 5/20, average 10/40, heavy 20/80, very heavy 30/120). What a
+mailbox receives is internal mail plus mail from the Internet. Internal mail is what users send to
+each other: S sent x k recipients x f internal share (1 - unknown_share - the other domains' shares)
+recipients a sending mailbox generates a day, spread uniformly over every mailbox. The rest of the
+received figure, R x mailboxes - S x k x f x sending mailboxes recipients a day (never below 0), comes
+from the Internet (`internet_received_per_day`). Decision: the received figure counts mail that reaches
+the mailbox, so the Internet must offer more: divided by the share of inbound recipients that survive,
+(1 - internet.unknown_recipient_share) x the product of (1 - reject_share) of the enabled anti-spam
+agents at an Edge (Internet-facing Hubs run no anti-spam in this model, so only unknown recipients are
+lost there), then divided by internet.recipients' mean to count messages. Internet mail follows the
+same diurnal curve as users' mail.
 """
 
 from __future__ import annotations
@@ -14,7 +27,7 @@ from collections.abc import Callable
 from itertools import accumulate, count
 
 from ..exchange.addresses import AddressBook
-from ..scenario.schema import Workload
+from ..scenario.schema import Scenario, Workload
 from .engine import Environment
 from .message import Message
 from .random import Streams
@@ -87,3 +100,26 @@ class MailSource:
         if self.born is not None:
             self.born(msg)
         self.submit(msg)
+
+
+def internet_received_per_day(scenario: Scenario) -> float:
+    """Recipients a day the Internet must deliver to mailboxes for the profile's received figure (see above)."""
+    workload = scenario.workload
+    internal = 1.0 - workload.unknown_share - sum(d.share for d in workload.domains)
+    servers = [m for site in scenario.sites for m in site.mailbox_servers]
+    sending = sum(m.mailboxes for m in servers if m.sends_mail)
+    sent_recipients = workload.sent_per_day * workload.recipients.mean_value * internal * sending
+    return max(0.0, workload.received_per_day * sum(m.mailboxes for m in servers) - sent_recipients)
+
+
+def internet_messages_per_day(scenario: Scenario) -> float:
+    """Messages a day arriving from the Internet (at the Edges or the Internet-facing Hubs) for that figure."""
+    internet = scenario.internet
+    survive = 1.0 - internet.unknown_recipient_share
+    if scenario.workload.internet_inbound == "edges":
+        for agent in internet.antispam:
+            if agent.enabled:
+                survive *= 1.0 - agent.reject_share
+    if survive <= 0:
+        return 0.0
+    return internet_received_per_day(scenario) / survive / internet.recipients.mean_value

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from ..exchange.record import RunRecord
+from ..exchange.record import RunRecord, split_place
 from ..scenario.units import parse_duration
 
 LEVELS = ("Normal", "Medium", "High")
@@ -80,8 +80,7 @@ def accounting(record: RunRecord) -> dict:
     held = Counter(places[record.in_flight["place"]].tolist()) if len(record.in_flight["place"]) else Counter()
     by_state = Counter()
     for place, n in held.items():
-        state = place.rsplit("(", 1)[1].rstrip(")")
-        by_state[state] += n
+        by_state[split_place(place)[1]] += n
     c = record.counts
     return {
         "poison": c.get("poison", 0),

@@ -38,11 +38,14 @@ def format_summary(summary: dict) -> str:
     ]
     width = max(len(label) for label, _ in rows)
     lines += [f"{label:<{width}}  {value}" for label, value in rows]
-    lines += ["", f"{'server':<{width}}  submissions  core utilisation"]
+    peak = summary.get("peak_utilisation_by_server", {})
+    lines += ["", f"{'server':<{width}}  submissions  core utilisation" + ("  at the busiest hour" if peak else "")]
     for server, share in summary["utilisation_by_server"].items():
         submitted = summary["submissions_by_hub"].get(server)
         count = f"{submitted:>11,}" if submitted is not None else f"{'-':>11}"
-        lines.append(f"{server:<{width}}  {count}  {share * 100:>15.1f}%")
+        at_peak = f"  {peak[server] * 100:>19.1f}%" if server in peak else ""
+        lines.append(f"{server:<{width}}  {count}  {share * 100:>15.1f}%{at_peak}")
+    lines += format_peak(summary, width)
     if summary.get("outcomes_by_reason"):
         lines += ["", "NDRs and rejections by reason"]
         lines += [f"  {reason}: {n:,}" for reason, n in summary["outcomes_by_reason"].items()]
@@ -71,6 +74,27 @@ def _pressure_lines(summary: dict, width: int) -> list[str]:
         lines += ["", f"{'back pressure':<{width}}  time at Medium / High"]
         lines += [f"  {server:<{width - 2}}  {format_duration(spent['Medium'])} / {format_duration(spent['High'])}"
                   for server, spent in pressed.items()]  # fmt: skip
+    return lines
+
+
+def format_peak(summary: dict, width: int = 24) -> list[str]:
+    """The busiest hour's latency and largest queue, then the overload warning naming server and queue."""
+    if "busiest_hour_start_s" not in summary:
+        return []
+    start, end = summary["busiest_hour_start_s"], summary["busiest_hour_end_s"]
+    lines = [
+        "",
+        f"busiest hour: {format_duration(start)} to {format_duration(end)} into the run, "
+        f"{summary['busiest_hour_messages_per_hour']:,.0f} messages/h",
+        f"{'  latency p50 / p95 / p99':<{width}}  "
+        + " / ".join(f"{summary[k]:.3g}s" for k in ("peak_latency_p50_s", "peak_latency_p95_s", "peak_latency_p99_s")),
+    ]
+    queues = summary.get("peak_queue_by_queue", {})
+    if queues:
+        queue = max(queues, key=queues.get)
+        lines.append(f"{'  largest queue':<{width}}  {queues[queue]:,} messages at {queue}")
+    for reason in summary.get("overload", []):
+        lines.append(f"WARNING overloaded: arrivals outpace service at {reason}")
     return lines
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..exchange.record import STATUS_NAMES, RunRecord
-from . import breakdowns, tables
+from . import breakdowns, peak, tables
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -115,6 +115,16 @@ class Results:
         seconds = breakdowns.seconds_at(at, self.start) if isinstance(at, str) else float(at)
         return breakdowns.queue_view(self.record, self.queues, seconds, self.start)
 
+    @cached_property
+    def load(self) -> pd.DataFrame:
+        """Per 5-minute bin and per Hub or Edge: busy cores and core utilisation (sim.results.peak)."""
+        return peak.load_bins(self.record)
+
+    @cached_property
+    def arrivals(self) -> pd.DataFrame:
+        """Messages entering the organisation per 5-minute bin, and the hourly rate."""
+        return peak.arrival_bins(self.record)
+
     @property
     def latencies(self) -> np.ndarray:
         """End-to-end latency of every recipient delivered whose message was submitted after warm-up."""
@@ -175,7 +185,18 @@ class Results:
             **breakdowns.accounting(r),
             "back_pressure_seconds": breakdowns.pressure_seconds(r),
             "faults": len(r.fault_windows),
+            **self.peak_summary(),
         }
+
+    def peak_summary(self) -> dict:
+        """The busiest hour's figures and the overload verdict (sim.results.peak defines them)."""
+        found = self._peak
+        return {key: (type(value)(value) if isinstance(value, (dict, list)) else value) for key, value in found.items()}
+
+    @cached_property
+    def _peak(self) -> dict:
+        reasons = peak.overload(self.record)
+        return {**peak.peak_figures(self.record), "overloaded": bool(reasons), "overload": reasons}
 
     # -- figures and files ----------------------------------------------------------------------
     def figure(self, name: str) -> Figure:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..exchange.record import DELIVERED, STATUS_NAMES, RunRecord
+from ..exchange.record import DELIVERED, STATUS_NAMES, RunRecord, split_place
 
 
 def _names(record: RunRecord) -> np.ndarray:
@@ -129,15 +129,19 @@ def throughput(record: RunRecord) -> pd.DataFrame:
 
 
 def in_flight(record: RunRecord) -> pd.DataFrame:
-    """One row per recipient still held at the end, and where: a queue, a service, an Outbox, a sender."""
+    """One row per recipient still held at the end, where (a queue, a service, an Outbox, a sender) and in which
+    state (the queue's Get-Queue status; Retry for mail a sender keeps to try again)."""
     f, book = record.in_flight, record.addresses
-    places = np.array(record.in_flight_places or [""], dtype=object)
+    split = [split_place(place) for place in record.in_flight_places] or [("", "")]
+    places = np.array([where for where, _ in split], dtype=object)
+    states = np.array([state for _, state in split], dtype=object)
     return pd.DataFrame(
         {
             "message_id": f["message_id"],
             "recipient": [book.text(n) for n in f["recipient"].tolist()],
             "origin_server": _names(record)[f["origin"]],
             "held_by": places[f["place"]],
+            "state": states[f["place"]],
         }
     )
 

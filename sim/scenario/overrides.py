@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from .checks import nearest
 from .errors import Problem, ScenarioError
+from .hub_count import resize_hubs
 from .introspect import is_list_field, model_in
 from .schema import Scenario
 
@@ -35,7 +36,8 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any], source: str | None 
                 )
                 continue
         try:
-            _set_path(raw, path, value, text)
+            if not _resize_hubs(raw, path, value):
+                _set_path(raw, path, value, text)
         except KeyError as error:
             problems.append(Problem(f"--set {path}", error.args[0]))
     if problems:
@@ -87,3 +89,40 @@ def _list_index(items: list, part: str) -> int:
     if part in names:
         return names.index(part)
     raise KeyError(f"no item named {part!r}{nearest(part, [n for n in names if isinstance(n, str)])}")
+
+
+def _server_names(raw: dict) -> set[str]:
+    """Every server name written in the raw mapping (Hubs, Mailbox servers, Edges)."""
+    names = set()
+    for site in raw.get("sites") or []:
+        if isinstance(site, dict):
+            for key in ("hubs", "mailbox_servers"):
+                items = site.get(key)
+                if isinstance(items, list):
+                    names.update(str(i["name"]) for i in items if isinstance(i, dict) and "name" in i)
+    names.update(str(e["name"]) for e in raw.get("edges") or [] if isinstance(e, dict) and "name" in e)
+    return names
+
+
+def _resize_hubs(raw: dict, path: str, value: Any) -> bool:
+    """sites.X.hub_count=N, or sites.X.hubs=N over a list of Hubs: resize the list keeping settings.
+
+    Done on the raw mapping, so cross-checks (a fault naming SEA-HUB3) see the Hubs by name. Returns
+    False when the path is not such a resize (it is then set as written).
+    """
+    parts = _split_path(path)
+    if len(parts) != 3 or parts[0] != "sites" or parts[2] not in ("hub_count", "hubs"):
+        return False
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if parts[2] == "hub_count":
+            raise KeyError(f"a Hub count must be a whole number of zero or more, not {value!r}")
+        return False
+    sites = raw.get("sites")
+    if not isinstance(sites, list):
+        return False
+    site = sites[_list_index(sites, parts[1])]
+    if not isinstance(site, dict) or (parts[2] == "hubs" and not isinstance(site.get("hubs"), list)):
+        return False
+    site["hubs"] = resize_hubs(str(site.get("name", "SITE")), site.get("hubs"), value, _server_names(raw))
+    site.pop("hub_count", None)
+    return True

@@ -16,6 +16,7 @@ from .clients import SmtpClient
 from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits, SendConnector
 from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
 from .faults import Fault
+from .hub_count import default_hub_names, resize_hubs
 from .perimeter import EdgeServer, Internet, RecipientDomain
 from .quantities import Bandwidth, Duration, Rate
 from .receive import DomainSecurity, IPv4, ReceiveConnector, SmtpUser
@@ -23,42 +24,12 @@ from .transport import BackPressure, Poison, Transport, TransportOverrides
 
 PROFILES: dict[str, float] = {"light": 5, "average": 10, "heavy": 20, "very-heavy": 30}
 """Messages sent per mailbox per day (DOMAIN.md section 7; the table itself is UNCONFIRMED for 2007)."""
+PROFILES_RECEIVED: dict[str, float] = {"light": 20, "average": 40, "heavy": 80, "very-heavy": 120}
+"""Messages received per mailbox per day, as published beside the sent figures (DOMAIN.md 7, UNCONFIRMED)."""
 
-DIURNAL_CURVES: dict[str, list[float]] = {
-    "flat": [1.0] * 24,
-    # A working day: quiet night, ramp from 07:00, peaks mid-morning and mid-afternoon, tail to 20:00.
-    "business-day": [
-        0.1,
-        0.1,
-        0.1,
-        0.1,
-        0.1,
-        0.2,
-        0.4,
-        1.0,
-        2.0,
-        2.6,
-        2.4,
-        2.0,
-        1.6,
-        2.2,
-        2.4,
-        2.2,
-        1.8,
-        1.2,
-        0.7,
-        0.4,
-        0.3,
-        0.2,
-        0.1,
-        0.1,
-    ],
-}
-
-
-def default_hub_names(site: str, count: int) -> list[str]:
-    """The names `hubs: N` gives a site's N Hubs: SITE-HUB1, SITE-HUB2, ..."""
-    return [f"{site}-HUB{i + 1}" for i in range(count)]
+# A working day: quiet night, ramp from 07:00, peaks mid-morning and mid-afternoon, tail to 20:00.
+BUSINESS_DAY = [0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 1.0, 2.0, 2.6, 2.4, 2.0, 1.6, 2.2, 2.4, 2.2, 1.8, 1.2, 0.7, 0.4, 0.3, 0.2, 0.1, 0.1]  # fmt: skip
+DIURNAL_CURVES: dict[str, list[float]] = {"flat": [1.0] * 24, "business-day": BUSINESS_DAY}
 
 
 class _Strict(BaseModel):
@@ -87,6 +58,15 @@ class Stages(_Strict):
         default_factory=lambda: Service(dist="exponential", mean="20ms"),
         description="SMTP session time on the sending Hub's outbound connection (not core time), "
         "before the site link's latency and transfer time (UNCONFIRMED stand-in)",
+    )
+    hub_antivirus: bool = Field(
+        False, description="antivirus scanning on the Hubs: every message categorized also pays `antivirus`"
+    )
+    antivirus: ServiceField = Field(
+        default_factory=lambda: Service(dist="exponential", mean="25ms", per_kb="0.75ms"),
+        description="core time of the Hub antivirus scan per message (with hub_antivirus): about 62 ms for 50 KB, "
+        "40% over the default Hub cost of such a message, as the 5:1 against 7:1 Mailbox:Hub core ratio implies "
+        "(UNCONFIRMED stand-in, DOMAIN.md 7.x)",
     )
 
 
@@ -145,6 +125,9 @@ class MailboxServer(_Strict):
     )
     hub: HubSettings = Field(default_factory=HubSettings, description="settings of the co-located Hub role")
     sends_mail: bool = Field(True, description="false: its mailboxes receive mail but their users send none")
+    cores: int | None = Field(
+        None, ge=1, description="processor cores, for the Mailbox:Hub core ratio only (not simulated); empty: unknown"
+    )
     mapi_encryption_required: bool = Field(
         False,
         description="Set-MailboxServer -MAPIEncryptionRequired: MAPI clients must encrypt RPC traffic; "
@@ -173,6 +156,12 @@ class Site(_Strict):
     hub_site: bool = Field(
         False, description="Set-AdSite -HubSiteEnabled: mail crossing this site stops here to be re-categorized"
     )
+    hub_count: int | None = Field(
+        None,
+        ge=0,
+        description="resize hubs to this many, keeping their settings: new Hubs copy the last Hub's settings and "
+        "are named on from its name (sim/scenario/hub_count.py); empty means the hubs as listed",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -182,6 +171,11 @@ class Site(_Strict):
             if count < 0:
                 raise ValueError("hubs must be a list of servers or a count of zero or more")
             data = {**data, "hubs": [{"name": name} for name in default_hub_names(data.get("name", "SITE"), count)]}
+        wanted = data.get("hub_count") if isinstance(data, dict) else None
+        if isinstance(wanted, int) and not isinstance(wanted, bool) and wanted >= 0:
+            taken = {m.get("name") for m in data.get("mailbox_servers") or [] if isinstance(m, dict)}
+            hubs = resize_hubs(str(data.get("name", "SITE")), data.get("hubs"), wanted, {str(n) for n in taken})
+            data = {**data, "hubs": hubs, "hub_count": None}  # applied: the list is what counts from here on
         return data
 
     @property
@@ -235,6 +229,20 @@ class Workload(_Strict):
     unknown_share: float = Field(
         0.0, ge=0, le=1, description="share of recipients addressed to no one in the organisation's own domain"
     )
+    received_per_mailbox_per_day: float | None = Field(
+        None,
+        gt=0,
+        description="overrides the profile's received figure (light 20, average 40, heavy 80, very-heavy 120 a day)",
+    )
+    internet_inbound: Literal["none", "edges", "hubs"] = Field(
+        "none",
+        description="where the Internet share of the profile's received mail arrives: none (only "
+        "internet.inbound_rate), edges (the MX: Edge Transport) or hubs (Internet-facing Hubs' Receive "
+        "connector); see sim/model/workload.py for how received mail splits into internal and Internet",
+    )
+    internet_hubs: list[str] = Field(
+        default_factory=list, description="the Internet-facing Hubs (internet_inbound: hubs); empty means every Hub"
+    )
 
     @model_validator(mode="after")
     def _shares_fit(self):
@@ -253,6 +261,11 @@ class Workload(_Strict):
     def sent_per_day(self) -> float:
         """Messages each mailbox sends a day: the explicit number, else the profile's."""
         return self.sent_per_mailbox_per_day or PROFILES[self.profile]
+
+    @property
+    def received_per_day(self) -> float:
+        """Messages each mailbox receives a day: the explicit number, else the profile's."""
+        return self.received_per_mailbox_per_day or PROFILES_RECEIVED[self.profile]
 
     @property
     def hourly_weights(self) -> list[float]:
@@ -336,6 +349,14 @@ class Scenario(_Strict):
     def _warmup_inside(self):
         if self.warmup >= self.duration:
             raise ValueError("warmup must be shorter than duration")
+        return self
+
+    @model_validator(mode="after")
+    def _internet_hubs_exist(self):
+        hubs = [hub.name for site in self.sites for hub in site.all_hubs]
+        for name in self.workload.internet_hubs:
+            if name not in hubs:
+                raise ValueError(f"workload.internet_hubs: no Hub named {name!r} (Hubs: {', '.join(hubs)})")
         return self
 
     @property

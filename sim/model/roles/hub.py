@@ -19,6 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from ...exchange.send_connectors import limit_thresholds, size_and_recipient_verdict
+from ..antivirus import categorizer_service
 from ..message import Message
 from ..resources import Pool
 from ..station import UNBOUNDED, Station
@@ -41,7 +42,8 @@ class HubTransport(TransportServer):
         super().__init__(model, spec, site)
         self.submissions = 0  # messages handed over by Mail Submission Services
         self.categorized = 0
-        self.categorizer = self.stage("Submission", "Undefined", spec.categorizer_threads, "categorizer", self._route)
+        self.categorizer = self.stage("Submission", "Undefined", spec.categorizer_threads, "categorizer", self._route,
+                                      service=categorizer_service(model, self.name))  # antivirus  # fmt: skip
         checks_needed = self.track is not None or self._limits_apply(model) or _monitored(model, spec)
         encryption = _mapi_encryption_costs(model)
         self.submit = self.stage(
