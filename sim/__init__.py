@@ -3,8 +3,10 @@
 import sim
 result = sim.run("scenarios/quickstart.yaml", seed=7)
 result.summary(); result.messages; result.figure("latency")
+calibration = sim.calibrate("logs/")   # derived figures from real message tracking logs (sim/calibrate/)
 """
 
+from . import calibrate  # a package you can call: sim.calibrate(paths) (sim/calibrate/__init__.py)
 from .model.organisation import Model
 from .results.results import Results
 from .runner import run
@@ -12,5 +14,5 @@ from .scenario.errors import ScenarioError
 from .scenario.loading import load_scenario
 from .scenario.schema import Scenario
 
-__all__ = ["Model", "Results", "Scenario", "ScenarioError", "load_scenario", "run"]
+__all__ = ["Model", "Results", "Scenario", "ScenarioError", "calibrate", "load_scenario", "run"]
 __version__ = "0.1.0"
