@@ -39,8 +39,10 @@ class Curve:
         return sum(self.counts)
 
     def hour_covered(self, hour: int) -> bool:
-        """True when the logs cover at least MIN_EXPOSURE seconds of this hour of the day."""
-        return sum(self.exposure[d * 24 + hour] for d in range(7)) >= MIN_EXPOSURE
+        """True when the logs cover at least MIN_EXPOSURE seconds of this hour of the day (or half of
+        all the time they cover, when that is less)."""
+        needed = min(MIN_EXPOSURE, sum(self.exposure) / 2)
+        return needed > 0 and sum(self.exposure[d * 24 + hour] for d in range(7)) >= needed
 
     def hourly(self) -> list[float]:
         """Events per hour in each hour of the day (nan where not observed)."""

@@ -140,9 +140,26 @@ class _Columns:
 def fold_slice(tally: Tally, pieces: list[tuple[int, list[float], dict[str, list[str]]]], until: float) -> None:
     """Fold the rows of one time slice: entries of every piece first, then the ends."""
     tally.rotate(until)
-    ends, tally.pending = tally.pending, Ends()
-    for server, times, columns in pieces:
-        _fold_piece(tally, _Piece(server, times, columns), ends)
+    ends, waited = Ends(), tally.pending
+    tally.pending = Ends()
+    expired = [i for i, t in enumerate(waited.t) if t < until - SETTLE_AFTER]
+    if expired:  # waited long enough: settled before this slice's entries can be seen
+        gone = Ends()
+        gone.extend(waited, expired)
+        settle_ends(tally, gone, until)
+        waited_still = set(expired)
+        ends.extend(waited, [i for i in range(len(waited)) if i not in waited_still])
+    else:
+        ends = waited
+    folded = [_Piece(server, times, columns) for server, times, columns in pieces]
+    for piece in folded:  # SUBMITs first: the Mailbox server's own entry wins over a Hub's
+        t, rows = piece.pick(SUBMIT)
+        if len(rows):
+            entries = ((piece.server + 3) << TIME_BITS) | np.round(t * 1000.0).astype(np.int64)
+            tally.origins.update(zip(map(hash, rows["message-id"]), entries.tolist()))
+            _buckets(tally, tally.submit_buckets, tally.submit_hours, "submit", np.full(len(t), piece.server), t)
+    for piece in folded:
+        _fold_piece(tally, piece, ends)
     settle_ends(tally, ends, until)
 
 
@@ -155,11 +172,6 @@ def _fold_piece(tally: Tally, piece: _Piece, ends: Ends) -> None:
     t, rows = piece.pick(OTHER)
     for name in rows["event-id"]:
         tally.other_events[name] = tally.other_events.get(name, 0) + 1
-    t, rows = piece.pick(SUBMIT)
-    if len(rows):
-        entries = ((s + 3) << TIME_BITS) | np.round(t * 1000.0).astype(np.int64)
-        tally.origins.update(zip(map(hash, rows["message-id"]), entries.tolist()))
-        _buckets(tally, tally.submit_buckets, tally.submit_hours, "submit", np.full(len(t), s), t)
     t, rows = piece.pick(RECEIVE_STORE)
     if len(rows):
         _storedriver_receive(tally, s, t, rows)

@@ -246,12 +246,13 @@ class LogBins:
         return [v * self.mean / mean for v in out] if mean > 0 else out
 
     def lognormal(self) -> LognormalFit | None:
-        """The lognormal of the positive values by maximum likelihood (mean and sd of their logarithms)."""
+        """The lognormal of the positive values by maximum likelihood (mean and sd of their logarithms); None
+        for fewer than two values or values all alike."""
         if self.positive < 2:
             return None
         mu = self.log_total / self.positive
-        sigma2 = max(self.log_total_sq / self.positive - mu * mu, 0.0)
-        return LognormalFit(mu, math.sqrt(sigma2))
+        sigma2 = self.log_total_sq / self.positive - mu * mu
+        return LognormalFit(mu, math.sqrt(sigma2)) if sigma2 > 1e-12 else None  # all alike: no spread to fit
 
     def histogram(self, per_bin: int = 20) -> list[tuple[float, float, int]]:
         """Counts in wider bins (`per_bin` 1% bins each, about 22% wide) for plots: (low, high, count)."""

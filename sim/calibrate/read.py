@@ -13,10 +13,13 @@ from pathlib import Path
 
 from ..results.tracking_stream import MalformedLine, NotATrackingLog, RowReader, find_logs
 from .clock import LocalClock
-from .derive import Calibration, derive
+from .derive import Calibration, derive, mail_window
 from .fold import run
 from .organisation import CalibrationError, infer_organisation, read_site_map
 from .tally import USED_FIELDS, Tally
+
+MIN_WINDOW = 60.0
+"""Seconds of mail the logs must span: a rate needs time as well as counts."""
 
 
 def calibrate(
@@ -49,6 +52,10 @@ def calibrate(
         raise CalibrationError(f"{where}: the tracking logs hold no event rows ({len(logs)} files, "
                                f"{reader.problem_count} malformed lines); give logs of days with mail")  # fmt: skip
     organisation = infer_organisation(tally, site_map, anonymise)
+    window = mail_window(tally)
+    if window[1] - window[0] < MIN_WINDOW:
+        raise CalibrationError(f"the mail in the logs spans {window[1] - window[0]:.0f} s, too little to tell a "
+                               "rate: give the logs of at least an hour (a day or more is better)")  # fmt: skip
     server_name = {tally.names[i]: s.name for i, s in organisation.servers.items()}
 
     def label(path: Path) -> str:

@@ -59,6 +59,9 @@ class Stream:
     """The batches of one server's files of one prefix (MSGTRK or MSGTRKM), which follow each other in time:
     the current batch as times and columns (USED_FIELDS), and how far it has been used."""
 
+    batch = 4096
+    """Rows read at a time: the slices are cut at batch ends, so it also sets how finely streams interleave."""
+
     def __init__(self, server: int, files: list[LogFile]) -> None:
         self.server = server
         self.files = files
@@ -69,7 +72,7 @@ class Stream:
 
     def open(self, reader: RowReader) -> None:
         """Start reading (lazily: one file open at a time)."""
-        self._batches = (batch for log in self.files for batch in reader.batches(log, USED_FIELDS))
+        self._batches = (batch for log in self.files for batch in reader.batches(log, USED_FIELDS, self.batch))
         self.refill()
 
     def refill(self) -> bool:

@@ -271,16 +271,20 @@ class RowReader:
         times: list[float] = []
         rows: list = []
         minutes = _MINUTES
+        number = 0
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
             for line in fh:
-                state.number += 1
+                number += 1
                 if columns is not None and line[0] not in _SPECIAL and '"' not in line and "\x00" not in line:
                     row = line.rstrip("\r\n").split(",")  # the common line: no quotes, no header
-                    first = state.number
+                    first = number
                 else:
+                    state.number = number
                     row = self._special(line, fh, state)
+                    number = state.number  # a quoted field may have taken more lines
                     if state.header_changed and columns is not None:
                         if rows:
+                            self.rows_read += len(rows)
                             yield times, rows, columns
                             times, rows = [], []
                         columns = None
@@ -326,7 +330,7 @@ class RowReader:
                         self.rows_read += len(rows)
                         yield times, rows, columns
                         times, rows = [], []
-        self.lines += state.number
+        self.lines += number
         self.rows_read += len(rows)
         if rows:
             yield times, rows, columns
