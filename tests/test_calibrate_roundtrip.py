@@ -181,7 +181,8 @@ def test_the_inbound_rate_and_its_distributions_match(edge):
     calibration, scenario = edge
     accepted = calibration.internet.total  # Poisson, thinned by the anti-spam agents' pass rate
     expected = INBOUND_PER_HOUR * 2 * antispam_pass_rate()
-    rate = scenario.internet.inbound_rate * 3600
+    assert abs(z(accepted, expected, math.sqrt(expected))) < Z
+    rate = scenario.internet.inbound_rate * 3600  # accepted / pass rate, per hour
     assert abs(z(rate, INBOUND_PER_HOUR, INBOUND_PER_HOUR / math.sqrt(expected))) < Z
     counts = calibration.internet_recipients
     assert abs(z(counts.mean, 1.5, math.sqrt(0.75 / counts.n))) < Z  # geometric mean 1.5: variance 0.75
