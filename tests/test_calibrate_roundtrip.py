@@ -21,8 +21,10 @@ import yaml
 
 import sim
 from sim.calibrate import scenario_text
+from sim.calibrate.compare import compare, simulate
 from sim.calibrate.histograms import LognormalFit
 from sim.calibrate.observations import implied_shares
+from sim.calibrate.report import report_html
 from sim.calibrate.scenario_file import antispam_pass_rate
 from sim.results.tracking import write_logs
 from sim.scenario.schema import DIURNAL_CURVES
@@ -45,7 +47,7 @@ def calibrated(tmp_path_factory, scenario: str, overrides: dict):
 # -- two sites over a whole day: rate, curve, distributions, where mail goes ------------------------------
 
 MAILBOXES = {"SEA-MBX1": 3000, "SEA-MBX2": 3000, "LON-MBX1": 2500}
-SENT_A_DAY = 3.0
+SENT_A_DAY = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +193,20 @@ def test_the_inbound_rate_and_its_distributions_match(edge):
     fit, n = calibration.internet_sizes.lognormal(), calibration.internet_sizes.n
     assert abs(z(fit.mu, mu, sigma / math.sqrt(n))) < Z
     assert abs(z(fit.sigma, sigma, sigma / math.sqrt(2 * n))) < Z
+
+
+def test_a_run_of_the_calibrated_scenario_reproduces_what_was_observed(edge, tmp_path):
+    """The report's comparison: the calibrated scenario is run and its own logs read the same way; every figure
+    that rests on counts agrees within sampling error (|z| <= 4.5), and the report sets them side by side."""
+    calibration, _scenario = edge
+    text = scenario_text(calibration)
+    simulated = simulate(text, calibration, seed=3)
+    rows = compare(calibration, simulated)
+    tested = [r for r in rows if r.z is not None]
+    assert len(tested) >= 12
+    assert [(r.figure, round(r.z, 1)) for r in tested if abs(r.z) > Z] == []
+    figures = {r.figure for r in rows}
+    assert {"messages a day", "all sites: to the Internet", "messages accepted an hour"} <= figures
+    assert any(r.section == "Latency (s)" for r in rows)
+    page = report_html(calibration, simulated, rows)
+    assert "Observed against simulated" in page and page.count("data:image/png;base64,") == 6

@@ -141,3 +141,13 @@ def test_a_time_zone_moves_the_hours_of_the_day():
     calibration = sim.calibrate(SAMPLE, timezone="Europe/Berlin")  # 2010-04-19 is summer time: UTC+2
     rates = calibration.submissions.hourly()
     assert [h for h, r in enumerate(rates) if not math.isnan(r)] == [10, 11]  # 08:00-10:00 UTC
+
+
+def test_a_site_map_leaving_mailboxes_without_a_hub_is_one_line_and_exit_2(tmp_path, capsys):
+    sites = tmp_path / "sites.csv"
+    sites.write_text("BER-HUB1,Berlin\nBER-MBX1,Berlin\nPAR-HUB1,Berlin\nPAR-MBX1,Paris\n")
+    assert main(["calibrate", str(SAMPLE), "--out", str(tmp_path / "o.yaml"), "--sites", str(sites)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "site 'Paris' has Mailbox servers but no Hub Transport server" in err
+    calibration = sim.calibrate(SAMPLE, sites=sites)  # the reader itself notes what Exchange never does
+    assert any("the site map puts in different sites" in note for note in calibration.notes)

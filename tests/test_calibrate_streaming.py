@@ -6,6 +6,7 @@ One day of mail is built once as text, then copied to each day with its dates an
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 FIELDS = ("date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,"
@@ -18,13 +19,13 @@ LINES_PER_MESSAGE = 3  # SUBMIT on the Mailbox server, RECEIVE and DELIVER on th
 
 
 def _day(messages: int) -> tuple[str, str]:
-    """(Mailbox server text, Hub text) of one day, date 2026-01-01, message-ids <N@d0.contoso.com>."""
+    """(Mailbox server text, Hub text) of one day, date 2026-01-01, message-ids <N.2026-01-01@contoso.com>."""
     mailbox, hub = [], []
     for i in range(messages):
         s = i * 86400 // messages
         stamp = f"2026-01-01T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{i % 1000:03d}Z"
         later = f"2026-01-01T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{(i % 1000 + 1) % 1000:03d}Z"
-        mid = f"<{i:07d}@d0.contoso.com>"
+        mid = f"<{i:07d}.2026-01-01@contoso.com>"  # the day in it keeps message-ids unique across days
         to = f"user{(i * 7919) % 20000}@contoso.com;user{(i * 104729) % 20000}@contoso.com"
         size = 1000 + (i * 7717) % 90000
         mailbox.append(f"{stamp},,,10.0.0.3,HUB1,,,STOREDRIVER,SUBMIT,{i},{mid},{to},,{size},2,,,"
@@ -43,9 +44,9 @@ def write_days(folder: Path, lines: int, days: int = 30) -> int:
     for server in ("MBX1", "HUB1"):
         (folder / server).mkdir(parents=True, exist_ok=True)
     for d in range(days):
-        day = f"2026-01-{d + 1:02d}"
+        day = (date(2026, 1, 1) + timedelta(days=d)).isoformat()
         for server, prefix, text in (("MBX1", "MSGTRKM", mailbox), ("HUB1", "MSGTRK", hub)):
-            body = text.replace("2026-01-01T", f"{day}T").replace("@d0.", f"@d{d}.")
+            body = text.replace("2026-01-01", day)
             path = folder / server / f"{prefix}{day.replace('-', '')}-1.LOG"
             path.write_text(HEADER.format(day=day) + body, encoding="utf-8", newline="")
     return per_day * LINES_PER_MESSAGE * days

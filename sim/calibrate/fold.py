@@ -117,7 +117,7 @@ class _Piece:
             source = columns["source"]
             self.kinds[receive] = [RECEIVE_KIND.get(source[i], RECEIVE_OTHER) for i in receive]
 
-    def pick(self, kind: int) -> tuple[np.ndarray, dict[str, list[str]]]:
+    def pick(self, kind: int) -> tuple[np.ndarray, _Columns]:
         """The times of the rows of one kind and a getter of their columns."""
         chosen = np.flatnonzero(self.kinds == kind)
         return self.times[chosen], _Columns(self.columns, chosen.tolist())
@@ -257,9 +257,9 @@ def _ends(tally: Tally, s: int, kind: int, t: np.ndarray, rows: _Columns, ends: 
     n = _numbers(rows["recipient-count"])
     if kind == DELIVER:
         destination = _indices(tally, rows["server-hostname"], inside_only=False)
-        destination[destination == UNKNOWN] = EXTERNAL
         mailbox = destination >= 0
         _add_pairs(tally.storedriver, np.full(int(mailbox.sum()), s), destination[mailbox])
+        destination[~mailbox] = s  # no Mailbox server named: a Hub delivers only in its own site
         texts, code = rows["recipient-address"], 0
     elif kind == SEND:
         destination = _indices(tally, rows["server-hostname"], inside_only=True)

@@ -7,8 +7,9 @@ What maps onto the schema (sim/scenario/schema.py) and how:
   mailbox total is the number of distinct addresses delivered to, and sent_per_mailbox_per_day is what
   makes the model's daily total equal the observed one;
 - the diurnal curve as 24 weights of the observed hourly rates (an hour not observed gets the mean);
-- recipients and sizes as empirical distributions (1,000 quantiles), the fitted geometric or lognormal
-  given beside them in a comment, ready to paste;
+- recipients and sizes as empirical distributions (1,000 values, one per equal slice of the data: the
+  quantiles of counts, the slice means of sizes so the mean survives the long tail), the fitted geometric
+  or lognormal given beside them in a comment, ready to paste;
 - Internet recipients as one domain share (`internet.example`: a recipient's domain is never written),
   unknown recipients (5.1.1 NDRs) as `unknown_share`;
 - Internet mail accepted by the Edges as `internet.inbound_rate`, divided by the default anti-spam chain's
@@ -77,7 +78,7 @@ def _size_note(bins, what: str) -> tuple[dict, str]:
     fitted = f"; fitted lognormal: {{dist: lognormal, mean: {fit.mean:.0f}, cv: {fit.cv:.3f}}}" if fit else ""
     spec = {"dist": "empirical", "samples": Inline(_samples(bins.samples(SAMPLES), False))}
     note = (f"{bins.n:,} {what}: mean {bins.mean / 1024:.1f} KB, median {bins.quantile(0.5) / 1024:.1f} KB, "
-            f"p99 {bins.quantile(0.99) / 1024:.0f} KB; {SAMPLES:,} quantiles{fitted}")  # fmt: skip
+            f"p99 {bins.quantile(0.99) / 1024:.0f} KB; the means of {SAMPLES:,} equal slices{fitted}")  # fmt: skip
     return spec, note
 
 
@@ -136,7 +137,7 @@ def _links_and_edges(cal: Calibration, data: dict) -> None:
         data["site_links"] = [
             Note(
                 Inline({"sites": [a, b], "cost": 10}),
-                f"{n:,} relays seen between their servers; cost, latency "
+                f"{n:,} SMTP relay rows (SEND and RECEIVE) seen between their servers; cost, latency "
                 "and bandwidth are not in tracking logs (defaults)",
             )  # fmt: skip
             for a, b, n in org.links

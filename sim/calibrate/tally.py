@@ -6,19 +6,20 @@ outside, FAIL), on another server than the one that saw it enter (SUBMIT on the 
 from the Store Driver or from the Internet). The files of all servers are merged by date-time, the entry
 of each message is remembered by its message-id, and each journey's end is settled against it.
 
-How: each server's rows come in batches; the batches of all servers are cut into time slices (every row of
-every server up to the earliest end of a current batch), and a slice is folded column by column with numpy
-(`fold`): first every entry is remembered, then every end is settled. An end whose entry is not found yet
-waits and is tried again with the next slices for 5 minutes of log time (Decision: Kerberos refuses clocks
-more than 5 minutes apart, the largest skew servers of one domain can have); then it counts as of unknown
-origin (mail queued for longer than the memory below, or that entered through a server whose logs were
-not given).
+How: each server's rows come in batches (`Stream`); the batches of all servers are cut into time slices
+(every row of every server up to the earliest end of a current batch), and `sim.calibrate.fold` folds a
+slice column by column with numpy: first every entry is remembered, then every end is settled. An end
+whose entry is not found waits for the next slices, for at least 5 minutes of log time (Decision: Kerberos
+refuses clocks more than 5 minutes apart, the largest skew servers of one domain can have); then it counts
+as of unknown origin (mail queued longer than entries are kept, or that entered through a server whose
+logs were not given).
 
-Memory stays bounded: a message's entry is forgotten 12 to 24 hours after it was seen (two generations of
-a dictionary, swapped every 12 hours), so memory follows the mail of one day, never the whole month.
+Memory stays bounded: a message's entry is forgotten 12 to 24 hours of log time after it was seen (two
+generations of a dictionary, swapped every 12 hours at the end of a slice; a slice spans at most one batch
+of each server), so memory follows the mail of about a day, never the whole month.
 
-Addresses are read here and in `fold` and nowhere else: a delivered address is kept only as its hash (to
-count the mailboxes of each server); nothing of an address or a subject leaves these two modules.
+Privacy: the reader keeps only the fields calibrate uses (USED_FIELDS: no subject), and addresses go no
+further than `fold`: a delivered address is kept only as its hash, to count each server's mailboxes.
 """
 
 from __future__ import annotations

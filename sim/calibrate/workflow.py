@@ -8,8 +8,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
+from ..scenario.errors import ScenarioError
+from ..scenario.loading import load_scenario
 from .compare import Row, compare, simulate
 from .derive import Calibration
+from .organisation import CalibrationError
 from .read import calibrate
 from .report import report_html
 from .scenario_file import mailbox_counts, scenario_text
@@ -51,6 +56,11 @@ def run_calibration(
     and write the HTML report. Raises CalibrationError for unusable input, OSError for files it cannot write."""
     cal = calibrate(paths, sites=sites, anonymise=anonymise, strict=strict, timezone=timezone)
     text = scenario_text(cal)
+    try:
+        load_scenario(yaml.safe_load(text))
+    except ScenarioError as error:  # e.g. a site map putting Mailbox servers in a site with no Hub in the logs
+        first = str(error).splitlines()[0]
+        raise CalibrationError(f"the organisation in the logs makes no valid scenario: {first}") from None
     outcome = Outcome(cal, text)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
