@@ -209,4 +209,4 @@ def test_a_run_of_the_calibrated_scenario_reproduces_what_was_observed(edge, tmp
     assert {"messages a day", "all sites: to the Internet", "messages accepted an hour"} <= figures
     assert any(r.section == "Latency (s)" for r in rows)
     page = report_html(calibration, simulated, rows)
-    assert "Observed against simulated" in page and page.count("data:image/png;base64,") == 6
+    assert "Observed against simulated" in page and page.count("data:image/png;base64,") == 7

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from .derive import Calibration
 
@@ -38,6 +39,23 @@ def hourly(observed: Calibration, simulated: Calibration | None = None) -> Figur
     return fig
 
 
+def servers(observed: Calibration, most: int = 8) -> Figure:
+    """Each Mailbox server's own curve (the busiest `most`): the scenario gives them all the org's curve."""
+    fig, ax = _figure()
+    hours = np.arange(24)
+    loads = sorted((m for m in observed.mailbox_servers if m.curve is not None and m.curve.total),
+                   key=lambda m: -m.curve.total)[:most]  # fmt: skip
+    for m in loads:
+        ax.plot(hours, m.curve.hourly(), marker="o", ms=2, label=f"{m.name} ({m.curve.total:,}, {m.source})")
+    ax.set_xticks(hours[::2], [f"{h:02d}" for h in hours[::2]])
+    ax.set_xlabel(f"hour of the day ({observed.timezone})")
+    ax.set_ylabel("messages submitted per hour")
+    ax.set_title("Each Mailbox server's users (the busiest)" if len(observed.mailbox_servers) > most
+                 else "Each Mailbox server's users")  # fmt: skip
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
 def recipients(observed: Calibration, simulated: Calibration | None = None) -> Figure:
     """Recipients per message: observed shares, the fitted geometric, and simulated shares."""
     fig, ax = _figure()
@@ -51,7 +69,7 @@ def recipients(observed: Calibration, simulated: Calibration | None = None) -> F
     ax.plot(ks, (1 / mean) * (1 - 1 / mean) ** (ks - 1), color=FIT, ls="--", label=f"fitted geometric, mean {mean:.2f}")
     if simulated is not None and simulated.recipients.n:
         other = simulated.recipients.pmf()
-        ax.step(ks, [other.get(int(k), 0.0) for k in ks], where="mid", color=SIMULATED, label="simulated")
+        ax.bar(ks, [other.get(int(k), 0.0) for k in ks], fill=False, edgecolor=SIMULATED, lw=1.5, label="simulated")
     ax.set_xlabel("recipients per message")
     ax.set_ylabel("share of messages")
     ax.set_title("Recipients per message")
@@ -150,6 +168,9 @@ def latency(observed: Calibration, simulated: Calibration | None = None) -> Figu
                     solid_capstyle="butt", label="simulated median to p99" if i == 0 else None)  # fmt: skip
     ax.set_yticks(y, names)
     ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
     ax.set_xlabel("seconds from SUBMIT (log scale)")
     ax.set_title("Latency per path: the calibration target")
     ax.legend(frameon=False, fontsize=8)

@@ -86,10 +86,11 @@ def _organisation(cal: Calibration) -> str:
     )
     rows = [(s.name, " + ".join(s.roles), s.site, s.rows, s.evidence)
             for s in sorted(org.servers.values(), key=lambda s: (s.site, s.name))]  # fmt: skip
-    links = [(f"{a} - {b}", n) for a, b, n in org.links]
+    links = [(f"{a} - {b}", n) for a, b, n in org.links]  # SEND and RECEIVE rows between the sites' servers
     notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in org.notes)
     return (f"<p>Sites {how}.</p>" + _table(("server", "roles", "site", "rows logged", "evidence"), rows)
-            + (_table(("site link", "relays seen"), links) if links else "") + notes)  # fmt: skip
+            + (_table(("site link", "SMTP relay rows seen (SEND and RECEIVE)"), links) if links else "")
+            + notes)  # fmt: skip
 
 
 def _workload(cal: Calibration) -> str:
@@ -97,7 +98,9 @@ def _workload(cal: Calibration) -> str:
     when, n = cal.busiest_hour
     rows = [(m.name, m.site, m.source or "-", m.curve.total if m.curve else 0, m.curve.per_day() if m.curve else 0.0,
              m.delivered, m.mailboxes_seen) for m in cal.mailbox_servers]  # fmt: skip
-    weekday = [(WEEKDAYS[d], v) for d, v in enumerate(curve.weekday())]
+    weekday = [(WEEKDAYS[d], v) for d, v in enumerate(curve.weekday()) if not math.isnan(v)]
+    weekdays = (_table(("weekday", "submissions a day"), weekday) if weekday
+                else "<p>No whole weekday in the logs: no rate per weekday.</p>")  # fmt: skip
     return (
         f"<p>{curve.total:,} submissions, {curve.per_day():,.0f} a day; busiest hour {html.escape(when)} with {n:,}.</p>"
         + _table(
@@ -112,7 +115,7 @@ def _workload(cal: Calibration) -> str:
             ),
             rows,
         )  # fmt: skip
-        + _table(("weekday", "submissions a day (- : not a whole day in the logs)"), weekday)
+        + weekdays
     )
 
 
@@ -165,8 +168,8 @@ def _comparison(rows: list[Row]) -> str:
 def report_html(cal: Calibration, simulated: Calibration | None = None, rows: list[Row] | None = None,
                 mailboxes: dict[str, int] | None = None) -> str:  # fmt: skip
     """The whole report as one HTML page; the observed-against-simulated section when `simulated` is given."""
-    figures = [plots.hourly(cal, simulated), plots.recipients(cal, simulated), plots.sizes(cal, simulated),
-               plots.paths(cal, simulated)]  # fmt: skip
+    figures = [plots.hourly(cal, simulated), plots.servers(cal), plots.recipients(cal, simulated),
+               plots.sizes(cal, simulated), plots.paths(cal, simulated)]  # fmt: skip
     if cal.internet is not None:
         figures.append(plots.internet(cal, simulated))
     if cal.latency:
