@@ -5,7 +5,7 @@
 
 The logs are generated (tests/test_calibrate_streaming.py `write_days`: 30 days of a Mailbox server's SUBMITs
 and a Hub's STOREDRIVER RECEIVE and DELIVER rows, two recipients each, Exchange 2007 fields). Each reader runs
-in a fresh process, so its peak resident memory (ru_maxrss, imports included) is its own:
+in a fresh process, so its peak resident memory (VmHWM, imports included) is its own:
 - `sim.calibrate(folder)`: the streaming pass (the tally) and everything calibrate derives;
 - `sim.results.tracking.read_logs(folder)`: the table reader `exsim` already had, one DataFrame of every row,
   which is what calibrating without streaming would start from.
@@ -29,12 +29,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from test_calibrate_streaming import write_days  # noqa: E402
 
 PROBES = {
-    "imports only": "import resource, sys, sim; n = 0",
-    "sim.calibrate (streaming)": "import resource, sys, sim; n = sim.calibrate(sys.argv[1]).rows",
-    "read_logs (one table)": "import resource, sys, sim; from sim.results.tracking import read_logs; "
+    "imports only": "import sys, sim; n = 0",
+    "sim.calibrate (streaming)": "import sys, sim; n = sim.calibrate(sys.argv[1]).rows",
+    "read_logs (one table)": "import sys, sim; from sim.results.tracking import read_logs; "
     "n = len(read_logs(sys.argv[1]))",
 }
-REPORT = "; print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+# the child's own peak (VmHWM): ru_maxrss would carry this script's peak across fork and exec into the child
+REPORT = "; import re; print(n, re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1))"
 
 
 def probe(code: str, folder: Path) -> tuple[int, float, float]:

@@ -179,3 +179,12 @@ def test_bad_options_are_exit_2(tmp_path, capsys, option, text, expected):
 def test_the_python_api_raises_one_line_errors(tmp_path):
     with pytest.raises(CalibrationError, match="no message tracking logs"):
         sim.calibrate(tmp_path)
+
+
+def test_a_quoted_field_may_hold_a_line_break_and_later_lines_keep_their_numbers(tmp_path):
+    broken = receive(2, t="08:20:00.000", subject='"Line one,\r\nline two"')  # physical lines 7 and 8
+    text = HEADER + receive(1) + "\r\n" + broken + "\r\n" + receive(3, t="08:40:00.000").rsplit(",", 1)[0] + "\r\n"
+    path = write(tmp_path, "HUB1", text)
+    calibration = sim.calibrate(tmp_path)
+    assert calibration.rows == 2 and calibration.recipients.n == 2
+    assert calibration.problems == [f"{path}, line 9: 20 fields where the #Fields: line names 21"]

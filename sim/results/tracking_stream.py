@@ -169,7 +169,7 @@ def parse_time(text: str) -> float:
 
 
 class Columns:
-    """Where each field is in a row of one file, from its `#Fields:` line; `get(name)` is None if absent."""
+    """Where each field is in a row of one file, from its `#Fields:` line (`index[name]`)."""
 
     __slots__ = ("names", "index", "count", "integers")
 
@@ -178,10 +178,6 @@ class Columns:
         self.index = {name: i for i, name in enumerate(names)}
         self.count = len(names)
         self.integers = tuple((name, self.index[name]) for name in integers if name in self.index)
-
-    def get(self, name: str) -> int | None:
-        """The position of a field, or None when this file does not have it."""
-        return self.index.get(name)
 
 
 class RowReader:
