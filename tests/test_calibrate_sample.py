@@ -109,10 +109,14 @@ def test_the_calibrated_scenario_loads_and_states_its_sources(sample):
     assert "logged 3 SUBMIT" in text and "1 expansions" in text and "5.1.1 1 recipients" in text
 
 
-def test_nothing_of_an_address_or_subject_leaves_the_reader(sample, tmp_path):
+def test_nothing_of_an_address_or_subject_leaves_the_reader(sample, tmp_path, capsys):
+    """The command writes the scenario and a report that runs it beside the logs; neither holds an address."""
     out, report = tmp_path / "scenario.yaml", tmp_path / "report.html"
-    assert main(["calibrate", str(SAMPLE), "--out", str(out), "--report", str(report), "--no-run"]) == 0
-    for text in (out.read_text(), report.read_text()):
+    assert main(["calibrate", str(SAMPLE), "--out", str(out), "--report", str(report), "--seed", "2"]) == 0
+    assert "Simulated against observed:" in capsys.readouterr().out
+    page = report.read_text()
+    assert "Observed against simulated" in page and "<td>messages a day</td>" in page
+    for text in (out.read_text(), page):
         assert not [word for word in ADDRESSES + SUBJECTS if word.lower() in text.lower()]
 
 
