@@ -21,7 +21,7 @@ from .tally import EXTERNAL, INTERNET, KINDS, UNKNOWN, Tally
 MIN_EXPOSURE = 600.0
 """Seconds of an hour of the day the logs must cover for its rate to be estimated."""
 SAMPLES = 1000
-"""Values in an empirical distribution written to the scenario (its quantiles at (i + 0.5) / 1000)."""
+"""Values in an empirical distribution written to the scenario: one per equal slice of the data."""
 UNKNOWN_RECIPIENT_CODE = "5.1.1"
 
 

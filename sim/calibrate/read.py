@@ -15,6 +15,7 @@ from ..results.tracking_stream import MalformedLine, NotATrackingLog, RowReader,
 from .clock import LocalClock
 from .derive import Calibration, derive, mail_window
 from .fold import run
+from .names import canonical
 from .organisation import CalibrationError, infer_organisation, read_site_map
 from .tally import USED_FIELDS, Tally
 
@@ -57,14 +58,11 @@ def calibrate(
         raise CalibrationError(f"the mail in the logs spans {window[1] - window[0]:.0f} s, too little to tell a "
                                "rate: give the logs of at least an hour (a day or more is better)")  # fmt: skip
     server_name = {tally.names[i]: s.name for i, s in organisation.servers.items()}
+    folder_of = {log.path: server_name.get(canonical(log.server), "SERVER") for log in logs}
 
     def label(path: Path) -> str:
-        if not anonymise:
-            return str(path)
-        for log in logs:
-            if log.path == path:
-                return f"{server_name.get(log.server.upper(), 'SERVER')}/{path.name}"
-        return path.name
+        """A problem's file: its path, or with --anonymise the server's pseudonym and the file name."""
+        return f"{folder_of.get(path, 'SERVER')}/{path.name}" if anonymise else str(path)
 
     reading = {
         "files": len(logs),
