@@ -1,13 +1,25 @@
-"""Generated tracking logs for the calibrate tests and benchmark: many lines, written fast.
+"""Streaming: memory while reading 2 million generated log lines stays under 300 MB; what the pass remembers
+is bounded by a day of mail; clock skew between servers; rates per weekday from two weeks of logs.
 
-One day of mail is built once as text, then copied to each day with its dates and message-ids changed
-(so every message-id is unique), one folder per server as Exchange keeps them.
+The generated logs (`write_days`, also used by benchmarks/bench_calibrate.py): one day of mail is built
+once as text, then copied to each day with its dates changed (the day is in each message-id, so every
+message-id is unique), one folder per server as Exchange keeps them.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
+
+import pytest
+
+import sim
+from sim.calibrate.clock import LocalClock
+from sim.calibrate.fold import run
+from sim.calibrate.tally import USED_FIELDS, Stream, Tally
+from sim.results.tracking_stream import RowReader, find_logs
 
 FIELDS = ("date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,"
           "event-id,internal-message-id,message-id,recipient-address,recipient-status,total-bytes,"
@@ -23,8 +35,8 @@ def _day(messages: int) -> tuple[str, str]:
     mailbox, hub = [], []
     for i in range(messages):
         s = i * 86400 // messages
-        stamp = f"2026-01-01T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{i % 1000:03d}Z"
-        later = f"2026-01-01T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{(i % 1000 + 1) % 1000:03d}Z"
+        stamp = f"2026-01-01T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{i % 999:03d}Z"
+        later = f"2026-01-01T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{i % 999 + 1:03d}Z"  # delivered 1 ms on
         mid = f"<{i:07d}.2026-01-01@contoso.com>"  # the day in it keeps message-ids unique across days
         to = f"user{(i * 7919) % 20000}@contoso.com;user{(i * 104729) % 20000}@contoso.com"
         size = 1000 + (i * 7717) % 90000
@@ -53,15 +65,6 @@ def write_days(folder: Path, lines: int, days: int = 30) -> int:
 
 
 # -- the tests ---------------------------------------------------------------------------------------------
-
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
-import sim  # noqa: E402
-from sim.calibrate.clock import LocalClock  # noqa: E402
-from sim.calibrate.fold import run  # noqa: E402
-from sim.calibrate.tally import USED_FIELDS, Stream, Tally  # noqa: E402
-from sim.results.tracking_stream import RowReader, find_logs  # noqa: E402
 
 MEMORY_LIMIT_MB = 300
 # The child's own peak: VmHWM of its address space. Not ru_maxrss: Linux carries the parent's peak across fork
@@ -114,3 +117,15 @@ def test_a_hub_clock_minutes_behind_still_finds_each_entry(tmp_path, monkeypatch
     calibration = sim.calibrate(tmp_path)
     assert calibration.shares["all"].in_site == 2  # messages 1 and 2
     assert calibration.unknown_origin == 2  # 3: twenty minutes, more than clocks can differ; 4: no SUBMIT at all
+
+
+def test_two_weeks_give_a_rate_for_each_weekday_and_server(tmp_path):
+    write_days(tmp_path, 42_000, days=14)  # 1,000 messages a day, evenly spread, from Thursday 2026-01-01
+    calibration = sim.calibrate(tmp_path)
+    weekday = calibration.submissions.weekday()
+    assert weekday == pytest.approx([1000] * 7, rel=0.002)  # each weekday seen twice, 1,000 a day
+    (mailbox,) = calibration.mailbox_servers
+    assert (mailbox.name, mailbox.source) == ("MBX1", "SUBMIT")
+    assert mailbox.curve.weekday() == pytest.approx([1000] * 7, rel=0.002)
+    assert calibration.submissions.per_day() == pytest.approx(1000, rel=0.002)
+    assert calibration.busiest_hour[1] in (41, 42)  # 1,000 a day spread evenly: 41 or 42 in any hour

@@ -98,8 +98,10 @@ def _workload(cal: Calibration) -> str:
     when, n = cal.busiest_hour
     rows = [(m.name, m.site, m.source or "-", m.curve.total if m.curve else 0, m.curve.per_day() if m.curve else 0.0,
              m.delivered, m.mailboxes_seen) for m in cal.mailbox_servers]  # fmt: skip
-    weekday = [(WEEKDAYS[d], v) for d, v in enumerate(curve.weekday()) if not math.isnan(v)]
-    weekdays = (_table(("weekday", "submissions a day"), weekday) if weekday
+    whole = [d for d, v in enumerate(curve.weekday()) if not math.isnan(v)]
+    per_server = [(m.name, *[m.curve.weekday()[d] for d in whole]) for m in cal.mailbox_servers if m.curve]
+    weekdays = (_table(("submissions a day", *[WEEKDAYS[d] for d in whole]),
+                       [("all Mailbox servers", *[curve.weekday()[d] for d in whole]), *per_server]) if whole
                 else "<p>No whole weekday in the logs: no rate per weekday.</p>")  # fmt: skip
     return (
         f"<p>{curve.total:,} submissions, {curve.per_day():,.0f} a day; busiest hour {html.escape(when)} with {n:,}.</p>"
