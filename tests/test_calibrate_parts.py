@@ -114,3 +114,25 @@ def test_the_yaml_writer_keeps_comments_and_loads_back_to_the_data():
     assert loaded["name"] == plain(data)["name"] and loaded["empty"] == []
     assert "  - name: SEA  # inferred" in text and "# a comment line" in text and text.startswith("# a header\n")
     assert "duration: 24h  # one day" in text and max(map(len, text.splitlines())) <= 120
+
+
+def test_the_reader_gives_rows_or_columns_and_the_fields_line_decides():
+    from pathlib import Path
+
+    from sim.results.tracking_stream import RowReader, find_logs
+
+    logs = find_logs([Path(__file__).parent / "data" / "calibrate" / "e2010"])
+    assert [(log.server, log.prefix, log.day, log.sequence) for log in logs][:2] == [
+        ("BER-HUB1", "MSGTRK", "20100419", 1), ("BER-MBX1", "MSGTRKM", "20100419", 1)]  # fmt: skip
+    reader = RowReader()
+    rows = [row for log in logs for row in reader.rows(log, log.server)]
+    assert len(rows) == reader.rows_read == 27 and {len(fields) for _t, fields, _c, _s in rows} == {26}
+    time, fields, columns, server = rows[0]
+    assert columns.names[21:] == ["directionality", "tenant-id", "original-client-ip", "original-server-ip",
+                                  "custom-data"]  # fmt: skip
+    assert fields[columns.index["message-subject"]] == 'Budget, Q3 "final"' and server == "BER-HUB1"
+    assert time == _utc("2010-04-19T08:00:00.250")
+    ((times, batch),) = RowReader().batches(logs[1], ["event-id", "message-id"])
+    assert batch == {"event-id": ["SUBMIT"] * 3, "message-id": ["<M1@BER-MBX1.contoso.com>",
+                     "<M2@BER-MBX1.contoso.com>", "<M3@BER-MBX1.contoso.com>"]}  # fmt: skip
+    assert times[0] == _utc("2010-04-19T08:00:00")

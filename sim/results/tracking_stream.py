@@ -1,7 +1,8 @@
-"""Message tracking logs read as a stream: one row at a time, from any number of files, in constant memory.
+"""Message tracking logs read as a stream: from any number of files, in constant memory.
 
 Why: `read_logs` builds one DataFrame, and 30 days of tracking logs of a large organisation do not fit in
-memory; `exsim calibrate` folds each row into counters as it goes. This reader holds one line at a time.
+memory; `exsim calibrate` folds the rows into counters as it goes. This reader holds one batch of rows at a
+time (`RowReader.rows` one row, `RowReader.batches` a few thousand rows as columns of the fields asked for).
 
 What it reads (DOMAIN.md 8): files named `MSGTRK*.LOG` (MSGTRK on Hub and Edge, MSGTRKM on Mailbox servers,
 and the later MSGTRKMA/MD/MS) anywhere under the folders given. Each file's `#Fields:` line decides its
@@ -181,10 +182,11 @@ class Columns:
 
 
 class RowReader:
-    """Reads tracking log files one row at a time and keeps the count of lines, rows and problems.
+    """Reads tracking log files and keeps the count of lines, rows and problems.
 
-    `rows(log, tag)` yields each good row. `required` names the fields a file must have (date-time and event-id
-    always); `integers` the fields that must be whole numbers or empty.
+    `rows(log, tag)` yields each good row, `batches(log, fields)` the good rows as columns. `required` names
+    the fields a file must have (date-time and event-id always); `integers` the fields that must be whole
+    numbers or empty.
     """
 
     def __init__(self, required: Iterable[str] = (), integers: Iterable[str] = ("total-bytes", "recipient-count"),
