@@ -155,3 +155,17 @@ def test_a_site_map_leaving_mailboxes_without_a_hub_is_one_line_and_exit_2(tmp_p
     assert err.count("\n") == 1 and "site 'Paris' has Mailbox servers but no Hub Transport server" in err
     calibration = sim.calibrate(SAMPLE, sites=sites)  # the reader itself notes what Exchange never does
     assert any("the site map puts in different sites" in note for note in calibration.notes)
+
+
+def test_without_the_mailbox_servers_logs_submissions_are_counted_on_the_hubs(tmp_path):
+    import shutil
+
+    for server in ("BER-HUB1", "PAR-HUB1", "EDGE1"):
+        shutil.copytree(SAMPLE / server, tmp_path / server)
+    calibration = sim.calibrate(tmp_path)
+    loads = {m.name: (m.source, m.curve.total) for m in calibration.mailbox_servers}
+    assert loads == {"BER-MBX1": ("STOREDRIVER RECEIVE", 3), "PAR-MBX1": ("STOREDRIVER RECEIVE", 1)}
+    # latency now runs from the STOREDRIVER RECEIVE's message-info (the original arrival time): the same here
+    assert calibration.latency["BER -> BER"].mean == pytest.approx(1.75)
+    with pytest.raises(sim.calibrate.CalibrationError, match="the logs show no Mailbox server"):
+        sim.calibrate(tmp_path / "EDGE1")
