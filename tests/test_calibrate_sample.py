@@ -169,3 +169,14 @@ def test_without_the_mailbox_servers_logs_submissions_are_counted_on_the_hubs(tm
     assert calibration.latency["BER -> BER"].mean == pytest.approx(1.75)
     with pytest.raises(sim.calibrate.CalibrationError, match="the logs show no Mailbox server"):
         sim.calibrate(tmp_path / "EDGE1")
+
+
+def test_without_an_edge_the_hubs_that_send_outside_get_a_send_connector(tmp_path):
+    import shutil
+
+    for server in ("BER-HUB1", "BER-MBX1", "PAR-HUB1", "PAR-MBX1"):  # EDGE1's logs left out: it is a host outside
+        shutil.copytree(SAMPLE / server, tmp_path / server)
+    scenario = sim.load_scenario(yaml.safe_load(scenario_text(sim.calibrate(tmp_path))))
+    assert not scenario.edges and scenario.internet.inbound_rate == 0
+    assert [(c.name, [a.domain for a in c.address_spaces], c.source_servers) for c in scenario.send_connectors] == [
+        ("To Internet from BER", ["*"], ["BER-HUB1"])]  # PAR-HUB1 only relayed to BER-HUB1  # fmt: skip

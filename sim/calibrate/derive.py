@@ -137,7 +137,8 @@ class Calibration:
     internet: Curve | None
     internet_recipients: Counts
     internet_sizes: LogBins
-    internet_by_server: dict[str, int]
+    internet_by_server: dict[str, int]  # server -> messages received from hosts outside
+    sent_outside: dict[str, int]  # server -> SEND rows to hosts outside
     expansions: int
     members: Counts
     ndr_codes: dict[str, int]  # enhanced status code -> recipients, whatever the origin
@@ -271,6 +272,7 @@ def derive(tally: Tally, org: Organisation, clock: LocalClock, reading: dict) ->
         internet_recipients=tally.internet_recipients,
         internet_sizes=tally.internet_sizes,
         internet_by_server={name.get(i, "?"): n for i, n in sorted(tally.internet_by_server.items())},
+        sent_outside={name.get(i, "?"): n for i, n in sorted(tally.external["out"].items())},
         expansions=tally.expansions,
         members=tally.members,
         ndr_codes=dict(sorted(codes.items())),

@@ -153,14 +153,14 @@ def _links_and_edges(cal: Calibration, data: dict) -> None:
         ]
     elif cal.shares["all"].internet:
         senders: dict[str, list[str]] = {}
-        for name, counts in cal.events.items():
-            server = next(s for s in org.servers.values() if s.name == name)
-            if server.kind != "edge" and counts.get("SEND", 0) and server.site:
-                senders.setdefault(server.site, []).append(name)
+        for _i, server in sorted(org.of_kind("hub") + org.of_kind("mailbox"), key=lambda p: p[1].name):
+            if "hub" in server.roles and cal.sent_outside.get(server.name):
+                senders.setdefault(server.site, []).append(server.name)
         data["send_connectors"] = [
             Note(
                 {"name": f"To Internet from {site}", "address_spaces": Inline(["*"]), "source_servers": Inline(hubs)},
-                "Hubs that sent to hosts outside the organisation (no Edge in the logs)",
+                "the Hubs of the site that sent to hosts outside the organisation (no Edge in the logs): "
+                + ", ".join(f"{hub} {cal.sent_outside[hub]:,}" for hub in hubs),
             )  # fmt: skip
             for site, hubs in sorted(senders.items())
         ]
