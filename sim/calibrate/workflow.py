@@ -1,0 +1,82 @@
+"""What `exsim calibrate` does, in order: read the logs, write the scenario, and, for the report, run it and
+compare. Kept apart from the command line so the same steps serve Python callers and tests.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..scenario.errors import ScenarioError
+from ..scenario.loading import load_scenario
+from .compare import Row, compare, simulate
+from .derive import Calibration
+from .organisation import CalibrationError
+from .read import calibrate
+from .report import report_html
+from .scenario_file import mailbox_counts, scenario_text
+
+
+@dataclass
+class Outcome:
+    """What a calibration wrote: the Calibration, the scenario text, the comparison (when run), and paths."""
+
+    calibration: Calibration
+    scenario: str
+    simulated: Calibration | None = None
+    rows: list[Row] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        """A few lines for the terminal: what was read and written."""
+        cal = self.calibration
+        lines = [
+            f"Read {cal.files} tracking log files: {cal.rows:,} events, {cal.problem_count:,} malformed lines skipped.",
+            f"Servers: {len(cal.organisation.servers)} in {len(cal.organisation.sites)} site(s) "
+            f"({'inferred' if cal.organisation.sites_inferred else 'from the site map'}); "
+            f"{cal.submissions.total:,} submissions, {cal.submissions.per_day():,.0f} a day.",
+        ]
+        if self.rows:
+            flagged = [r for r in self.rows if r.flagged]
+            lines.append(f"Simulated against observed: {len(self.rows)} figures, {len(flagged)} differ by more than "
+                         "sampling error (see the report).")  # fmt: skip
+        lines += [f"Wrote {path}" for path in self.written]
+        return lines
+
+
+def run_calibration(
+    paths: list[str | os.PathLike], out: str | os.PathLike, *, report: str | os.PathLike | None = None,
+    sites: str | os.PathLike | None = None, anonymise: bool = False, strict: bool = False,
+    timezone: str = "UTC", run: bool = True, seed: int | None = None, progress: bool = False,
+) -> Outcome:  # fmt: skip
+    """Calibrate, write the scenario to `out`, and with `report` run the scenario (unless `run` is False)
+    and write the HTML report. Raises CalibrationError for unusable input, OSError for files it cannot write."""
+    cal = calibrate(paths, sites=sites, anonymise=anonymise, strict=strict, timezone=timezone)
+    text = scenario_text(cal)
+    try:
+        load_scenario(yaml.safe_load(text))
+    except ScenarioError as error:  # e.g. a site map putting Mailbox servers in a site with no Hub in the logs
+        first = str(error).splitlines()[0]
+        raise CalibrationError(f"the organisation in the logs makes no valid scenario: {first}") from None
+    outcome = Outcome(cal, text)
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    outcome.written.append(target)
+    if report is not None:
+        if run:
+            outcome.simulated = simulate(text, cal, seed=seed, progress=progress)
+            outcome.rows = compare(cal, outcome.simulated)
+        counts = {name: n for name, (n, _s) in mailbox_counts(cal.mailbox_servers, _seen(cal)).items()}
+        page = Path(report)
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(report_html(cal, outcome.simulated, outcome.rows or None, counts), encoding="utf-8")
+        outcome.written.append(page)
+    return outcome
+
+
+def _seen(cal: Calibration) -> int:
+    return sum(m.mailboxes_seen for m in cal.mailbox_servers) or 1
