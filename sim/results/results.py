@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 FIGURES = ("throughput", "latency", "queues", "utilisation", "topology", "faults")
 
 
+class NotRecorded(LookupError):
+    """A table this run did not record: the message says which `record` level would have kept it."""
+
+
 class Results:
     """Everything one run produced; tables are built from the record on first use."""
 
@@ -57,7 +61,16 @@ class Results:
 
     @cached_property
     def hops(self) -> pd.DataFrame:
-        """One row per message copy per station (empty unless `record: hops`)."""
+        """One row per message copy per station; raises NotRecorded unless the run had `record: hops`.
+
+        Decision: an empty table would read as "no message went anywhere", so a run that did not keep
+        hops says so, and how to keep them.
+        """
+        if self.scenario.record != "hops":
+            raise NotRecorded(
+                f"result.hops: this run recorded {self.scenario.record!r}, not hops; run it with `record: hops` "
+                "in the scenario (or overrides={'record': 'hops'}, --set record=hops, exsim run --record hops)"
+            )
         return tables.hops(self.record)
 
     @cached_property
