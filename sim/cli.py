@@ -166,10 +166,12 @@ def cmd_audit(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    """`exsim schema`: the JSON Schema of scenario files, for editors."""
+    """`exsim schema`: the JSON Schema (draft 2020-12) of scenario files, for editors: quantities carry patterns,
+    so an editor flags `duration: 30 parsecs` as the loader would."""
     from .scenario.schema import Scenario
 
-    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **Scenario.model_json_schema()}
+    print(json.dumps(schema, indent=2))
     return 0
 
 
