@@ -25,6 +25,7 @@ from .clock import start_of
 from .notebook import Summary
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 FIGURES = ("throughput", "latency", "queues", "utilisation", "topology", "faults")
@@ -238,14 +239,25 @@ class Results:
         return {**peak.peak_figures(self.record), "overloaded": bool(reasons), "overload": reasons}
 
     # -- figures and files ----------------------------------------------------------------------
-    def figure(self, name: str) -> Figure:
-        """A matplotlib Figure: throughput, latency, queues, utilisation, topology or faults."""
+    def figure(self, name: str, ax: Axes | None = None) -> Figure:
+        """A matplotlib Figure: throughput, latency, queues, utilisation, topology or faults.
+
+        With `ax`, the figure's main panel is drawn into those axes (a subplot of the user's own figure)
+        and that figure is returned: throughput per Hub with site totals dashed, the latency CDF, every
+        queue on one axes, utilisation over time, the topology, or mail held by queue status.
+        """
         from . import plots, plots_faults, plots_topology
 
         if name not in FIGURES:
             raise ValueError(f"unknown figure {name!r}; choose one of {', '.join(FIGURES)}")
         if name == "topology":
-            return plots_topology.topology(self)
+            return plots_topology.topology(self, ax=ax)
+        if ax is not None:
+            drawers = {"faults": plots_faults.draw_held, "throughput": plots.draw_throughput,
+                       "latency": plots.draw_latency, "queues": plots.draw_queues,
+                       "utilisation": plots.draw_utilisation}  # fmt: skip
+            drawers[name](ax, self)
+            return ax.figure
         if name == "faults":
             return plots_faults.faults(self)
         return getattr(plots, name)(self)
