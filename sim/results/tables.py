@@ -26,8 +26,8 @@ def _categorical(values: np.ndarray, names: list[str]) -> pd.Categorical:
 
 def category(values) -> pd.Categorical:
     """A repeating text column as a Categorical, categories in order of first appearance."""
-    values = np.asarray(values, dtype=object)
-    return pd.Categorical(values, categories=list(dict.fromkeys(values.tolist())))
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return pd.Categorical.from_codes(codes, categories=uniques)
 
 
 def messages(record: RunRecord) -> pd.DataFrame:
