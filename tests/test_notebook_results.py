@@ -105,7 +105,9 @@ def test_clock_columns_stand_beside_the_seconds(result):
     delivered = m["status"] == "delivered"
     assert m.loc[~delivered, "delivered_clock"].isna().all()
     q = result.queues
-    assert (q["clock"] - pd.Timestamp("2026-01-05")).dt.total_seconds().to_numpy() == pytest.approx(q["time"].to_numpy())
+    assert (q["clock"] - pd.Timestamp("2026-01-05")).dt.total_seconds().to_numpy() == pytest.approx(
+        q["time"].to_numpy()
+    )
     assert result.load["clock"].iloc[1] == pd.Timestamp("2026-01-05 00:05")  # 5-minute bins
 
 
