@@ -1,7 +1,9 @@
 """DataFrames built from a run's record: recipients, hops, queue samples, throughput, tracking events.
 
 Each function reads only the `RunRecord` (plain data), names servers and addresses once per table,
-and uses categoricals where a column repeats a few values.
+and uses categoricals where a column repeats a few values: every server, site, queue, station, event and
+connector column is a pandas Categorical (one byte a row instead of a string). Every time in seconds
+from the start has its UTC clock time beside it (sim.results.clock): `submitted_at` and `submitted_clock`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..exchange.record import DELIVERED, STATUS_NAMES, RunRecord, split_place
+from .clock import beside, start_of
 
 
 def _names(record: RunRecord) -> np.ndarray:
@@ -19,6 +22,12 @@ def _names(record: RunRecord) -> np.ndarray:
 
 def _categorical(values: np.ndarray, names: list[str]) -> pd.Categorical:
     return pd.Categorical(values, categories=list(dict.fromkeys(names)))
+
+
+def category(values) -> pd.Categorical:
+    """A repeating text column as a Categorical, categories in order of first appearance."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return pd.Categorical.from_codes(codes, categories=uniques)
 
 
 def messages(record: RunRecord) -> pd.DataFrame:
@@ -31,15 +40,15 @@ def messages(record: RunRecord) -> pd.DataFrame:
     path_hops = np.array([len(path) - 1 for path in record.paths] or [0])
     reasons = np.array(record.reasons, dtype=object)
     path_ids = m["path"]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "message_id": m["message_id"],
             "recipient": [book.text(n) for n in m["recipient"].tolist()],
             "sender": [book.text(n) for n in m["sender"].tolist()],
             "origin_server": _categorical(servers[m["origin"]], list(servers)),
-            "origin_site": sites[m["origin"]],
+            "origin_site": _categorical(sites[m["origin"]], list(sites)),
             "destination_server": _categorical(servers[m["destination"]], list(servers)),
-            "destination_site": sites[m["destination"]],
+            "destination_site": _categorical(sites[m["destination"]], list(sites)),
             "size_bytes": m["size_bytes"],
             "submitted_at": submitted,
             "delivered_at": np.where(delivered, finished, np.nan),
@@ -56,6 +65,9 @@ def messages(record: RunRecord) -> pd.DataFrame:
             ),  # fmt: skip
         }
     )
+    return beside(
+        frame, start_of(record.scenario), {"submitted_at": "submitted_clock", "delivered_at": "delivered_clock"}
+    )
 
 
 def hops(record: RunRecord) -> pd.DataFrame:
@@ -65,11 +77,11 @@ def hops(record: RunRecord) -> pd.DataFrame:
     servers = np.array([s["server"] for s in record.stations] or [""], dtype=object)
     names = np.array([s["station"] for s in record.stations] or [""], dtype=object)
     queued, started, core, finished = h["queued_at"], h["started_at"], h["core_at"], h["finished_at"]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "message_id": h["message_id"],
-            "server": servers[station_ids],
-            "station": names[station_ids],
+            "server": category(servers[station_ids]),
+            "station": category(names[station_ids]),
             "queued_at": queued,
             "started_at": started,
             "core_at": core,
@@ -80,6 +92,7 @@ def hops(record: RunRecord) -> pd.DataFrame:
             "service_s": finished - core,
         }
     )
+    return beside(frame, start_of(record.scenario), {"queued_at": "queued_clock"})
 
 
 def queues(record: RunRecord) -> pd.DataFrame:
@@ -104,7 +117,7 @@ def queues(record: RunRecord) -> pd.DataFrame:
     servers = np.array([r["server"] for r in stations] or [""], dtype=object)
     identity = np.array([r["queue"] for r in stations] or [""], dtype=object)
     types = np.array([r["delivery_type"] for r in stations] or [""], dtype=object)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "time": times[t_idx],
             "server": pd.Categorical(servers[s_idx]),
@@ -115,6 +128,7 @@ def queues(record: RunRecord) -> pd.DataFrame:
             "state": pd.Categorical(states[state]),
         }
     )
+    return beside(frame, start_of(record.scenario), {"time": "clock"})
 
 
 def throughput(record: RunRecord) -> pd.DataFrame:
@@ -125,7 +139,8 @@ def throughput(record: RunRecord) -> pd.DataFrame:
     )
     frame["messages"] = frame.groupby("server")["cumulative"].diff().fillna(frame["cumulative"]).astype(int)
     frame["per_hour"] = frame["messages"] * 3600.0 / record.scenario.sample_interval
-    return frame
+    frame["server"] = category(frame["server"])
+    return beside(frame, start_of(record.scenario), {"time": "clock"})
 
 
 def in_flight(record: RunRecord) -> pd.DataFrame:
@@ -135,15 +150,16 @@ def in_flight(record: RunRecord) -> pd.DataFrame:
     split = [split_place(place) for place in record.in_flight_places] or [("", "")]
     places = np.array([where for where, _ in split], dtype=object)
     states = np.array([state for _, state in split], dtype=object)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "message_id": f["message_id"],
             "recipient": [book.text(n) for n in f["recipient"].tolist()],
-            "origin_server": _names(record)[f["origin"]],
-            "held_by": places[f["place"]],
-            "state": states[f["place"]],
+            "origin_server": _categorical(_names(record)[f["origin"]], list(_names(record))),
+            "held_by": category(places[f["place"]]),
+            "state": category(states[f["place"]]),
         }
     )
+    return frame
 
 
 def tracking_raw(record: RunRecord) -> pd.DataFrame:
@@ -167,22 +183,24 @@ def tracking_raw(record: RunRecord) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "time_s": np.asarray(k["time"], dtype=float),
-            "server": names[k["server"]],
-            "role": np.where(events == "SUBMIT", "Mailbox", np.where(roles[k["server"]] == "Edge", "Edge", "Hub")),
-            "event_id": events,
-            "source": text[k["source"]],
+            "server": category(names[k["server"]]),
+            "role": category(
+                np.where(events == "SUBMIT", "Mailbox", np.where(roles[k["server"]] == "Edge", "Edge", "Hub"))
+            ),
+            "event_id": category(events),
+            "source": category(text[k["source"]]),
             "internal_message_id": np.asarray(k["internal_id"], dtype=np.int64),
             "message_id": [
                 f"<{i:08d}@{o}.{domain}>" if o != "Internet" else f"<{i:08d}@internet.example>"
                 for i, o in zip(ids, origin_names)
             ],  # fmt: skip
             "recipients": [[book.text(a) for a in flat[a0:a1].tolist()] for a0, a1 in zip(starts, ends)],
-            "recipient_status": text[k["status"]],
+            "recipient_status": category(text[k["status"]]),
             "total_bytes": sizes[row_of].astype(np.int64) if len(row_of) else np.array([], dtype=np.int64),
             "sender": [book.text(s) for s in senders[row_of].tolist()] if len(row_of) else [],
-            "client_hostname": np.where(receive, peers, ""),
-            "server_hostname": np.where(receive, "", peers),
-            "connector_id": text[k["connector"]],
+            "client_hostname": category(np.where(receive, peers, "")),
+            "server_hostname": category(np.where(receive, "", peers)),
+            "connector_id": category(text[k["connector"]]),
             "reference": text[k["reference"]],
             "subject": [f"Message {i}" for i in ids],
             "original_time_s": submitted[row_of] if len(row_of) else np.array([], dtype=float),
