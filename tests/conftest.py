@@ -5,8 +5,11 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import sim
@@ -50,3 +53,16 @@ def shared_run(scenario: dict, seed: int | None = None):
     """sim.run, once per identical (scenario, seed) for the whole session: tests that only read a result
     share it. A test must not change the tables it reads (copy a DataFrame before adding columns)."""
     return _run(json.dumps(scenario, sort_keys=True), seed)
+
+
+def _station_row(job: tuple) -> pd.Series:
+    scenario, seed, queue = job
+    return sim.run(scenario, seed).stations.set_index("queue").loc[queue]
+
+
+def station_rows(scenario, seeds, queue: str) -> list[pd.Series]:
+    """The station-table row of `queue` in one run per seed, the runs shared between two forked processes:
+    statistical tests need many long replications, and the machine has two cores."""
+    jobs = [(scenario, seed, queue) for seed in seeds]
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_station_row, jobs))

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ZERO_STAGES, one_site, shared_run
+from conftest import ZERO_STAGES, one_site, shared_run, station_rows
 from scipy import stats
 
 import sim
@@ -147,10 +147,7 @@ def interval(values: list[float]) -> tuple[float, float]:
 
 def test_core_wait_of_four_threads_on_two_cores_is_erlang_c():
     scenario = sim.load_scenario(cores_scenario())
-    rows = []
-    for seed in range(1, 16):
-        stations = sim.run(scenario, seed).stations.set_index("queue")
-        rows.append(stations.loc["HUB1\\Submission"])
+    rows = station_rows(scenario, range(1, 16), "HUB1\\Submission")
     expected = mmc_mean_wait(ARRIVALS, 1.0, CORES)  # Erlang C: 1.778 s
     mean, half = interval([r["mean_wait_s"] for r in rows])
     assert mean - half <= expected <= mean + half, (mean, half, expected)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ZERO_STAGES, one_site
+from conftest import ZERO_STAGES, one_site, station_rows
 from scipy import stats
 
 import sim
@@ -34,12 +34,7 @@ def test_erlang_c_known_values():
 @pytest.mark.parametrize("utilisation, duration", [(0.5, "20000s"), (0.9, "40000s")])
 def test_mmc_mean_wait_matches_erlang_c(utilisation, duration):
     scenario = sim.load_scenario(mmc_scenario(utilisation, duration))
-    waits = []
-    for seed in range(1, 21):
-        result = sim.run(scenario, seed)
-        submission = result.stations.set_index("queue").loc["HUB1\\Submission"]
-        waits.append(submission["mean_wait_s"])
-    waits = np.array(waits)
+    waits = np.array([row["mean_wait_s"] for row in station_rows(scenario, range(1, 21), "HUB1\\Submission")])
     mean, half_width = waits.mean(), stats.t.ppf(0.975, len(waits) - 1) * waits.std(ddof=1) / math.sqrt(len(waits))
     expected = mmc_mean_wait(utilisation * SERVERS / SERVICE_MEAN, 1 / SERVICE_MEAN, SERVERS)
     assert mean - half_width <= expected <= mean + half_width, (mean, half_width, expected)
