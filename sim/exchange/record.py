@@ -54,7 +54,7 @@ class TrackingTable:
                     ) -> TrackingTable:  # fmt: skip
         """Columns from what the recorder kept (`RecordedTracking`): one time and len(TRACK_INTS) integers per
         event, and the distinct TRACK_KIND combinations, whose texts become codes into `texts`."""
-        block = ints.reshape(-1, len(TRACK_INTS))
+        block = ints.astype(np.int64).reshape(-1, len(TRACK_INTS))  # kept as int32; columns are int64
         texts: dict[str, int] = {"": 0}
         table = np.array([[text if name in ("server", "peer") else texts.setdefault(text, len(texts))
                            for name, text in zip(TRACK_KIND, kind)] for kind in kinds] or
@@ -76,12 +76,12 @@ class TrackingTable:
 
 @dataclass
 class RecordedTracking:
-    """The tracking events as the recorder kept them (about 48 bytes an event plus its recipients): `times`,
+    """The tracking events as the recorder kept them (28 bytes an event plus 8 per recipient): `times`,
     `ints` (TRACK_INTS of each event, row-major), `recipients` (one flat array) and `kinds` (the distinct
     TRACK_KIND combinations). `RunRecord.tracking()` expands them into a TrackingTable when first asked."""
 
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    ints: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ints: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     recipients: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     kinds: list[tuple] = field(default_factory=list)
 
