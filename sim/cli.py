@@ -41,6 +41,8 @@ def cmd_run(args) -> int:
     """`exsim run`: run a scenario, print its summary, write its files with --out."""
     from .runner import run
 
+    if args.format and not args.out:
+        raise UsageError(f"--format {args.format}: it says how --out writes the tables; add --out DIR")
     scenario = _load(args)
     if args.record:
         scenario = scenario.model_copy(update={"record": args.record})
@@ -49,7 +51,7 @@ def cmd_run(args) -> int:
     summary = result.summary()
     print(format_summary(summary))
     if args.out:
-        folder = result.save(args.out)
+        folder = result.save(args.out, format=args.format or "csv")
         print(f"\nTables, summary.json and plots written to {folder}/")
     return 0 if summary["lost"] == 0 else 1
 
@@ -194,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = _scenario_command(commands, "run", help="run a scenario and print its summary")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     run.add_argument("--out", help="folder for tables (CSV), summary.json and plots (PNG)")
+    run.add_argument("--format", choices=["csv", "parquet"], help="how --out writes the tables (default csv)")
     run.add_argument("--record", choices=["summary", "messages", "hops"], help="how much to record")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)

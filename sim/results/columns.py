@@ -36,7 +36,8 @@ def coded(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Any column as (codes, texts): codes index texts, -1 for missing; texts are `str(value)` (as `astype(str)`
     writes them). A categorical gives its own codes; anything else is factorized."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return np.asarray(values.cat.codes, dtype=np.int64), [str(c) for c in values.cat.categories]
+        categories = values.cat.categories.to_numpy(dtype=object).tolist()
+        return np.asarray(values.cat.codes, dtype=np.int64), [str(c) for c in categories]
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
 

@@ -13,9 +13,8 @@ terminator, quotes doubled; floats are written as Python's `repr` writes them (w
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -123,27 +122,117 @@ def data_bytes(rows: pa.Array) -> memoryview:
     return memoryview(rows.buffers()[2])[first:last]
 
 
-def blocks(fields: Sequence[pa.Array], terminator: str, rows: int = BLOCK_ROWS) -> Iterator[memoryview]:
-    """The CSV text of whole-column field arrays, `rows` rows at a time."""
-    total = len(fields[0]) if fields else 0
-    for start in range(0, total, rows):
-        yield data_bytes(join_rows([f.slice(start, rows) for f in fields], terminator))
+class Rows:
+    """A table's rows as CSV text, any selection of rows at a time (a block of a file, a file's rows).
+
+    Runs of consecutive categorical columns (servers, hosts, events, connectors...) are joined once per
+    distinct combination of their values in the selection and taken by code, so a row costs one piece of
+    text per run rather than per column. Columns of a type `field_text` does not write go to `fallback`
+    (text per value); without one, `Rows` refuses them (ValueError) and the caller writes another way."""
+
+    def __init__(
+        self, frame: pd.DataFrame, terminator: str = "\r\n", fallback: Callable[[pd.Series], pa.Array] | None = None
+    ) -> None:
+        self.terminator = terminator
+        self.pieces: list[tuple[str, object]] = []
+        run: list[tuple[np.ndarray, pa.Array]] = []
+        for name in frame.columns:
+            column = frame[name]
+            coded = _escaped_codes(column, terminator)
+            if coded is not None and not (run and _combinations(run) * len(coded[1]) >= 2**62):
+                run.append(coded)
+                continue
+            if run:
+                self.pieces.append(("codes", run))
+                run = []
+            if coded is not None:
+                run.append(coded)
+            elif writable(column):
+                self.pieces.append(("column", column))
+            elif fallback is not None:
+                self.pieces.append(("fallback", (column, fallback)))
+            else:
+                raise ValueError(f"column {name!r} ({column.dtype}) is not written by csvtext")
+        if run:
+            self.pieces.append(("codes", run))
+
+    def text(self, rows: np.ndarray | slice) -> pa.Array:
+        """The selected rows (positions, or a slice), each as one line of CSV text ending in the terminator."""
+        fields = []
+        for kind, value in self.pieces:
+            if kind == "codes":
+                fields.append(_combined(value, rows))
+            elif kind == "column":
+                fields.append(field_text(value.iloc[rows], self.terminator))
+            else:
+                column, fallback = value
+                fields.append(fallback(column.iloc[rows]))
+        return join_rows(fields, self.terminator)
+
+
+def writable(values: pd.Series) -> bool:
+    """Whether `field_text` writes this column's type (an object column is scanned for non-strings)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return writable(pd.Series(dtype.categories))
+    if isinstance(dtype, np.dtype) and (dtype.kind in "biu" or dtype == np.float64):
+        return True
+    if isinstance(dtype, pd.StringDtype):
+        return True
+    return dtype == np.dtype(object) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+
+
+def _escaped_codes(values: pd.Series, terminator: str) -> tuple[np.ndarray, pa.Array] | None:
+    """A categorical column as (codes, escaped category text), missing values coded to a last "" entry; None
+    for any other column, or categories `field_text` does not write."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    texts = field_text(pd.Series(values.dtype.categories), terminator)
+    if texts is None:
+        return None
+    texts = pa.concat_arrays([texts.cast(TEXT), pa.array([""], TEXT)])
+    codes = np.asarray(values.cat.codes, dtype=np.int64)
+    return np.where(codes < 0, len(texts) - 1, codes), texts
+
+
+def _combinations(run: Sequence[tuple[np.ndarray, pa.Array]]) -> int:
+    """How many value combinations a run of categorical columns can take (to keep its key in an int64)."""
+    total = 1
+    for _, texts in run:
+        total *= len(texts)
+    return total
+
+
+def _combined(run: Sequence[tuple[np.ndarray, pa.Array]], rows: np.ndarray | slice) -> pa.Array:
+    """The fields of a run of categorical columns, joined by commas, for the selected rows: each distinct
+    combination is joined once (a key of their codes, factorized), then taken by row."""
+    if len(run) == 1:
+        codes, texts = run[0]
+        return pc.take(texts, pa.array(codes[rows]))
+    key = run[0][0][rows]
+    for codes, texts in run[1:]:
+        key = key * len(texts) + codes[rows]
+    inverse, distinct = pd.factorize(key)
+    parts = []
+    for _, texts in reversed(run):
+        parts.append(pc.take(texts, pa.array(distinct % len(texts))))
+        distinct = distinct // len(texts)
+    joined = pc.binary_join_element_wise(*reversed(parts), _lit(","))
+    return pc.take(joined, pa.array(inverse))
 
 
 def write_frame(frame: pd.DataFrame, path: Path, terminator: str = os.linesep) -> None:
     """`frame.to_csv(path, index=False)`, byte for byte, written vectorised where every column's type allows
     (integers, floats, booleans, strings, categories of those) and by pandas otherwise."""
-    fields = [field_text(frame[name], terminator) for name in frame.columns] if frame.shape[1] > 1 else [None]
-    if any(f is None for f in fields):
+    try:
+        rows = Rows(frame, terminator) if frame.shape[1] > 1 else None  # one column: csv quotes an empty row
+    except ValueError:
+        rows = None
+    if rows is None:
         frame.to_csv(path, index=False, lineterminator=terminator)
         return
     header = field_text(pd.Series([str(name) for name in frame.columns], dtype=object), terminator)
     with open(path, "wb") as fh:
         fh.write((",".join(header.to_pylist()) + terminator).encode("utf-8"))
-        write_blocks(fh, fields, terminator)
-
-
-def write_blocks(fh: BinaryIO, fields: Sequence[pa.Array], terminator: str) -> None:
-    """Write the rows of whole-column field arrays to an open binary file."""
-    for block in blocks(fields, terminator):
-        fh.write(block)
+        for start in range(0, len(frame), BLOCK_ROWS):
+            fh.write(data_bytes(rows.text(slice(start, start + BLOCK_ROWS))))

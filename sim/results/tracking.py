@@ -141,10 +141,22 @@ def ip_plan(hostnames: pd.Series | list[str], org_servers: set[str]) -> dict[str
 
 
 def _column(raw: pd.DataFrame, column: str) -> pd.Categorical:
-    """A raw text column as a categorical, "" for missing values (all "" if the model did not give it)."""
+    """A raw text column as a categorical of sorted, used categories, "" for missing values (all "" if the model
+    did not give it). A categorical that already is one (sim.results.tables.tracking_raw's) is kept as it is."""
     if column not in raw.columns:
         return categorical(np.full(len(raw), -1), [])
-    return categorical(*coded(raw[column]))
+    values = raw[column]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories, codes = values.cat.categories, np.asarray(values.cat.codes)
+        if (
+            pd.api.types.is_string_dtype(categories.dtype)
+            and categories.is_unique
+            and categories.is_monotonic_increasing
+            and not (codes < 0).any()
+            and np.bincount(codes, minlength=len(categories)).all()
+        ):
+            return values.array
+    return categorical(*coded(values))
 
 
 def _text(raw: pd.DataFrame, column: str) -> pa.Array:

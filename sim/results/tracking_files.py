@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import TEXT, arrow_text, coded, text_array
-from .csvtext import BLOCK_ROWS, data_bytes, field_text, join_rows, quote_minimal
+from .csvtext import BLOCK_ROWS, Rows, data_bytes, quote_minimal
 from .tracking_fields import (
     EXTRA_COLUMNS,
     FIELDS,
@@ -63,13 +63,14 @@ def write_logs(log: pd.DataFrame, folder: Path) -> list[Path]:
         name = log_file_name(roles[k // len(days) % len(roles)], days[k % len(days)])
         targets.append((folder / servers[k // len(days) // len(roles)] / name, stamp))
 
-    fields = log.loc[:, list(FIELDS)]
+    text = Rows(log.loc[:, list(FIELDS)], "\r\n", fallback=_field)
     group = 0
     handle = None
     try:
         for block_start in range(0, len(order), BLOCK_ROWS):
             block = order[block_start : block_start + BLOCK_ROWS]
-            rows = join_rows([_field(fields[name].take(block)) for name in FIELDS], "\r\n")
+            contiguous = len(block) and block[-1] - block[0] == len(block) - 1 and (np.diff(block) == 1).all()
+            rows = text.text(slice(int(block[0]), int(block[-1]) + 1) if contiguous else block)
             position = block_start
             while position < block_start + len(block):
                 if position == starts[group]:
@@ -97,13 +98,9 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 
 def _field(values: pd.Series) -> pa.Array:
-    """A log column as escaped field text (the csv module's `str(value)`, "" for None, for types csvtext does
-    not write itself)."""
-    text = field_text(values, "\r\n")
-    if text is None:
-        strings = ["" if v is None else str(v) for v in values.tolist()]
-        text = quote_minimal(pa.array(strings, TEXT), "\r\n")
-    return text
+    """A log column of a type csvtext does not write, as the csv module writes it: `str(value)`, "" for None."""
+    strings = ["" if v is None else str(v) for v in values.tolist()]
+    return quote_minimal(pa.array(strings, TEXT), "\r\n")
 
 
 def _open_log(path: Path, first_time: str) -> BinaryIO:
