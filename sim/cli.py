@@ -10,6 +10,8 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
 
 from .capacity.commands import OptionError, cmd_compare, cmd_size, cmd_sweep
 from .results.report import format_summary, format_topology
@@ -37,22 +39,74 @@ def _load(args):
     return load_scenario(args.scenario, _parse_sets(getattr(args, "set", None) or []))
 
 
-def cmd_run(args) -> int:
-    """`exsim run`: run a scenario, print its summary, write its files with --out."""
-    from .runner import run
+def _guard(scenario, args, writes_files: bool = False, announce: bool = False) -> None:
+    """The estimate of messages and memory before a run: refuse (exit 2) past the memory available, unless --force."""
+    from .capacity.estimate import estimate
 
-    if args.format and not args.out:
-        raise UsageError(f"--format {args.format}: it says how --out writes the tables; add --out DIR")
+    found = estimate(scenario, writes_files)
+    if not found.fits and not args.force:
+        raise UsageError(
+            f"{args.scenario}: this run would make {found.describe()}; shorten duration, lower mailboxes, "
+            "use --record summary or tracking_log: false, or add --force to run anyway"
+        )
+    if announce and not args.quiet:
+        print(f"exsim: {found.describe()}; Ctrl-C stops and keeps what finished", file=sys.stderr)
+
+
+def _run_watched(scenario, args):
+    """Run with a progress bar on a terminal; Ctrl-C stops at the next slice and the result is partial."""
+    from .results.clock import start_of
+    from .runner import run
+    from .terminal import Interrupt, RunProgress
+
+    with Interrupt() as interrupt:
+        _guard(scenario, args, writes_files=bool(args.out), announce=True)
+        bar = RunProgress(scenario, start_of(scenario), enabled=sys.stderr.isatty() and not args.quiet)
+
+        def watch(now: float, messages: int) -> bool:
+            bar(now, messages)
+            return interrupt.requested
+
+        try:
+            return run(scenario, args.seed, watch=watch)
+        finally:
+            bar.close()
+
+
+def cmd_run(args) -> int:
+    """`exsim run`: run a scenario, print its summary, write its files with --out (and report.html with --report).
+
+    Ctrl-C stops the run cleanly: one line on stderr, the summary and files of what finished, marked
+    partial, and exit status 130.
+    """
+    from .results.clock import start_of
+    from .scenario.units import format_duration
+
     scenario = _load(args)
     if args.record:
         scenario = scenario.model_copy(update={"record": args.record})
-    progress = sys.stderr.isatty() and not args.quiet
-    result = run(scenario, args.seed, progress=progress)
+    if args.report and not args.out:
+        args.out = f"out/{Path(args.scenario).stem}"
+    if args.format and not args.out:
+        raise UsageError(f"--format {args.format}: it says how --out writes the tables; add --out DIR")
+    result = _run_watched(scenario, args)
+    if result.partial:
+        clock = start_of(scenario) + timedelta(seconds=result.end_time)
+        print(f"exsim: interrupted at {clock:%H:%M:%S} simulated ({format_duration(result.end_time)} of "
+              f"{format_duration(scenario.end_time)}); what finished is below, marked partial", file=sys.stderr)  # fmt: skip
     summary = result.summary()
     print(format_summary(summary))
     if args.out:
         folder = result.save(args.out, format=args.format or "csv")
-        print(f"\nTables, summary.json and plots written to {folder}/")
+        written = "Tables, summary.json and plots"
+        if args.report:
+            from .results.report_html import write_report
+
+            write_report(result, folder)
+            written += ", report.html"
+        print(f"\n{written} written to {folder}/" + (" (partial)" if result.partial else ""))
+    if result.partial:
+        return 130
     return 0 if summary["lost"] == 0 else 1
 
 
@@ -79,6 +133,7 @@ def cmd_trace(args) -> int:
     from .runner import run
 
     scenario = _load(args).model_copy(update={"record": "hops"})
+    _guard(scenario, args)
     result = run(scenario, args.seed)
     try:
         print(trace(result, args.message))
@@ -93,6 +148,7 @@ def cmd_queues(args) -> int:
     from .runner import run
 
     scenario = _load(args).model_copy(update={"record": "summary", "tracking_log": False})
+    _guard(scenario, args)
     result = run(scenario, args.seed)
     try:
         view = result.queue_view(args.at)
@@ -112,10 +168,12 @@ def cmd_audit(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    """`exsim schema`: the JSON Schema of scenario files, for editors."""
+    """`exsim schema`: the JSON Schema (draft 2020-12) of scenario files, for editors: quantities carry patterns,
+    so an editor flags `duration: 30 parsecs` as the loader would."""
     from .scenario.schema import Scenario
 
-    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **Scenario.model_json_schema()}
+    print(json.dumps(schema, indent=2))
     return 0
 
 
@@ -198,7 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="folder for tables (CSV), summary.json and plots (PNG)")
     run.add_argument("--format", choices=["csv", "parquet"], help="how --out writes the tables (default csv)")
     run.add_argument("--record", choices=["summary", "messages", "hops"], help="how much to record")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--report", action="store_true", help="also write report.html (one self-contained file) into --out "
+                     "(default out/SCENARIO)")  # fmt: skip
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no estimate line")
+    run.add_argument("--force", action="store_true", help="run even when the estimate exceeds the memory available")
     run.set_defaults(func=cmd_run)
 
     validate = _scenario_command(commands, "validate", help="check a scenario and print its topology")
@@ -207,12 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
     trace = _scenario_command(commands, "trace", help="run a scenario and print one message's journey hop by hop")
     trace.add_argument("--message", type=int, required=True, help="message id (result.messages.message_id)")
     trace.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    trace.add_argument("--force", action="store_true", help="run even when the estimate exceeds the memory available")
     trace.set_defaults(func=cmd_trace)
 
     queues = _scenario_command(commands, "queues", help="run a scenario and list every queue at an instant (Get-Queue)")
     queues.add_argument("--at", required=True, help="clock time on the run's first day (10:30) or time from the "
                         "start (2h30m)")  # fmt: skip
     queues.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    queues.add_argument("--force", action="store_true", help="run even when the estimate exceeds the memory available")
     queues.set_defaults(func=cmd_queues)
 
     audit = _scenario_command(
@@ -327,6 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"exsim: {error.strerror}: {error.filename}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print("exsim: interrupted", file=sys.stderr)
         return 130
 
 

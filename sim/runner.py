@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .model.simulation import simulate
@@ -13,8 +13,13 @@ from .scenario.schema import Scenario
 
 
 def run(scenario: Scenario | str | os.PathLike | Mapping, seed: int | None = None,
-        overrides: Mapping[str, Any] | None = None, progress: bool = False) -> Results:  # fmt: skip
-    """Run a scenario (a Scenario, a YAML path or a mapping) and return its Results."""
+        overrides: Mapping[str, Any] | None = None, progress: bool = False,
+        watch: Callable[[float, int], bool] | None = None) -> Results:  # fmt: skip
+    """Run a scenario (a Scenario, a YAML path or a mapping) and return its Results.
+
+    `watch(now, messages so far)`, called between slices of simulated time, stops the run early by
+    returning True: the Results are then of what finished, `partial` (sim.model.simulation.run).
+    """
     if overrides or not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
-    return Results(simulate(scenario, seed, progress))
+    return Results(simulate(scenario, seed, progress, watch))

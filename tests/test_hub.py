@@ -8,6 +8,7 @@ from conftest import ZERO_STAGES, one_site
 
 import sim
 from sim.model.simulation import run
+from sim.results.results import NotRecorded
 
 
 def max_concurrency(rows: pd.DataFrame) -> int:
@@ -99,11 +100,15 @@ def test_zero_time_stages_cost_no_events():
 def test_recording_levels():
     base = one_site(hubs=1, rate="2/s", duration="10m")
     summary_only = sim.run({**base, "record": "summary"})
-    assert summary_only.messages.empty and summary_only.hops.empty
+    assert summary_only.messages.empty and len(summary_only.record.hops["message_id"]) == 0
+    with pytest.raises(NotRecorded, match="record: hops"):  # no hops kept: the table says so (issue 10)
+        _ = summary_only.hops
     assert summary_only.summary()["latency_p50_s"] > 0
     with_messages = sim.run({**base, "record": "messages"})
     assert len(with_messages.messages) == with_messages.summary()["delivered"]
-    assert with_messages.hops.empty
+    assert len(with_messages.record.hops["message_id"]) == 0
+    with pytest.raises(NotRecorded, match="record: hops"):
+        _ = with_messages.hops
     with_hops = sim.run({**base, "record": "hops"})
     assert set(with_hops.hops["station"]) >= {"StoreDriverSubmission", "Submission", "MBX1"}
     assert summary_only.summary() == with_messages.summary() == with_hops.summary()

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from sim.cli import main
 from sim.scenario.loading import apply_overrides, load_scenario
+from sim.scenario.quantities import DURATION_PATTERN
 from sim.scenario.schema import Scenario
 
 SEATTLE = {
@@ -43,7 +44,8 @@ def test_schema_carries_descriptions(schema):
     assert fault["down_at"]["description"] == "time from the start of the run"
     assert schema["$defs"]["Hub"]["properties"]["cores"]["description"].startswith("processor cores")
     # a quantity with a unit shows editors that text such as "30s" is expected
-    assert {"type": "string", "examples": ["30s"]} in props["duration"]["anyOf"]
+    # (and, since issue 10, the pattern of what the loader accepts, so editors flag "30 parsecs")
+    assert {"type": "string", "examples": ["30s"], "pattern": DURATION_PATTERN} in props["duration"]["anyOf"]
 
 
 # ---- every field of every model has a description ----------------------------------------------

@@ -50,3 +50,14 @@ def test_trace_of_an_unknown_message_is_a_clear_error(root, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "--message 999999: no message 999999 in this run" in err
+
+
+def test_trace_of_a_run_without_hops_says_to_record_them(root):
+    import sim
+    from sim.results.results import NotRecorded
+    from sim.results.trace import trace
+
+    result = sim.run(root / "scenarios" / "quickstart.yaml", overrides={"duration": "2m", "warmup": "0"})
+    assert result.scenario.record == "messages" and len(result.messages)
+    with pytest.raises(NotRecorded, match=r"`record: hops`"):
+        trace(result, 1)

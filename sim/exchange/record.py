@@ -14,10 +14,8 @@ end states, Queue Viewer states, message tracking events.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
-import pandas as pd
 
 from ..scenario.schema import Scenario
 from .addresses import AddressBook
@@ -30,12 +28,13 @@ STATUS_NAMES = {DELIVERED: "delivered", NDR: "ndr", REJECTED: "rejected", POISON
 Columns = dict[str, np.ndarray]
 """A table as named columns of equal length."""
 
-TRACK_COLUMNS = (
-    "time", "server", "event", "source", "message_id", "internal_id", "recipients", "peer", "peer_name",
-    "connector", "status", "reference",
-)  # fmt: skip
-"""What the model records of one message tracking event, in this order (sim.model.recorder.Recorder.tracker)."""
-TRACK_TEXT = ("event", "source", "peer_name", "connector", "status", "reference")
+TRACK_KIND = ("server", "event", "source", "peer", "peer_name", "connector", "status")
+"""What an event shares with many others: who logged it, what, from whom and with what status. The recorder
+keeps each distinct combination once and refers to it by code (sim.model.recorder.Recorder.tracker)."""
+TRACK_INTS = ("kind", "message_id", "internal_id", "recipients_end", "reference")
+"""What the recorder keeps per tracking event besides its time, as integers: the code of its TRACK_KIND
+combination, the message, its internal id on that server, where its recipients end in one flat array of
+recipient ids (they start where the previous event's end), and the internal id it references (-1: none)."""
 
 
 @dataclass
@@ -51,25 +50,40 @@ class TrackingTable:
     recipients: np.ndarray
 
     @classmethod
-    def from_flat(cls, flat: list) -> TrackingTable:
-        """Columns from the events as recorded: TRACK_COLUMNS of each event, one after another in one list."""
-        width = len(TRACK_COLUMNS)
-        values = {name: flat[i::width] for i, name in enumerate(TRACK_COLUMNS)}
-        every = np.array(list(chain.from_iterable(values[name] for name in TRACK_TEXT)), dtype=object)
-        codes, uniques = pd.factorize(every)  # all text columns share one table of texts
-        codes = codes.reshape(len(TRACK_TEXT), -1) if len(codes) else np.zeros((len(TRACK_TEXT), 0), np.int64)
-        columns: Columns = {}
-        for name, column in values.items():
-            if name == "recipients":
-                lengths = np.fromiter(map(len, column), dtype=np.int64, count=len(column))
-                columns["recipients_end"] = np.cumsum(lengths)
-                columns["recipients_start"] = columns["recipients_end"] - lengths
-            elif name in TRACK_TEXT:
-                columns[name] = codes[TRACK_TEXT.index(name)].astype(np.int64)
-            else:
-                columns[name] = np.array(column, dtype=np.float64 if name == "time" else np.int64)
-        recipients = np.fromiter(chain.from_iterable(values["recipients"]), dtype=np.int64)
-        return cls(columns, [str(text) for text in uniques], recipients)
+    def from_arrays(cls, times: np.ndarray, ints: np.ndarray, recipients: np.ndarray, kinds: list[tuple]
+                    ) -> TrackingTable:  # fmt: skip
+        """Columns from what the recorder kept (`RecordedTracking`): one time and len(TRACK_INTS) integers per
+        event, and the distinct TRACK_KIND combinations, whose texts become codes into `texts`."""
+        block = ints.reshape(-1, len(TRACK_INTS))
+        texts: dict[str, int] = {"": 0}
+        table = np.array([[text if name in ("server", "peer") else texts.setdefault(text, len(texts))
+                           for name, text in zip(TRACK_KIND, kind)] for kind in kinds] or
+                         np.zeros((0, len(TRACK_KIND))), dtype=np.int64).reshape(-1, len(TRACK_KIND))  # fmt: skip
+        kind = block[:, 0]
+        columns: Columns = {"time": times}
+        columns.update({name: table[kind, i] for i, name in enumerate(TRACK_KIND)})
+        columns["message_id"], columns["internal_id"] = block[:, 1], block[:, 2]
+        ends = block[:, 3]
+        columns["recipients_end"] = ends
+        columns["recipients_start"] = np.concatenate(([0], ends[:-1])) if len(ends) else ends
+        references = block[:, 4]
+        named, codes = np.unique(references, return_inverse=True)
+        lookup = np.array([0 if ref < 0 else texts.setdefault(str(ref), len(texts)) for ref in named.tolist()],
+                          dtype=np.int64)  # fmt: skip
+        columns["reference"] = lookup[codes.reshape(-1)] if len(references) else references
+        return cls(columns, list(texts), recipients)
+
+
+@dataclass
+class RecordedTracking:
+    """The tracking events as the recorder kept them (about 48 bytes an event plus its recipients): `times`,
+    `ints` (TRACK_INTS of each event, row-major), `recipients` (one flat array) and `kinds` (the distinct
+    TRACK_KIND combinations). `RunRecord.tracking()` expands them into a TrackingTable when first asked."""
+
+    times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    ints: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    recipients: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    kinds: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -138,8 +152,8 @@ class RunRecord:
     """time, server (index), cumulative: messages each Hub had categorized at each sample."""
 
     # -- message tracking log -----------------------------------------------------------------------------
-    tracking_events: list = field(default_factory=list, repr=False)
-    """The events as recorded (TRACK_COLUMNS of each, one after another); `tracking()` turns them into columns."""
+    tracking_recorded: RecordedTracking = field(default_factory=RecordedTracking, repr=False)
+    """The message tracking events as recorded (empty when the log is off); read them through `tracking()`."""
     message_info: Columns = field(default_factory=dict)
     """Per message id (row = id - 1): sender, size_bytes, origin, submitted_at; kept when tracking."""
 
@@ -162,8 +176,6 @@ class RunRecord:
     fault_windows: list[dict] = field(default_factory=list)
     """Every time something was down: fault (label), kind, target, start, end (None: still down at the end)."""
 
-    _tracking: TrackingTable | None = field(default=None, repr=False)
-
     # -- load over time, for peak-hour figures (sim/results/peak.py) -----------------------------------------
     latency_submitted: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """When the message of each entry of `latencies` was submitted (same order and length)."""
@@ -175,16 +187,21 @@ class RunRecord:
     """Cumulative core-seconds used since the start, one row per sample, one column per `load_servers`."""
 
     def tracking(self) -> TrackingTable:
-        """The message tracking events as columns (converted once, on first use or when pickled)."""
-        if self._tracking is None:
-            self._tracking = TrackingTable.from_flat(self.tracking_events)
-            self.tracking_events = []
-        return self._tracking
+        """The message tracking events as columns (empty when the tracking log was off), expanded on first use;
+        the record keeps (and pickles) only the compact form."""
+        table = self.__dict__.get("_tracking_table")
+        if table is None:
+            kept = self.tracking_recorded
+            table = self.__dict__["_tracking_table"] = TrackingTable.from_arrays(
+                kept.times, kept.ints, kept.recipients, kept.kinds
+            )
+        return table
 
     def __getstate__(self) -> dict:
-        """Pickle columns, never the recorded Python objects."""
-        self.tracking()
-        return self.__dict__.copy()
+        """Pickle the compact tracking events, not their expanded columns."""
+        state = self.__dict__.copy()
+        state.pop("_tracking_table", None)
+        return state
 
 
 def split_place(place: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..exchange.record import DELIVERED, TRACK_COLUMNS, Columns
+from ..exchange.record import DELIVERED, Columns, RecordedTracking
 from .message import Message
 
 LEVELS = ("summary", "messages", "hops")
@@ -63,9 +63,11 @@ class Recorder:
         self.load_generated = array("q")  # messages generated so far, at each sample
         self.load_servers: list[str] = []  # Hubs and Edges whose core-seconds are sampled, in order
         self.load_core_seconds = array("d")  # their cumulative core-seconds, row-major by sample
-        # message tracking log: TRACK_COLUMNS in arrays (texts as codes), and each message's constants
-        self.k_flat: list = []  # TRACK_COLUMNS of each event, row-major
-        self.i_flat: list = []  # id, sender, origin, size, submitted_at of each message, row-major
+        # message tracking log: each event's time, its TRACK_INTS (row-major), the recipients it names (one flat
+        # array), its TRACK_KIND combinations by code; and each message's constants
+        self.k_time, self.k_ints, self.k_recipients = array("d"), array("q"), array("q")
+        self.kinds = Codes()
+        self.i_ints, self.i_floats = array("q"), array("d")  # id, sender, origin; size, submitted_at
         self.stations_registered = 0
 
     # -- outcomes -----------------------------------------------------------------------------------------
@@ -116,32 +118,42 @@ class Recorder:
 
     def born(self, msg: Message) -> None:
         """A new message: keep what the tracking log shows of it on every row (sender, size, origin, time)."""
-        self.i_flat.extend((msg.id, msg.sender, msg.origin, msg.size, msg.submitted_at))
+        self.i_ints.extend((msg.id, msg.sender, msg.origin))
+        self.i_floats.extend((msg.size, msg.submitted_at))
 
     def tracker(self, server: int, clock) -> Tracker | None:
         """A function logging tracking events on `server`, or None when the log is off.
 
         track(event, source, msg, peer=-1, peer_name="", connector="", status="", recipients=None,
-        reference=""): the TRACK_COLUMNS of one event, appended to one flat list (row-major; one C call
-        per event) and turned into columns at the end. The copy's recipients list is never changed in
-        place, so keeping it keeps its values.
+        reference=-1): the event's time, then its TRACK_INTS in one typed array, the recipients appended to
+        one flat array, and the combination of server, event, source, peer and texts as one code (a run has
+        few distinct ones): an event costs 48 bytes plus its recipients, and no Python object.
         """
         if not self.keep_tracking:
             return None
-        add = self.k_flat.extend
+        add_time, add_ints = self.k_time.append, self.k_ints.extend
+        flat = self.k_recipients
+        add_recipients = flat.extend
+        kinds = self.kinds
 
         def track(event: str, source: str, msg: Message, peer: int = -1, peer_name: str = "", connector: str = "",
-                  status: str = "", recipients=None, reference: str = "") -> None:  # fmt: skip
-            add((clock.now, server, event, source, msg.id, msg.internal_id,
-                 msg.recipients if recipients is None else recipients, peer, peer_name, connector, status,
-                 reference))  # fmt: skip
+                  status: str = "", recipients=None, reference: int = -1) -> None:  # fmt: skip
+            add_recipients(msg.recipients if recipients is None else recipients)
+            add_time(clock.now)
+            kind = kinds[(server, event, source, peer, peer_name, connector, status)]
+            add_ints((kind, msg.id, msg.internal_id, len(flat), reference))
 
         return track
 
     @property
     def tracking_events(self) -> int:
         """Tracking log events recorded so far."""
-        return len(self.k_flat) // len(TRACK_COLUMNS)
+        return len(self.k_time)
+
+    def tracking_recorded(self) -> RecordedTracking:
+        """The tracking events as kept, as numpy arrays over the recorded ones (no copy)."""
+        return RecordedTracking(_view(self.k_time, np.float64), _view(self.k_ints, np.int64),
+                                _view(self.k_recipients, np.int64), list(self.kinds))  # fmt: skip
 
     # -- stations -------------------------------------------------------------------------------------------
     def register(self) -> int:
@@ -232,10 +244,10 @@ class Recorder:
     # -- hand-over -------------------------------------------------------------------------------------------
     def message_columns(self) -> Columns:
         """The recipient-outcome rows as columns (MESSAGE_INTS then MESSAGE_FLOATS)."""
-        ints = np.frombuffer(self.m_ints, dtype=np.int64).reshape(-1, len(MESSAGE_INTS)).copy()
-        floats = np.frombuffer(self.m_floats, dtype=np.float64).reshape(-1, len(MESSAGE_FLOATS)).copy()
-        columns = {name: ints[:, i].copy() for i, name in enumerate(MESSAGE_INTS)}
-        columns.update({name: floats[:, i].copy() for i, name in enumerate(MESSAGE_FLOATS)})
+        ints = _view(self.m_ints, np.int64).reshape(-1, len(MESSAGE_INTS))
+        floats = _view(self.m_floats, np.float64).reshape(-1, len(MESSAGE_FLOATS))
+        columns = {name: ints[:, i] for i, name in enumerate(MESSAGE_INTS)}  # views: no copy of a large block
+        columns.update({name: floats[:, i] for i, name in enumerate(MESSAGE_FLOATS)})
         return columns
 
     def hop_columns(self) -> Columns:
@@ -263,12 +275,23 @@ class Recorder:
 
     def message_info_columns(self) -> Columns:
         """Per message (row = id - 1): what the tracking log shows of it on every row."""
-        flat = self.i_flat
-        return {
-            "message_id": np.array(flat[0::5], dtype=np.int64), "sender": np.array(flat[1::5], dtype=np.int64),
-            "origin": np.array(flat[2::5], dtype=np.int64), "size_bytes": np.array(flat[3::5], dtype=np.float64),
-            "submitted_at": np.array(flat[4::5], dtype=np.float64),
-        }  # fmt: skip
+        ints = np.array(self.i_ints, dtype=np.int64).reshape(-1, 3)
+        floats = np.array(self.i_floats, dtype=np.float64).reshape(-1, 2)
+        return {"message_id": ints[:, 0], "sender": ints[:, 1], "origin": ints[:, 2], "size_bytes": floats[:, 0],
+                "submitted_at": floats[:, 1]}  # fmt: skip
+
+
+class Codes(dict):
+    """Values to codes, handing out the next code to a value seen for the first time (`codes[value]`)."""
+
+    def __missing__(self, value) -> int:
+        code = self[value] = len(self)
+        return code
+
+
+def _view(values: array, dtype) -> np.ndarray:
+    """A numpy array over a typed array's memory (no copy): the recorder is done with it."""
+    return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
 
 
 def _ints(values: array) -> np.ndarray:

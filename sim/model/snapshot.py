@@ -103,7 +103,7 @@ def snapshot(model: Model) -> RunRecord:
         len(record.load_generated), len(recorder.load_servers)
     )
     if recorder.keep_tracking:
-        record.tracking_events, record.message_info = recorder.k_flat, recorder.message_info_columns()
+        record.tracking_recorded, record.message_info = recorder.tracking_recorded(), recorder.message_info_columns()
     return record
 
 

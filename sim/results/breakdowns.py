@@ -18,6 +18,8 @@ import pandas as pd
 
 from ..exchange.record import RunRecord, split_place
 from ..scenario.units import parse_duration
+from .clock import beside, start_of
+from .tables import category
 
 LEVELS = ("Normal", "Medium", "High")
 
@@ -29,10 +31,11 @@ def queue_events(record: RunRecord) -> pd.DataFrame:
         return pd.DataFrame(columns=["time", "server", "queue", "status", "last_error", "next_retry"])
     servers = np.array([s["server"] for s in record.stations] or [""], dtype=object)
     queues = np.array([s["queue"] for s in record.stations] or [""], dtype=object)
-    return pd.DataFrame({
-        "time": q["time"], "server": servers[q["station"]], "queue": queues[q["station"]],
-        "status": texts[q["status"]], "last_error": texts[q["error"]], "next_retry": q["next_retry"],
+    frame = pd.DataFrame({
+        "time": q["time"], "server": category(servers[q["station"]]), "queue": category(queues[q["station"]]),
+        "status": category(texts[q["status"]]), "last_error": texts[q["error"]], "next_retry": q["next_retry"],
     })  # fmt: skip
+    return beside(frame, start_of(record.scenario), {"time": "clock", "next_retry": "next_retry_clock"})
 
 
 def pressure(record: RunRecord) -> pd.DataFrame:
@@ -41,10 +44,12 @@ def pressure(record: RunRecord) -> pd.DataFrame:
     if not p or not len(p["time"]):
         return pd.DataFrame(columns=["time", "server", "level", "disk_percent", "version_buckets"])
     names = np.array(record.servers, dtype=object)
-    return pd.DataFrame({
-        "time": p["time"], "server": names[p["server"]], "level": np.array(LEVELS, dtype=object)[p["level"]],
+    frame = pd.DataFrame({
+        "time": p["time"], "server": category(names[p["server"]]),
+        "level": pd.Categorical(np.array(LEVELS, dtype=object)[p["level"]], categories=LEVELS, ordered=True),
         "disk_percent": p["disk_percent"], "version_buckets": p["version_buckets"],
     })  # fmt: skip
+    return beside(frame, start_of(record.scenario), {"time": "clock"})
 
 
 def pressure_seconds(record: RunRecord) -> dict[str, dict[str, float]]:
@@ -65,7 +70,9 @@ def pressure_seconds(record: RunRecord) -> dict[str, dict[str, float]]:
 
 def fault_windows(record: RunRecord) -> pd.DataFrame:
     """Every time something was down: fault, kind, target, start, end (NaN: still down at the end)."""
-    return pd.DataFrame(record.fault_windows, columns=["fault", "kind", "target", "start", "end"])
+    frame = pd.DataFrame(record.fault_windows, columns=["fault", "kind", "target", "start", "end"])
+    frame["kind"], frame["target"] = category(frame["kind"]), category(frame["target"])
+    return beside(frame, start_of(record.scenario), {"start": "start_clock", "end": "end_clock"})
 
 
 def accounting(record: RunRecord) -> dict:

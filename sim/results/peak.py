@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..exchange.record import RunRecord, split_place
+from .clock import beside, start_of
 
 BIN = 300.0
 """Width of the time bins of `load_bins`, in seconds (5 minutes)."""
@@ -86,14 +87,17 @@ def load_bins(record: RunRecord) -> pd.DataFrame:
         n = cores.get(server, 1)
         frames.append(pd.DataFrame({"time": edges[:-1], "server": server, "cores": n,
                                     "busy_cores": used[:, column], "core_utilisation": used[:, column] / n}))  # fmt: skip
-    return pd.concat(frames, ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["server"] = pd.Categorical(frame["server"], categories=list(record.load_servers))
+    return beside(frame, start_of(record.scenario), {"time": "clock"})
 
 
 def arrival_bins(record: RunRecord) -> pd.DataFrame:
     """Messages entering the organisation per 5-minute bin: time (start of the bin), messages, per_hour."""
     edges = _edges(record, 0.0, np.floor(last_sample(record) / BIN) * BIN)
     counts = np.diff(_at(record, edges, record.load_generated.astype(float))) if len(edges) > 1 else np.zeros(0)
-    return pd.DataFrame({"time": edges[:-1], "messages": counts, "per_hour": counts * HOUR / BIN})
+    frame = pd.DataFrame({"time": edges[:-1], "messages": counts, "per_hour": counts * HOUR / BIN})
+    return beside(frame, start_of(record.scenario), {"time": "clock"})
 
 
 def busiest_hour(record: RunRecord) -> tuple[float, float, float]:

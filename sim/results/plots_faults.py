@@ -13,6 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from .style import clock_axis, shade_faults, title
+
 if TYPE_CHECKING:
     from .view import ResultView
 
@@ -21,6 +23,7 @@ KIND_LABELS = {"transport": "transport service", "server": "server", "site_link"
 LEVEL_COLORS = {"Medium": "tab:orange", "High": "tab:red"}
 STATE_COLORS = {"Active": "tab:green", "Ready": "tab:blue", "Retry": "tab:red", "Suspended": "tab:grey"}
 FAULT_COLOR = "black"
+HELD_BIN = 300.0
 
 
 def faults(result: ResultView) -> Figure:
@@ -36,7 +39,7 @@ def faults(result: ResultView) -> Figure:
     timeline.set_yticks(range(len(rows)), [label for label, _ in rows], fontsize="small")
     timeline.set_ylim(-0.7, max(len(rows), 1) - 0.3)
     timeline.invert_yaxis()
-    timeline.set_title(f"Faults and back pressure: {result.scenario.name}")
+    title(timeline, "Faults and back pressure", result.scenario.name)
     if not rows:
         timeline.text(0.5, 0.5, "no faults and no back pressure in this run", ha="center", va="center",
                       transform=timeline.transAxes)  # fmt: skip
@@ -50,7 +53,19 @@ def faults(result: ResultView) -> Figure:
     _held_by_state(held, result)
     held.set_xlim(0, end)
     held.yaxis.set_major_locator(MaxNLocator(integer=True))
+    clock_axis(held, result.start, max(end, 1e-6))
     return fig
+
+
+def draw_held(ax, result: ResultView) -> None:
+    """Mail held in transport queues by status, fault windows shaded, into the caller's axes."""
+    _held_by_state(ax, result)
+    shade_faults(ax, result)
+    end = max(result.end_time / 3600.0, 1e-6)
+    ax.set_xlim(0, end)
+    clock_axis(ax, result.start, end)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", fontsize="small")
 
 
 def _timeline_rows(result: ResultView, end: float) -> list[tuple[str, list[tuple[float, float, str]]]]:
@@ -72,12 +87,14 @@ def _timeline_rows(result: ResultView, end: float) -> list[tuple[str, list[tuple
 def _held_by_state(ax, result: ResultView) -> None:
     """Stacked area of messages in transport queues (waiting and in service), by the queue's status."""
     frame = result.queues
-    ax.set(xlabel="simulated time (h)", ylabel="messages in transport queues",
-           title="Mail held in queues, by queue status")  # fmt: skip
+    ax.set(ylabel="messages in transport queues",
+           title="Mail held in queues, by queue status (most per 5 minutes)")  # fmt: skip
     ax.grid(alpha=0.3)
     if not len(frame):
         return
     table = frame.pivot_table(index="time", columns="state", values="length", aggfunc="sum", observed=True)
+    # the most held per 5-minute bin (as the queues figure draws): per-minute samples of 0 or 1 are a barcode
+    table = table.fillna(0).groupby(np.floor(table.index.to_numpy(dtype=float) / HELD_BIN) * HELD_BIN).max()
     states = [state for state in STATE_COLORS if state in table.columns and table[state].sum() > 0]
     if not states:
         ax.text(0.5, 0.5, "the queues stayed empty", ha="center", va="center", transform=ax.transAxes)

@@ -7,15 +7,21 @@ the same scenario always gives the same picture.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from ..scenario.schema import Scenario
+from ..scenario.units import format_duration
+from .style import FAULT_COLOR, ROLE_COLORS
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from .view import ResultView
 
 SITE_COLOR = "tab:blue"
@@ -37,17 +43,40 @@ def link_label(link) -> str:
     return f"{link.cost}" + (f" (Exch {link.exchange_cost})" if link.exchange_cost is not None else "")
 
 
-def _servers(site, edges=()) -> str:
-    lines = []
-    hubs = [hub.name for hub in site.hubs]
-    if hubs:
-        lines.append("Hub: " + ", ".join(hubs))
+def _servers(site, edges=()) -> list[tuple[str, str, str]]:
+    """(name, role, label) of each server drawn under a site: Hubs, Mailbox servers, then subscribed Edges."""
+    rows = [(hub.name, "Hub", f"Hub: {hub.name}") for hub in site.hubs]
     for mbx in site.mailbox_servers:
-        lines.append(f"Mailbox: {mbx.name}{' + Hub' if mbx.is_hub else ''} ({mbx.mailboxes:,})")
-    subscribed = [edge.name for edge in edges if edge.subscribed_site == site.name]
-    if subscribed:
-        lines.append("Edge (perimeter): " + ", ".join(subscribed))
-    return "\n".join(lines) if lines else "(no Exchange servers)"
+        role = "Mailbox+Hub" if mbx.is_hub else "Mailbox"
+        rows.append((mbx.name, role, f"Mailbox: {mbx.name}{' + Hub' if mbx.is_hub else ''} ({mbx.mailboxes:,})"))
+    rows += [(edge.name, "Edge", f"Edge: {edge.name}") for edge in edges if edge.subscribed_site == site.name]
+    return rows
+
+
+def _down(source: Any) -> dict[str, str]:
+    """Servers (or their Transport service) and site links ('Denver-London') that were down in a run, with when:
+    {name: '10:00-10:30'}."""
+    windows = getattr(source, "fault_windows", None)
+    if windows is None or not len(windows):
+        return {}
+    start = getattr(source, "start", None)
+    down: dict[str, list[str]] = {}
+    for window in windows.itertuples():
+        if window.kind not in ("server", "transport", "site_link"):
+            continue
+        if start is None:
+            when = "down"
+        else:
+            stop = "end" if math.isnan(window.end) else f"{start + timedelta(seconds=window.end):%H:%M}"
+            when = f"{start + timedelta(seconds=window.start):%H:%M}-{stop}"
+        down.setdefault(str(window.target), []).append(when)
+    return {name: ", ".join(whens) for name, whens in down.items()}
+
+
+def link_detail(link) -> str:
+    """A site link's latency and bandwidth as drawn under its cost: '80ms, 10 Mbps'."""
+    bandwidth = "unlimited" if math.isinf(link.bandwidth) else f"{link.bandwidth / 1e6:g} Mbps"
+    return f"{format_duration(link.latency)}, {bandwidth}"
 
 
 def _layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
@@ -75,86 +104,82 @@ def _layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def topology(source: Scenario | ResultView) -> Figure:
-    """AD sites as nodes (hub sites drawn as orange diamonds), site links as edges labelled with their
-    cost (and Exchange cost where set), and each site's Hub and Mailbox servers listed under its node."""
+def topology(source: Scenario | ResultView, ax: Axes | None = None) -> Figure:
+    """AD sites as nodes (hub sites drawn as orange diamonds), site links as edges labelled with their cost
+    (and Exchange cost where set), latency and bandwidth, and under each site its servers as boxes coloured by
+    role (Edges too); a server that was down in a run is outlined in red with when. With `ax`, draws there."""
     scenario = _scenario(source)
     positions = _layout(scenario)
+    down = _down(source)
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
     width, height = max(xs) - min(xs), max(ys) - min(ys)
-    fig = Figure(
-        figsize=(min(16.0, max(6.0, 2.6 * (width + 1.2))), min(12.0, max(3.5, 2.4 * (height + 1.4)))),
-        layout="constrained",
-    )
-    ax = fig.add_subplot()
-
+    most = max((len(_servers(site, scenario.edges)) for site in scenario.sites), default=0)
+    extra = max(0, most - 4) * 0.28
+    if ax is None:
+        fig = Figure(figsize=(min(16.0, max(7.0, 2.9 * (width + 1.2))),
+                              min(14.0, max(4.0, 2.4 * (height + 1.4)) + extra)), layout="constrained")  # fmt: skip
+        ax = fig.add_subplot()
     for link in scenario.site_links:
         (x1, y1), (x2, y2) = positions[link.sites[0]], positions[link.sites[1]]
-        ax.plot([x1, x2], [y1, y2], color="grey", linewidth=1.5, zorder=1)
-    # Edge labels at the midpoints; several links joining the same two sites share one label.
-    labels: dict[frozenset, list[str]] = {}
+        cut = any(f"{a}-{b}" in down for a, b in (link.sites, link.sites[::-1]))
+        ax.plot([x1, x2], [y1, y2], color=FAULT_COLOR if cut else "grey", linewidth=1.5, zorder=1,
+                linestyle="--" if cut else "-")  # fmt: skip
+    # Labels at the midpoints; several links joining the same two sites share one label.
+    labels: dict[frozenset, list] = {}
     for link in scenario.site_links:
-        labels.setdefault(frozenset(link.sites), []).append(link_label(link))
-    for pair, texts in labels.items():
+        labels.setdefault(frozenset(link.sites), []).append(link)
+    for pair, links in labels.items():
         a, b = sorted(pair)
         (x1, y1), (x2, y2) = positions[a], positions[b]
-        ax.text(
-            (x1 + x2) / 2,
-            (y1 + y2) / 2,
-            " / ".join(texts),
-            ha="center",
-            va="center",
-            fontsize="small",
-            gid="site-link-label",
-            zorder=3,
-            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "lightgrey"},
-        )
+        middle = ((x1 + x2) / 2, (y1 + y2) / 2)
+        box = {"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "lightgrey"}
+        ax.text(*middle, " / ".join(link_label(link) for link in links), ha="center", va="bottom", fontsize="small",
+                gid="site-link-label", zorder=3, bbox=box)  # fmt: skip
+        cut = [down[f"{x}-{y}"] for x, y in ((a, b), (b, a)) if f"{x}-{y}" in down]
+        detail = " / ".join(link_detail(link) for link in links) + (f"\nDOWN {cut[0]}" if cut else "")
+        ax.annotate(detail, middle, xytext=(0, -4), textcoords="offset points",
+                    ha="center", va="top", fontsize="x-small", color="dimgrey", gid="site-link-detail", zorder=3)  # fmt: skip
 
     for hub_site, marker, color in ((False, "o", SITE_COLOR), (True, "D", HUB_SITE_COLOR)):
         sites = [site for site in scenario.sites if site.hub_site == hub_site]
         if sites:
-            ax.scatter(
-                [positions[s.name][0] for s in sites],
-                [positions[s.name][1] for s in sites],
-                s=600,
-                marker=marker,
-                color=color,
-                edgecolors="black",
-                linewidths=1.2,
-                zorder=2,
-                gid="hub-sites" if hub_site else "sites",
-            )
-    offset = 0.12
+            ax.scatter([positions[s.name][0] for s in sites], [positions[s.name][1] for s in sites], s=600,
+                       marker=marker, color=color, edgecolors="black", linewidths=1.2, zorder=2,
+                       gid="hub-sites" if hub_site else "sites")  # fmt: skip
     for site in scenario.sites:
         x, y = positions[site.name]
         title = site.name + (" (hub site)" if site.hub_site else "")
-        ax.text(x, y + offset, title, ha="center", va="bottom", fontsize="medium", fontweight="bold", zorder=4)
-        ax.text(x, y - offset, _servers(site, scenario.edges), ha="center", va="top", fontsize="x-small", zorder=4)
+        ax.annotate(title, (x, y), xytext=(0, 16), textcoords="offset points", ha="center", va="bottom",
+                    fontsize="medium", fontweight="bold", zorder=4)  # fmt: skip
+        servers = _servers(site, scenario.edges)
+        if not servers:
+            ax.annotate("(no Exchange servers)", (x, y), xytext=(0, -20), textcoords="offset points", ha="center",
+                        va="top", fontsize="x-small", zorder=4)  # fmt: skip
+        for i, (name, role, label) in enumerate(servers):
+            color = ROLE_COLORS[role]
+            when = down.get(name)
+            box = {"boxstyle": "round,pad=0.25", "facecolor": color, "alpha": 0.18 if not when else 0.08,
+                   "edgecolor": FAULT_COLOR if when else color, "linewidth": 2.2 if when else 0.8}  # fmt: skip
+            ax.annotate(label + (f"  DOWN {when}" if when else ""), (x, y), xytext=(0, -22 - 16 * i),
+                        textcoords="offset points", ha="center", va="top", fontsize="x-small", zorder=4, bbox=box,
+                        color=FAULT_COLOR if when else "black")  # fmt: skip
 
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.75, max(ys) + 0.4)
+    ax.set_xlim(min(xs) - 0.75, max(xs) + 0.75)
+    ax.set_ylim(min(ys) - 0.75 - extra * 0.35, max(ys) + 0.45)
     ax.set_axis_off()
-    ax.set_title(f"AD sites and IP site links: {scenario.name}")
-    handles = [
-        Line2D(
-            [], [], marker="o", linestyle="", markersize=10, color=SITE_COLOR, markeredgecolor="black", label="AD site"
-        )
-    ]
+    ax.set_title(f"AD sites and IP site links: {scenario.name}", loc="left", fontsize=11, fontweight="bold")
+    dot = dict(marker="o", linestyle="", markersize=10, markeredgecolor="black")
+    handles = [Line2D([], [], color=SITE_COLOR, label="AD site", **dot)]
     if any(site.hub_site for site in scenario.sites):
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="D",
-                linestyle="",
-                markersize=9,
-                color=HUB_SITE_COLOR,
-                markeredgecolor="black",
-                label="hub site (mail stops here)",
-            )
-        )
+        handles.append(Line2D([], [], **{**dot, "marker": "D", "markersize": 9}, color=HUB_SITE_COLOR,
+                              label="hub site (mail stops here)"))  # fmt: skip
     if scenario.site_links:
-        handles.append(Line2D([], [], color="grey", label="site link: cost (Exch = Exchange cost)"))
+        handles.append(Line2D([], [], color="grey", label="site link: cost (Exch = Exchange cost); latency, bandwidth"))
+    roles = {role for site in scenario.sites for _, role, _ in _servers(site, scenario.edges)}
+    handles += [Patch(facecolor=ROLE_COLORS[role], alpha=0.35, edgecolor=ROLE_COLORS[role], label=role)
+                for role in ROLE_COLORS if role in roles]  # fmt: skip
+    if down:
+        handles.append(Patch(facecolor="white", edgecolor=FAULT_COLOR, linewidth=2, label="down during the run"))
     ax.legend(handles=handles, loc="lower right", fontsize="small", frameon=False)
-    return fig
+    return ax.figure

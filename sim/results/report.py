@@ -9,12 +9,15 @@ from ..exchange.receive_servers import assumed_receive_defaults
 from ..exchange.topology import Topology, site_order
 from ..scenario.schema import Scenario
 from ..scenario.units import format_duration
+from .numbers import seconds
 
 
 def format_summary(summary: dict) -> str:
-    """The headline figures as an aligned table."""
+    """The headline figures as an aligned table, never in scientific notation (sim.results.numbers);
+    the first line says PARTIAL when the run was stopped before its end (Ctrl-C)."""
+    partial = "  PARTIAL: stopped before the end, what finished so far" if summary.get("partial") else ""
     lines = [
-        f"{summary['scenario']}  (seed {summary['seed']}, {format_duration(summary['simulated_s'])} simulated)",
+        f"{summary['scenario']}  (seed {summary['seed']}, {format_duration(summary['simulated_s'])} simulated){partial}",
         "",
     ]
     rows = [
@@ -32,9 +35,9 @@ def format_summary(summary: dict) -> str:
         ("throughput", f"{summary['throughput_per_hour']:,.0f} recipients/h"),
         (
             "latency p50 / p90 / p99",
-            " / ".join(f"{summary[k]:.3g}s" for k in ("latency_p50_s", "latency_p90_s", "latency_p99_s")),
+            " / ".join(seconds(summary[k]) for k in ("latency_p50_s", "latency_p90_s", "latency_p99_s")),
         ),
-        ("latency max", f"{summary['latency_max_s']:.3g}s"),
+        ("latency max", seconds(summary["latency_max_s"])),
     ]
     width = max(len(label) for label, _ in rows)
     lines += [f"{label:<{width}}  {value}" for label, value in rows]
@@ -87,7 +90,7 @@ def format_peak(summary: dict, width: int = 24) -> list[str]:
         f"busiest hour: {format_duration(start)} to {format_duration(end)} into the run, "
         f"{summary['busiest_hour_messages_per_hour']:,.0f} messages/h",
         f"{'  latency p50 / p95 / p99':<{width}}  "
-        + " / ".join(f"{summary[k]:.3g}s" for k in ("peak_latency_p50_s", "peak_latency_p95_s", "peak_latency_p99_s")),
+        + " / ".join(seconds(summary[k]) for k in ("peak_latency_p50_s", "peak_latency_p95_s", "peak_latency_p99_s")),
     ]
     queues = summary.get("peak_queue_by_queue", {})
     if queues:

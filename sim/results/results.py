@@ -11,7 +11,7 @@ and every station and server statistic cover the time after it.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,12 +20,19 @@ import numpy as np
 import pandas as pd
 
 from ..exchange.record import STATUS_NAMES, RunRecord
-from . import breakdowns, peak, tables
+from . import breakdowns, notebook, peak, tables
+from .clock import start_of
+from .notebook import Summary
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 FIGURES = ("throughput", "latency", "queues", "utilisation", "topology", "faults")
+
+
+class NotRecorded(LookupError):
+    """A table this run did not record: the message says which `record` level would have kept it."""
 
 
 class Results:
@@ -57,7 +64,16 @@ class Results:
 
     @cached_property
     def hops(self) -> pd.DataFrame:
-        """One row per message copy per station (empty unless `record: hops`)."""
+        """One row per message copy per station; raises NotRecorded unless the run had `record: hops`.
+
+        Decision: an empty table would read as "no message went anywhere", so a run that did not keep
+        hops says so, and how to keep them.
+        """
+        if self.scenario.record != "hops":
+            raise NotRecorded(
+                f"result.hops: this run recorded {self.scenario.record!r}, not hops; run it with `record: hops` "
+                "in the scenario (or overrides={'record': 'hops'}, --set record=hops, exsim run --record hops)"
+            )
         return tables.hops(self.record)
 
     @cached_property
@@ -146,47 +162,71 @@ class Results:
 
     @property
     def start(self) -> datetime:
-        """The UTC clock time of simulated second 0."""
-        day = datetime.fromisoformat(self.scenario.start_date).replace(tzinfo=timezone.utc)
-        return day + timedelta(seconds=self.scenario.workload.start_of_day)
+        """The UTC clock time of simulated second 0 (the clock columns of every table count from it)."""
+        return start_of(self.scenario)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the headline figures, the overload verdict, then a compact table per server."""
+        sizes = {"messages": len(self.record.messages["message_id"]), "queues": len(self.queues)}
+        return notebook.results_html(self.summary(), sizes)
+
+    @property
+    def partial(self) -> bool:
+        """True when the run stopped before duration + drain (Ctrl-C): its figures cover what finished."""
+        return self.end_time < self.scenario.end_time
 
     # -- summary --------------------------------------------------------------------------------
-    def summary(self) -> dict:
-        """Headline figures; `lost` is what no end state or queue accounts for, and must be 0."""
+    def summary_frame(self) -> pd.DataFrame:
+        """The summary as one flat row ("utilisation_by_server.SEA-HUB1"): rows of runs concatenate.
+
+        pd.concat([a.summary_frame(), b.summary_frame()], ignore_index=True) compares two runs side by side.
+        """
+        return pd.DataFrame([notebook.flatten(self.summary())])
+
+    def summary(self) -> Summary:
+        """Headline figures; `lost` is what no end state or queue accounts for, and must be 0.
+
+        A dict (a Summary, which Jupyter shows as a table); `"partial": True` when the run was stopped early.
+        """
         r = self.record
         c = r.counts
         lost = c["recipients_generated"] - c["delivered"] - c["ndr"] - c["rejected"] - c["poison"] - c["in_flight"]
         latencies = r.latencies if len(r.latencies) else np.array([np.nan])
         p50, p90, p99 = np.percentile(latencies, [50, 90, 99])
         window = self.end_time - self.scenario.warmup
-        return {
-            "scenario": self.scenario.name,
-            "seed": self.seed,
-            "simulated_s": self.end_time,
-            "messages_generated": c["messages_generated"],
-            "recipients_total": c["recipients_generated"],
-            "delivered": c["delivered"],
-            "ndr": c["ndr"],
-            "rejected": c["rejected"],
-            "in_queue_at_end": c["in_flight"],
-            "lost": lost,
-            "throughput_per_hour": c["delivered_in_window"] * 3600.0 / window if window > 0 else 0.0,
-            "latency_mean_s": float(np.mean(latencies)),
-            "latency_p50_s": float(p50),
-            "latency_p90_s": float(p90),
-            "latency_p99_s": float(p99),
-            "latency_max_s": float(np.max(latencies)),
-            "rejected_by": dict(r.rejected_by),
-            "outcomes_by_reason": {f"{STATUS_NAMES[status]}: {reason}": n for status, reason, n in r.outcome_reasons},
-            "internet_messages_generated": c["internet_messages_generated"],
-            "submissions_by_hub": dict(r.submissions_by_hub),
-            "utilisation_by_server": {row["server"]: round(row["core_utilisation"], 4) for row in r.server_stats},
-            "max_queue_length": {row["queue"]: row["max_queue_length"] for row in r.stations},
-            **breakdowns.accounting(r),
-            "back_pressure_seconds": breakdowns.pressure_seconds(r),
-            "faults": len(r.fault_windows),
-            **self.peak_summary(),
-        }
+        return Summary(
+            {
+                "scenario": self.scenario.name,
+                "seed": self.seed,
+                "simulated_s": self.end_time,
+                "messages_generated": c["messages_generated"],
+                "recipients_total": c["recipients_generated"],
+                "delivered": c["delivered"],
+                "ndr": c["ndr"],
+                "rejected": c["rejected"],
+                "in_queue_at_end": c["in_flight"],
+                "lost": lost,
+                "throughput_per_hour": c["delivered_in_window"] * 3600.0 / window if window > 0 else 0.0,
+                "latency_mean_s": float(np.mean(latencies)),
+                "latency_p50_s": float(p50),
+                "latency_p90_s": float(p90),
+                "latency_p99_s": float(p99),
+                "latency_max_s": float(np.max(latencies)),
+                "rejected_by": dict(r.rejected_by),
+                "outcomes_by_reason": {
+                    f"{STATUS_NAMES[status]}: {reason}": n for status, reason, n in r.outcome_reasons
+                },
+                "internet_messages_generated": c["internet_messages_generated"],
+                "submissions_by_hub": dict(r.submissions_by_hub),
+                "utilisation_by_server": {row["server"]: round(row["core_utilisation"], 4) for row in r.server_stats},
+                "max_queue_length": {row["queue"]: row["max_queue_length"] for row in r.stations},
+                **breakdowns.accounting(r),
+                "back_pressure_seconds": breakdowns.pressure_seconds(r),
+                "faults": len(r.fault_windows),
+                **self.peak_summary(),
+                **({"partial": True} if self.partial else {}),
+            }
+        )
 
     def peak_summary(self) -> dict:
         """The busiest hour's figures and the overload verdict (sim.results.peak defines them)."""
@@ -199,14 +239,25 @@ class Results:
         return {**peak.peak_figures(self.record), "overloaded": bool(reasons), "overload": reasons}
 
     # -- figures and files ----------------------------------------------------------------------
-    def figure(self, name: str) -> Figure:
-        """A matplotlib Figure: throughput, latency, queues, utilisation, topology or faults."""
+    def figure(self, name: str, ax: Axes | None = None) -> Figure:
+        """A matplotlib Figure: throughput, latency, queues, utilisation, topology or faults.
+
+        With `ax`, the figure's main panel is drawn into those axes (a subplot of the user's own figure)
+        and that figure is returned: throughput per Hub with site totals dashed, the latency CDF, every
+        queue on one axes, utilisation over time, the topology, or mail held by queue status.
+        """
         from . import plots, plots_faults, plots_topology
 
         if name not in FIGURES:
             raise ValueError(f"unknown figure {name!r}; choose one of {', '.join(FIGURES)}")
         if name == "topology":
-            return plots_topology.topology(self)
+            return plots_topology.topology(self, ax=ax)
+        if ax is not None:
+            drawers = {"faults": plots_faults.draw_held, "throughput": plots.draw_throughput,
+                       "latency": plots.draw_latency, "queues": plots.draw_queues,
+                       "utilisation": plots.draw_utilisation}  # fmt: skip
+            drawers[name](ax, self)
+            return ax.figure
         if name == "faults":
             return plots_faults.faults(self)
         return getattr(plots, name)(self)

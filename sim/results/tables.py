@@ -1,7 +1,9 @@
 """DataFrames built from a run's record: recipients, hops, queue samples, throughput, tracking events.
 
 Each function reads only the `RunRecord` (plain data), names servers and addresses once per table,
-and uses categoricals where a column repeats a few values.
+and uses categoricals where a column repeats a few values: every server, site, queue, station, event and
+connector column is a pandas Categorical (one byte a row instead of a string). Every time in seconds
+from the start has its UTC clock time beside it (sim.results.clock): `submitted_at` and `submitted_clock`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pyarrow.compute as pc
 
 from ..exchange.record import DELIVERED, STATUS_NAMES, RunRecord, split_place
 from . import columns
+from .clock import beside, start_of
 
 
 def _names(record: RunRecord) -> np.ndarray:
@@ -41,6 +44,12 @@ def _addresses(book, addresses: np.ndarray):
     return columns.text_array(columns.taken(texts, codes))
 
 
+def category(values) -> pd.Categorical:
+    """A repeating text column as a Categorical, categories in order of first appearance."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return pd.Categorical.from_codes(codes, categories=uniques)
+
+
 def messages(record: RunRecord) -> pd.DataFrame:
     """One row per recipient outcome (empty unless `record` is messages or hops). Servers, sites, status,
     reason and path are categoricals; addresses are text."""
@@ -53,7 +62,7 @@ def messages(record: RunRecord) -> pd.DataFrame:
     path_ids = m["path"]
     status_codes = np.full(max(STATUS_NAMES) + 1, -1, dtype=np.int64)
     status_codes[list(STATUS_NAMES)] = np.arange(len(STATUS_NAMES))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "message_id": m["message_id"],
             "recipient": _addresses(book, m["recipient"]),
@@ -73,6 +82,9 @@ def messages(record: RunRecord) -> pd.DataFrame:
             "path": _listed(path_ids, path_names),
         }
     )
+    return beside(
+        frame, start_of(record.scenario), {"submitted_at": "submitted_clock", "delivered_at": "delivered_clock"}
+    )
 
 
 def hops(record: RunRecord) -> pd.DataFrame:
@@ -81,7 +93,7 @@ def hops(record: RunRecord) -> pd.DataFrame:
     h = record.hops
     station_ids = h["station"]
     queued, started, core, finished = h["queued_at"], h["started_at"], h["core_at"], h["finished_at"]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "message_id": h["message_id"],
             "server": columns.categorical(
@@ -100,6 +112,7 @@ def hops(record: RunRecord) -> pd.DataFrame:
             "service_s": finished - core,
         }
     )
+    return beside(frame, start_of(record.scenario), {"queued_at": "queued_clock"})
 
 
 def queues(record: RunRecord) -> pd.DataFrame:
@@ -124,7 +137,7 @@ def queues(record: RunRecord) -> pd.DataFrame:
     servers = np.array([r["server"] for r in stations] or [""], dtype=object)
     identity = np.array([r["queue"] for r in stations] or [""], dtype=object)
     types = np.array([r["delivery_type"] for r in stations] or [""], dtype=object)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "time": times[t_idx],
             "server": pd.Categorical(servers[s_idx]),
@@ -135,6 +148,7 @@ def queues(record: RunRecord) -> pd.DataFrame:
             "state": pd.Categorical(states[state]),
         }
     )
+    return beside(frame, start_of(record.scenario), {"time": "clock"})
 
 
 def throughput(record: RunRecord) -> pd.DataFrame:
@@ -145,7 +159,8 @@ def throughput(record: RunRecord) -> pd.DataFrame:
     )
     frame["messages"] = frame.groupby("server")["cumulative"].diff().fillna(frame["cumulative"]).astype(int)
     frame["per_hour"] = frame["messages"] * 3600.0 / record.scenario.sample_interval
-    return frame
+    frame["server"] = category(frame["server"])
+    return beside(frame, start_of(record.scenario), {"time": "clock"})
 
 
 def in_flight(record: RunRecord) -> pd.DataFrame:
@@ -155,15 +170,16 @@ def in_flight(record: RunRecord) -> pd.DataFrame:
     split = [split_place(place) for place in record.in_flight_places] or [("", "")]
     places = np.array([where for where, _ in split], dtype=object)
     states = np.array([state for _, state in split], dtype=object)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "message_id": f["message_id"],
             "recipient": [book.text(n) for n in f["recipient"].tolist()],
-            "origin_server": _names(record)[f["origin"]],
-            "held_by": places[f["place"]],
-            "state": states[f["place"]],
+            "origin_server": _listed(f["origin"], [*record.servers, ""]),
+            "held_by": category(places[f["place"]]),
+            "state": category(states[f["place"]]),
         }
     )
+    return frame
 
 
 TRACKING_RAW_COLUMNS = (

@@ -16,15 +16,14 @@ STATION_LABELS = {
 
 
 def trace(result: Results, message_id: int) -> str:
-    """The journey of `message_id` as text; needs a run recorded with `record: hops`."""
+    """The journey of `message_id` as text; needs a run recorded with `record: hops` (else NotRecorded says so)."""
+    all_hops = result.hops  # first: a run without hops is told how to keep them, not "no message 1"
     messages = result.messages[result.messages["message_id"] == message_id]
     if messages.empty:
         known = result.messages["message_id"]
         span = f"{known.min()}..{known.max()}" if len(known) else "none"
         raise KeyError(f"no message {message_id} in this run (message ids {span})")
-    hops = result.hops[result.hops["message_id"] == message_id].sort_values(
-        ["started_at", "finished_at"], kind="stable"
-    )
+    hops = all_hops[all_hops["message_id"] == message_id].sort_values(["started_at", "finished_at"], kind="stable")
     first = messages.iloc[0]
     lines = [
         f"Message {message_id} from {first['sender']} on {first['origin_server']}: "

@@ -5,11 +5,13 @@ So `sim.results.results` may import the figure modules and nothing imports back 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
+from ..exchange.record import RunRecord
 from ..scenario.schema import Scenario
 
 
@@ -17,6 +19,7 @@ class ResultView(Protocol):
     """The tables and figures of one run, as Results offers them."""
 
     scenario: Scenario
+    record: RunRecord
 
     @property
     def throughput(self) -> pd.DataFrame:
@@ -43,6 +46,18 @@ class ResultView(Protocol):
         """Every change of a server's back pressure level."""
 
     end_time: float
+
+    @property
+    def start(self) -> datetime:
+        """The UTC clock time of simulated second 0."""
+
+    @property
+    def messages(self) -> pd.DataFrame:
+        """One row per recipient outcome."""
+
+    @property
+    def load(self) -> pd.DataFrame:
+        """Per 5-minute bin and per Hub or Edge: core utilisation."""
 
     def summary(self) -> dict:
         """The headline figures."""

@@ -117,6 +117,9 @@ def _unique_names(sites: list[dict], raw: dict) -> list[Problem]:
 def _hub_per_site(sites: list[dict]) -> list[Problem]:
     problems = []
     for i, site in enumerate(sites):
+        hubs = site.get("hubs")
+        if hubs is not None and (isinstance(hubs, bool) or not isinstance(hubs, (int, list))):
+            continue  # `hubs: lots`: its own error says a count or a list is allowed
         if loose.items(site.get("mailbox_servers")) and not (_dedicated_hubs(site) or _hub_names(site)):
             problems.append(
                 Problem(

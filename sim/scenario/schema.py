@@ -145,12 +145,20 @@ class MailboxServer(_Strict):
         return "hub" in self.roles
 
 
+def _list_or_count(schema: dict) -> None:
+    """`hubs` in the JSON Schema: the list of Hubs, or a count of default Hubs (as Site reads it)."""
+    listed = {key: schema.pop(key) for key in ("type", "items") if key in schema}
+    schema["anyOf"] = [listed, {"type": "integer", "minimum": 0}]
+
+
 class Site(_Strict):
     """An Active Directory site with its Exchange servers."""
 
     name: str = Field(min_length=1, description="AD site name")
     hubs: list[Hub] = Field(
-        default_factory=list, description="Hub Transport servers; a count N instead makes N default Hubs"
+        default_factory=list,
+        description="Hub Transport servers; a count N instead makes N default Hubs",
+        json_schema_extra=_list_or_count,
     )
     mailbox_servers: list[MailboxServer] = Field(default_factory=list, description="Mailbox servers of this site")
     hub_site: bool = Field(
@@ -167,7 +175,9 @@ class Site(_Strict):
     @classmethod
     def _expand_hub_count(cls, data):
         count = data.get("hubs") if isinstance(data, dict) else None
-        if isinstance(count, int) and not isinstance(count, bool):
+        if count is not None and (isinstance(count, bool) or not isinstance(count, (int, list))):
+            raise ValueError("hubs must be a list of servers or a count of zero or more")  # `hubs: lots`
+        if isinstance(count, int):
             if count < 0:
                 raise ValueError("hubs must be a list of servers or a count of zero or more")
             data = {**data, "hubs": [{"name": name} for name in default_hub_names(data.get("name", "SITE"), count)]}

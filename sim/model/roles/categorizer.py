@@ -45,7 +45,7 @@ def bifurcate(server: TransportServer, msg: Message, hop_of: HopOf) -> None:
         if track is not None and not first:  # the first copy keeps the message's internal id
             original = msg.internal_id
             server.new_internal_id(copy)
-            track("TRANSFER", "ROUTING", copy, reference=str(original))
+            track("TRANSFER", "ROUTING", copy, reference=original)
         first = False
         hop.put(copy)
 

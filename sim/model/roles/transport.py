@@ -30,6 +30,7 @@ class TransportServer:
         self.model = model
         self.spec = spec
         self.name = spec.name
+        self.default_receive = f"{spec.name}\\Default {spec.name}"  # the Receive connector tracking names
         self.site = site
         self.index = model.topology.index[spec.name]
         self.up = True  # the Transport service runs
@@ -93,7 +94,7 @@ class TransportServer:
         if self.track is not None:
             self.new_internal_id(msg)
             peer = msg.path[-2] if len(msg.path) > 1 else -1
-            self.track("RECEIVE", "SMTP", msg, peer=peer, connector=f"{self.name}\\Default {self.name}",
+            self.track("RECEIVE", "SMTP", msg, peer=peer, connector=self.default_receive,
                        status="250 2.6.0 Queued mail for delivery")  # fmt: skip
         self.categorizer.put(msg)
 
