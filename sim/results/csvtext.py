@@ -76,6 +76,28 @@ def float_text(values: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(nan), _lit(""), text) if nan.any() else text
 
 
+def datetime_format(values: pd.Series) -> tuple[str, str]:
+    """The (strftime format, unit) pandas' to_csv picks for a datetime64 column: the date alone when every
+    value is a midnight, seconds when none has a fraction, else the fewest digits of fraction that show every
+    value (.fff, .ffffff, .fffffffff). pandas decides per chunk of rows; this decides once for the column, so a
+    file has one format throughout."""
+    unit = np.datetime_data(values.dtype)[0]
+    ticks = np.asarray(values.dropna()).astype("datetime64[ns]").view(np.int64)
+    if not len(ticks) or not (ticks % (86_400 * 10**9)).any():
+        return "%Y-%m-%d", "s"
+    for fine, per in (("s", 10**9), ("ms", 10**6), ("us", 10**3)):
+        if not (ticks % per).any():
+            return "%Y-%m-%d %H:%M:%S", fine
+    return "%Y-%m-%d %H:%M:%S", "ns" if unit == "ns" else unit
+
+
+def datetime_text(values: pd.Series, form: tuple[str, str]) -> pa.Array:
+    """A datetime64 column as text in `form` (from datetime_format), NaT as "" (as to_csv writes it)."""
+    pattern, unit = form
+    stamps = pa.array(np.asarray(values), from_pandas=True).cast(pa.timestamp(unit), safe=False)
+    return pc.fill_null(pc.strftime(stamps, format=pattern).cast(TEXT), _lit(""))
+
+
 def field_text(values: pd.Series | pd.Index, terminator: str = "\r\n") -> pa.Array | None:
     """One column as escaped CSV field text, row for row, the way the csv module writes `values.tolist()`
     (None and NaN as ""); None for a column type this does not write (the caller falls back to pandas).
@@ -100,6 +122,9 @@ def field_text(values: pd.Series | pd.Index, terminator: str = "\r\n") -> pa.Arr
         return float_text(np.asarray(values))
     if isinstance(dtype, pd.StringDtype):
         return quote_minimal(as_text(pa.array(values, from_pandas=True)), terminator)
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        values = pd.Series(values)
+        return datetime_text(values, datetime_format(values))
     if dtype == np.dtype(object) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         return quote_minimal(as_text(pa.array(np.asarray(values), type=TEXT, from_pandas=True)), terminator)
     return None
@@ -147,6 +172,8 @@ class Rows:
                 run = []
             if coded is not None:
                 run.append(coded)
+            elif isinstance(column.dtype, np.dtype) and column.dtype.kind == "M":
+                self.pieces.append(("datetime", (column, datetime_format(column))))
             elif writable(column):
                 self.pieces.append(("column", column))
             elif fallback is not None:
@@ -164,6 +191,9 @@ class Rows:
                 fields.append(_combined(value, rows))
             elif kind == "column":
                 fields.append(field_text(value.iloc[rows], self.terminator))
+            elif kind == "datetime":
+                column, form = value
+                fields.append(datetime_text(column.iloc[rows], form))
             else:
                 column, fallback = value
                 fields.append(fallback(column.iloc[rows]))
@@ -175,7 +205,7 @@ def writable(values: pd.Series) -> bool:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return writable(pd.Series(dtype.categories))
-    if isinstance(dtype, np.dtype) and (dtype.kind in "biu" or dtype == np.float64):
+    if isinstance(dtype, np.dtype) and (dtype.kind in "biuM" or dtype == np.float64):
         return True
     if isinstance(dtype, pd.StringDtype):
         return True
