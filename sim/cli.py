@@ -87,6 +87,8 @@ def cmd_run(args) -> int:
         scenario = scenario.model_copy(update={"record": args.record})
     if args.report and not args.out:
         args.out = f"out/{Path(args.scenario).stem}"
+    if args.format and not args.out:
+        raise UsageError(f"--format {args.format}: it says how --out writes the tables; add --out DIR")
     result = _run_watched(scenario, args)
     if result.partial:
         clock = start_of(scenario) + timedelta(seconds=result.end_time)
@@ -95,7 +97,7 @@ def cmd_run(args) -> int:
     summary = result.summary()
     print(format_summary(summary))
     if args.out:
-        folder = result.save(args.out)
+        folder = result.save(args.out, format=args.format or "csv")
         written = "Tables, summary.json and plots"
         if args.report:
             from .results.report_html import write_report
@@ -252,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = _scenario_command(commands, "run", help="run a scenario and print its summary")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     run.add_argument("--out", help="folder for tables (CSV), summary.json and plots (PNG)")
+    run.add_argument("--format", choices=["csv", "parquet"], help="how --out writes the tables (default csv)")
     run.add_argument("--record", choices=["summary", "messages", "hops"], help="how much to record")
     run.add_argument("--report", action="store_true", help="also write report.html (one self-contained file) into --out "
                      "(default out/SCENARIO)")  # fmt: skip

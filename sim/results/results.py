@@ -262,27 +262,31 @@ class Results:
             return plots_faults.faults(self)
         return getattr(plots, name)(self)
 
-    def save(self, folder: str | Path) -> Path:
-        """Every table (CSV), the summary (JSON), the effective scenario and every figure (PNG)."""
+    def save(self, folder: str | Path, format: str = "csv") -> Path:
+        """Every table (CSV, or Parquet with format="parquet"), the summary (JSON), the effective scenario, the
+        tracking logs and every figure (PNG). The files are shared out between this process and a forked child
+        (sim.results.saving), so the figures are drawn while the tables are written."""
+        from .saving import TABLE_FORMATS, Job, run_jobs, write_table
+
+        if format not in TABLE_FORMATS:
+            raise ValueError(f"unknown table format {format!r}; choose one of {', '.join(TABLE_FORMATS)}")
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
         (out / "scenario.json").write_text(self.scenario.model_dump_json(indent=2) + "\n")
-        tables = {"stations": self.stations, "servers": self.servers, "queues": self.queues,
-                  "throughput": self.throughput, "in_flight": self.in_flight}  # fmt: skip
-        if self.scenario.record in ("messages", "hops"):
-            tables["messages"] = self.messages
-        if self.scenario.record == "hops":
-            tables["hops"] = self.hops
-        for name, table in tables.items():
-            table.to_csv(out / f"{name}.csv", index=False)
+        jobs = []  # the longest first: each process takes the next one when it is free
         if self.scenario.tracking_log:
             from .tracking import write_logs
 
-            write_logs(self.tracking_log, out / "tracking")
+            jobs.append(Job("tracking", lambda: write_logs(self.tracking_log, out / "tracking")))
+        tables = ["hops"] if self.scenario.record == "hops" else []
+        tables += ["messages"] if self.scenario.record in ("messages", "hops") else []
+        jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in tables]
         for name in FIGURES:
             if name == "faults" and not (len(self.fault_windows) or len(self.pressure)):
                 continue  # nothing broke: no picture of it
-            fig = self.figure(name)
-            fig.savefig(out / f"{name}.png", dpi=110)
+            jobs.append(Job(f"{name}.png", lambda name=name: self.figure(name).savefig(out / f"{name}.png", dpi=110)))
+        small = ["stations", "servers", "queues", "throughput", "in_flight"]
+        jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in small]
+        run_jobs(jobs)
         return out

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..exchange.record import DELIVERED, STATUS_NAMES, RunRecord, split_place
+from . import columns
 from .clock import beside, start_of
 
 
@@ -20,8 +23,25 @@ def _names(record: RunRecord) -> np.ndarray:
     return np.array([*record.servers, ""], dtype=object)
 
 
-def _categorical(values: np.ndarray, names: list[str]) -> pd.Categorical:
-    return pd.Categorical(values, categories=list(dict.fromkeys(names)))
+def _wrap(codes: np.ndarray, size: int) -> np.ndarray:
+    """Indexes as numpy reads them: -1 is the last of `size` (e.g. "" at the end of a list of names)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    return np.where(codes < 0, codes + size, codes)
+
+
+def _listed(codes: np.ndarray, names: list) -> pd.Categorical:
+    """names[codes] (numpy indexing: -1 is the last name) as a categorical whose categories are the distinct
+    names in list order, unused ones kept (what `pd.Categorical(values, categories=names)` gives), from codes."""
+    categories = list(dict.fromkeys(names))
+    index = {name: i for i, name in enumerate(categories)}
+    position = np.array([index[name] for name in names] or [0], dtype=np.int64)
+    return pd.Categorical.from_codes(position[_wrap(codes, len(names))], categories=categories)
+
+
+def _addresses(book, addresses: np.ndarray):
+    """Address integers as text (pandas' string dtype), each distinct address written once."""
+    codes, texts = columns.unique_texts(addresses, book.text)
+    return columns.text_array(columns.taken(texts, codes))
 
 
 def category(values) -> pd.Categorical:
@@ -31,38 +51,35 @@ def category(values) -> pd.Categorical:
 
 
 def messages(record: RunRecord) -> pd.DataFrame:
-    """One row per recipient outcome (empty unless `record` is messages or hops)."""
+    """One row per recipient outcome (empty unless `record` is messages or hops). Servers, sites, status,
+    reason and path are categoricals; addresses are text."""
     m, book = record.messages, record.addresses
-    servers, sites = _names(record), np.array([*record.server_sites, ""], dtype=object)
+    servers, sites = [*record.servers, ""], [*record.server_sites, ""]
     status, delivered = m["status"], m["status"] == DELIVERED
     finished, submitted = m["finished_at"], m["submitted_at"]
     path_names = [">".join(record.servers[i] for i in path) for path in record.paths]
     path_hops = np.array([len(path) - 1 for path in record.paths] or [0])
-    reasons = np.array(record.reasons, dtype=object)
     path_ids = m["path"]
+    status_codes = np.full(max(STATUS_NAMES) + 1, -1, dtype=np.int64)
+    status_codes[list(STATUS_NAMES)] = np.arange(len(STATUS_NAMES))
     frame = pd.DataFrame(
         {
             "message_id": m["message_id"],
-            "recipient": [book.text(n) for n in m["recipient"].tolist()],
-            "sender": [book.text(n) for n in m["sender"].tolist()],
-            "origin_server": _categorical(servers[m["origin"]], list(servers)),
-            "origin_site": _categorical(sites[m["origin"]], list(sites)),
-            "destination_server": _categorical(servers[m["destination"]], list(servers)),
-            "destination_site": _categorical(sites[m["destination"]], list(sites)),
+            "recipient": _addresses(book, m["recipient"]),
+            "sender": _addresses(book, m["sender"]),
+            "origin_server": _listed(m["origin"], servers),
+            "origin_site": columns.categorical(_wrap(m["origin"], len(sites)), sites),
+            "destination_server": _listed(m["destination"], servers),
+            "destination_site": columns.categorical(_wrap(m["destination"], len(sites)), sites),
             "size_bytes": m["size_bytes"],
             "submitted_at": submitted,
             "delivered_at": np.where(delivered, finished, np.nan),
             "finished_at": finished,
             "latency_s": np.where(delivered, finished - submitted, np.nan),
-            "status": _categorical(
-                np.array([STATUS_NAMES[s] for s in status.tolist()], dtype=object), list(STATUS_NAMES.values())
-            ),  # fmt: skip
-            "reason": reasons[m["reason"]] if len(reasons) else np.array([], dtype=object),
+            "status": pd.Categorical.from_codes(status_codes[status], categories=list(STATUS_NAMES.values())),
+            "reason": columns.categorical(_wrap(m["reason"], len(record.reasons)), record.reasons),
             "hops": path_hops[path_ids] if len(path_ids) else np.array([], dtype=int),
-            "path": _categorical(
-                np.array(path_names, dtype=object)[path_ids] if len(path_ids) else np.array([], dtype=object),
-                path_names,
-            ),  # fmt: skip
+            "path": _listed(path_ids, path_names),
         }
     )
     return beside(
@@ -71,17 +88,20 @@ def messages(record: RunRecord) -> pd.DataFrame:
 
 
 def hops(record: RunRecord) -> pd.DataFrame:
-    """One row per message copy per station: the wait for a thread, then for a core, then the service."""
+    """One row per message copy per station: the wait for a thread, then for a core, then the service.
+    Server and station are categoricals."""
     h = record.hops
     station_ids = h["station"]
-    servers = np.array([s["server"] for s in record.stations] or [""], dtype=object)
-    names = np.array([s["station"] for s in record.stations] or [""], dtype=object)
     queued, started, core, finished = h["queued_at"], h["started_at"], h["core_at"], h["finished_at"]
     frame = pd.DataFrame(
         {
             "message_id": h["message_id"],
-            "server": category(servers[station_ids]),
-            "station": category(names[station_ids]),
+            "server": columns.categorical(
+                _wrap(station_ids, len(record.stations)), [s["server"] for s in record.stations]
+            ),
+            "station": columns.categorical(
+                _wrap(station_ids, len(record.stations)), [s["station"] for s in record.stations]
+            ),
             "queued_at": queued,
             "started_at": started,
             "core_at": core,
@@ -154,7 +174,7 @@ def in_flight(record: RunRecord) -> pd.DataFrame:
         {
             "message_id": f["message_id"],
             "recipient": [book.text(n) for n in f["recipient"].tolist()],
-            "origin_server": _categorical(_names(record)[f["origin"]], list(_names(record))),
+            "origin_server": _listed(f["origin"], [*record.servers, ""]),
             "held_by": category(places[f["place"]]),
             "state": category(states[f["place"]]),
         }
@@ -162,47 +182,89 @@ def in_flight(record: RunRecord) -> pd.DataFrame:
     return frame
 
 
+TRACKING_RAW_COLUMNS = (
+    "time_s", "server", "role", "event_id", "source", "internal_message_id", "message_id", "recipients",
+    "recipient_status", "total_bytes", "sender", "client_hostname", "server_hostname", "connector_id", "reference",
+    "subject", "original_time_s",
+)  # fmt: skip
+
+
 def tracking_raw(record: RunRecord) -> pd.DataFrame:
-    """The model's tracking events, one row each, with names and addresses resolved (sim.results.tracking input)."""
+    """The model's tracking events, one row each, with names and addresses resolved (sim.results.tracking input).
+
+    Built from the record's codes, each distinct name or address written once: servers, roles, events, sources,
+    statuses, hosts, connectors, references and senders are categoricals; message ids and subjects are text;
+    `recipients` holds a list of addresses per row (an Arrow list column)."""
     table, book = record.tracking(), record.addresses
-    k, text = table.columns, np.array(table.texts or [""], dtype=object)
-    names = np.array([*record.servers, ""], dtype=object)
-    roles = np.array([*record.server_roles, ""], dtype=object)
+    k, texts = table.columns, list(table.texts)
+    n = len(k["time"])
+    if n == 0:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in TRACKING_RAW_COLUMNS})
+    names = [*record.servers, ""]
+    server = _wrap(k["server"], len(names))
     info = record.message_info
-    row_of = k["message_id"] - 1 if len(k["message_id"]) else k["message_id"]  # message ids count from 1
-    senders, sizes = info.get("sender", np.zeros(0, np.int64)), info.get("size_bytes", np.zeros(0))
-    origins, submitted = info.get("origin", np.zeros(0, np.int64)), info.get("submitted_at", np.zeros(0))
-    events = text[k["event"]]
-    peer_names = text[k["peer_name"]]
-    peers = np.where(peer_names != "", peer_names, names[k["peer"]])
-    receive = events == "RECEIVE"
-    origin_names = names[origins[row_of]] if len(row_of) else np.array([], dtype=object)
+    row_of = k["message_id"] - 1  # message ids count from 1
+    is_text = {text: np.array([t == text for t in texts]) for text in ("SUBMIT", "RECEIVE", "")}
+    submit, receive = is_text["SUBMIT"][k["event"]], is_text["RECEIVE"][k["event"]]
+    # Roles: a SUBMIT is logged by the Mailbox role; otherwise the server's transport role (Edge or Hub).
+    edge = np.array([role == "Edge" for role in [*record.server_roles, ""]])[server]
+    role = np.where(submit, 2, np.where(edge, 0, 1))
+    # Hosts: the peer's own name where the model gave one, else the peer server's name; codes into texts + names.
+    peer = np.where(is_text[""][k["peer_name"]], len(texts) + _wrap(k["peer"], len(names)), k["peer_name"])
+    hosts, blank = [*texts, *names], len(texts) + len(names) - 1
+    ids = np.asarray(k["message_id"], dtype=np.int64)
+    origin = _wrap(info["origin"][row_of], len(names))
     domain = record.scenario.domain
-    ids = k["message_id"].tolist()
-    flat, starts, ends = table.recipients, k["recipients_start"].tolist(), k["recipients_end"].tolist()
+    ends = [f"@{o}.{domain}>" if o != "Internet" else "@internet.example>" for o in names]
+    sender_codes, sender_texts = columns.unique_texts(info["sender"][row_of], book.text)
     return pd.DataFrame(
         {
             "time_s": np.asarray(k["time"], dtype=float),
-            "server": category(names[k["server"]]),
-            "role": category(
-                np.where(events == "SUBMIT", "Mailbox", np.where(roles[k["server"]] == "Edge", "Edge", "Hub"))
-            ),
-            "event_id": category(events),
-            "source": category(text[k["source"]]),
+            "server": columns.categorical(server, names),
+            "role": columns.categorical(role, ["Edge", "Hub", "Mailbox"]),
+            "event_id": columns.categorical(k["event"], texts),
+            "source": columns.categorical(k["source"], texts),
             "internal_message_id": np.asarray(k["internal_id"], dtype=np.int64),
-            "message_id": [
-                f"<{i:08d}@{o}.{domain}>" if o != "Internet" else f"<{i:08d}@internet.example>"
-                for i, o in zip(ids, origin_names)
-            ],  # fmt: skip
-            "recipients": [[book.text(a) for a in flat[a0:a1].tolist()] for a0, a1 in zip(starts, ends)],
-            "recipient_status": category(text[k["status"]]),
-            "total_bytes": sizes[row_of].astype(np.int64) if len(row_of) else np.array([], dtype=np.int64),
-            "sender": [book.text(s) for s in senders[row_of].tolist()] if len(row_of) else [],
-            "client_hostname": category(np.where(receive, peers, "")),
-            "server_hostname": category(np.where(receive, "", peers)),
-            "connector_id": category(text[k["connector"]]),
-            "reference": text[k["reference"]],
-            "subject": [f"Message {i}" for i in ids],
-            "original_time_s": submitted[row_of] if len(row_of) else np.array([], dtype=float),
+            "message_id": columns.text_array(_message_ids(ids, columns.taken(ends, origin))),
+            "recipients": _recipient_lists(table, book),
+            "recipient_status": columns.categorical(k["status"], texts),
+            "total_bytes": info["size_bytes"][row_of].astype(np.int64),
+            "sender": columns.categorical(sender_codes, sender_texts),
+            "client_hostname": columns.categorical(np.where(receive, peer, blank), hosts),
+            "server_hostname": columns.categorical(np.where(receive, blank, peer), hosts),
+            "connector_id": columns.categorical(k["connector"], texts),
+            "reference": columns.categorical(k["reference"], texts),
+            "subject": columns.text_array(
+                pc.binary_join_element_wise(
+                    pa.scalar("Message ", columns.TEXT),
+                    pc.cast(pa.array(ids), columns.TEXT),
+                    pa.scalar("", columns.TEXT),
+                )
+            ),  # fmt: skip
+            "original_time_s": info["submitted_at"][row_of],
         }
     )
+
+
+def _message_ids(ids: np.ndarray, ends: pa.Array) -> pa.Array:
+    """`<{id:08d}` + end, e.g. <00000042@BOS-MBX2.contoso.com>."""
+    if (ids < 0).any():  # zero-padding after a minus sign: not what lpad does
+        digits = pa.array([f"{i:08d}" for i in ids.tolist()], columns.TEXT)
+    else:
+        digits = pc.utf8_lpad(pc.cast(pa.array(ids), columns.TEXT), 8, "0")
+    return pc.binary_join_element_wise(pa.scalar("<", columns.TEXT), digits, ends, pa.scalar("", columns.TEXT))
+
+
+def _recipient_lists(table, book) -> pd.Series:
+    """Each event's recipients as a list of addresses: an Arrow list column over one array of address texts."""
+    k = table.columns
+    starts, ends = np.asarray(k["recipients_start"], np.int64), np.asarray(k["recipients_end"], np.int64)
+    lengths = ends - starts
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    if len(starts) and starts[0] == 0 and (starts[1:] == ends[:-1]).all():
+        flat = np.asarray(table.recipients)[: offsets[-1]]
+    else:  # slices not back to back: gather them
+        flat = np.asarray(table.recipients)[np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])]
+    codes, texts = columns.unique_texts(flat, book.text)
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), columns.taken(texts, codes))
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists))

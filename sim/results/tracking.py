@@ -9,54 +9,35 @@ events logged by a Mailbox server's Mail Submission service), UTF-8 with a byte-
 (Windows), five `#` header lines, then one comma-separated row per event in the 21-field Exchange 2007 order.
 
 Pipeline: `format_log(raw, start, org_servers)` -> `write_logs(log, folder)` -> `read_logs(folder)` ->
-`sim.tracking_analysis.rebuild_deliveries(log)`.
+`sim.tracking_analysis.rebuild_deliveries(log)`. The fields and file names are in sim.results.tracking_fields,
+the writer and reader in sim.results.tracking_files; both are re-exported here.
 """
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-FIELDS: tuple[str, ...] = (
-    "date-time",
-    "client-ip",
-    "client-hostname",
-    "server-ip",
-    "server-hostname",
-    "source-context",
-    "connector-id",
-    "source",
-    "event-id",
-    "internal-message-id",
-    "message-id",
-    "recipient-address",
-    "recipient-status",
-    "total-bytes",
-    "recipient-count",
-    "related-recipient-address",
-    "reference",
-    "message-subject",
-    "sender-address",
-    "return-path",
-    "message-info",
+from .columns import TEXT, arrow_text, as_text, categorical, coded, taken, text_array
+from .tracking_fields import (
+    EXTRA_COLUMNS,
+    FIELDS,
+    HEADER_LOG_TYPE,
+    HEADER_SOFTWARE,
+    HEADER_VERSION,
+    INT_FIELDS,
+    log_file_name,
 )
-"""The 21 Exchange 2007 fields in file order (E2010 appends five more; we write 2007 only)."""
+from .tracking_files import read_logs, write_logs
 
-INT_FIELDS: tuple[str, ...] = ("internal-message-id", "total-bytes", "recipient-count")
-"""Fields held as integers; every other field is text ("" when blank)."""
-
-EXTRA_COLUMNS: tuple[str, ...] = ("server", "role")
-"""Leading columns of `format_log`'s output: which log a row belongs to. `write_logs` turns them into the
-folder and file name and does not write them as fields."""
-
-HEADER_SOFTWARE = "#Software: Microsoft Exchange Server"
-# 8.1.240.6 is the build of Exchange Server 2007 SP1 (RTM was 8.0.685.24): the version these logs imitate.
-HEADER_VERSION = "#Version: 8.1.240.6"
-HEADER_LOG_TYPE = "#Log-type: Message Tracking Log"
+__all__ = [
+    "EXTRA_COLUMNS", "FIELDS", "HEADER_LOG_TYPE", "HEADER_SOFTWARE", "HEADER_VERSION", "INT_FIELDS", "format_log",
+    "ip_plan", "log_file_name", "parse_iso", "read_logs", "write_logs",
+]  # fmt: skip
 
 EVENT_IDS = frozenset(
     {
@@ -108,19 +89,24 @@ def _utc(start: datetime) -> pd.Timestamp:
     return pd.Timestamp(start.astimezone(timezone.utc))
 
 
-def _timestamps(seconds: pd.Series, origin: pd.Timestamp) -> pd.Series:
-    """origin + seconds, rounded to the millisecond the log can show (rounding, not truncation, so float noise
-    such as 1.9999999999 shows as 2.000)."""
-    ms = np.round(seconds.to_numpy(dtype=float) * 1000.0)
-    return pd.Series(origin + pd.to_timedelta(ms, unit="ms"), index=seconds.index)
+def _milliseconds(seconds: pd.Series | np.ndarray, origin: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """origin + seconds, as the integer millisecond since the epoch the log shows, and where it is missing (NaN).
+    Seconds are rounded to the millisecond (rounding, not truncation, so float noise such as 1.9999999999 shows
+    as 2.000); an origin with a fraction of a millisecond is cut to the millisecond, as numpy shows it."""
+    ms = np.round(np.asarray(seconds, dtype=float) * 1000.0)
+    missing = np.isnan(ms)
+    shown = origin.as_unit("ns").value // 1_000_000 + np.where(missing, 0, ms).astype(np.int64)
+    return shown, missing
 
 
-def _iso(stamps: pd.Series) -> pd.Series:
-    """`yyyy-mm-ddThh:mm:ss.fffZ`, the tracking log's date-time format; NaT becomes "".
-    (numpy's formatter: several times faster than strftime on a million rows.)"""
-    values = stamps.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ms]")
-    text = pd.Series(np.datetime_as_string(values, unit="ms").astype(object), index=stamps.index) + "Z"
-    return text.where(stamps.notna(), "")
+def _iso(ms: np.ndarray, missing: np.ndarray) -> pa.Array:
+    """`yyyy-mm-ddThh:mm:ss.fffZ`, the tracking log's date-time format, from milliseconds since the epoch ("" where
+    missing). Each distinct second is formatted once (numpy), then rows take it and add their milliseconds."""
+    inverse, second = pd.factorize(ms // 1000)
+    heads = np.datetime_as_string(second.astype("datetime64[s]"), unit="s").astype(object) + "."
+    tails = pc.utf8_lpad(pc.cast(pa.array(ms % 1000), TEXT), 3, "0")
+    text = pc.binary_join_element_wise(taken(heads, inverse), tails, pa.scalar("Z", TEXT), pa.scalar("", TEXT))
+    return pc.if_else(pa.array(missing), pa.scalar("", TEXT), text) if missing.any() else text
 
 
 def parse_iso(text: pd.Series) -> pd.Series:
@@ -154,11 +140,30 @@ def ip_plan(hostnames: pd.Series | list[str], org_servers: set[str]) -> dict[str
     return plan
 
 
-def _text(raw: pd.DataFrame, column: str) -> pd.Series:
-    """A raw text column as str with "" for missing values (or all "" if the model did not give it)."""
+def _column(raw: pd.DataFrame, column: str) -> pd.Categorical:
+    """A raw text column as a categorical of sorted, used categories, "" for missing values (all "" if the model
+    did not give it). A categorical that already is one (sim.results.tables.tracking_raw's) is kept as it is."""
     if column not in raw.columns:
-        return pd.Series("", index=raw.index, dtype=object)
-    return raw[column].astype(object).where(raw[column].notna(), "").astype(str)
+        return categorical(np.full(len(raw), -1), [])
+    values = raw[column]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories, codes = values.cat.categories, np.asarray(values.cat.codes)
+        if (
+            pd.api.types.is_string_dtype(categories.dtype)
+            and categories.is_unique
+            and categories.is_monotonic_increasing
+            and not (codes < 0).any()
+            and np.bincount(codes, minlength=len(categories)).all()
+        ):
+            return values.array
+    return categorical(*coded(values))
+
+
+def _text(raw: pd.DataFrame, column: str) -> pa.Array:
+    """A raw text column of many distinct values (message ids, subjects) as Arrow text, "" for missing values."""
+    if column not in raw.columns:
+        return pa.array(np.full(len(raw), "", dtype=object), TEXT)
+    return arrow_text(raw[column])
 
 
 def _recipient_list(value: object) -> list[str]:
@@ -191,143 +196,75 @@ def format_log(raw: pd.DataFrame, start: datetime, org_servers: set[str]) -> pd.
         if unknown:
             raise ValueError(f"unknown {column} value(s) in raw tracking events: {sorted(map(str, unknown))}")
 
-    stamps = _timestamps(raw["time_s"], origin)
-    recipients = [r if type(r) is list else _recipient_list(r) for r in raw["recipients"].tolist()]
-    client_host, server_host = _text(raw, "client_hostname"), _text(raw, "server_hostname")
-    ips = ip_plan(pd.concat([client_host, server_host]).unique().tolist(), org_servers) | {"": ""}
-    event = _text(raw, "event_id")
+    stamps, _ = _milliseconds(raw["time_s"], origin)
+    server = _column(raw, "server")
+    order = np.lexsort((stamps, server.codes))  # stable: same millisecond keeps the model's order
+    addresses, counts = _recipients(raw["recipients"])
+    client_host, server_host = _column(raw, "client_hostname"), _column(raw, "server_hostname")
+    ips = ip_plan([*client_host.categories, *server_host.categories], org_servers) | {"": ""}
+    event = _column(raw, "event_id")
     if "original_time_s" in raw.columns:
-        original = _iso(_timestamps(raw["original_time_s"], origin))
-        message_info = original.where(event.isin(ORIGINAL_TIME_EVENTS), "")
+        with_info = np.isin(np.asarray(event.categories), ORIGINAL_TIME_EVENTS)[event.codes]
+        info, missing = _milliseconds(raw["original_time_s"], origin)
+        message_info = _iso(info, missing | ~with_info)
     else:
-        message_info = pd.Series("", index=raw.index, dtype=object)
-    sender = _text(raw, "sender")
+        message_info = pa.array(np.full(len(raw), "", dtype=object), TEXT)
+    sender = _column(raw, "sender")
 
-    log = pd.DataFrame(
-        {
-            "server": _text(raw, "server"),
-            "role": _text(raw, "role"),
-            "date-time": _iso(stamps),
-            "client-ip": client_host.astype("category").map(ips).astype(object),
-            "client-hostname": client_host,
-            "server-ip": server_host.astype("category").map(ips).astype(object),
-            "server-hostname": server_host,
-            "source-context": _text(raw, "source_context"),
-            "connector-id": _text(raw, "connector_id"),
-            "source": _text(raw, "source"),
-            "event-id": event,
-            "internal-message-id": raw["internal_message_id"].astype(np.int64),
-            "message-id": _text(raw, "message_id"),
-            "recipient-address": [";".join(r) for r in recipients],
-            "recipient-status": _text(raw, "recipient_status"),
-            "total-bytes": raw["total_bytes"].astype(np.int64),
-            "recipient-count": np.fromiter(map(len, recipients), dtype=np.int64, count=len(recipients)),
-            "related-recipient-address": _text(raw, "related_recipient_address"),
-            "reference": _text(raw, "reference"),
-            "message-subject": _text(raw, "subject"),
-            "sender-address": sender,
-            "return-path": sender,
-            "message-info": message_info,
-        }
-    )
-    order = pd.DataFrame({"server": log["server"], "stamp": stamps, "row": np.arange(len(log))})
-    order = order.sort_values(["server", "stamp", "row"], kind="stable").index
-    return log.loc[order].reset_index(drop=True)
+    def ip(hosts: pd.Categorical) -> pd.Categorical:
+        return categorical(hosts.codes, [ips[host] for host in hosts.categories])
+
+    columns = {
+        "server": server,
+        "role": _column(raw, "role"),
+        "date-time": _iso(stamps, np.zeros(len(stamps), dtype=bool)),
+        "client-ip": ip(client_host),
+        "client-hostname": client_host,
+        "server-ip": ip(server_host),
+        "server-hostname": server_host,
+        "source-context": _column(raw, "source_context"),
+        "connector-id": _column(raw, "connector_id"),
+        "source": _column(raw, "source"),
+        "event-id": event,
+        "internal-message-id": raw["internal_message_id"].to_numpy(dtype=np.int64),
+        "message-id": _text(raw, "message_id"),
+        "recipient-address": addresses,
+        "recipient-status": _column(raw, "recipient_status"),
+        "total-bytes": raw["total_bytes"].to_numpy(dtype=np.int64),
+        "recipient-count": counts,
+        "related-recipient-address": _column(raw, "related_recipient_address"),
+        "reference": _column(raw, "reference"),
+        "message-subject": _text(raw, "subject"),
+        "sender-address": sender,
+        "return-path": sender,
+        "message-info": message_info,
+    }
+    return pd.DataFrame({name: _reordered(values, order) for name, values in columns.items()})
+
+
+def _reordered(values: pd.Categorical | pa.Array | np.ndarray, order: np.ndarray):
+    """A column in log order: categoricals by code, Arrow text as pandas text, numbers as numpy."""
+    if isinstance(values, pd.Categorical):
+        return pd.Categorical.from_codes(values.codes[order], dtype=values.dtype)
+    if isinstance(values, pa.Array):
+        return text_array(pc.take(values, pa.array(order)))
+    return values[order]
+
+
+def _recipients(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """recipient-address (addresses joined by ";") and recipient-count of every row. An Arrow list column
+    (sim.results.tables.tracking_raw) is joined in C; lists, strings or missing values in Python."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_list(dtype.pyarrow_dtype):
+        lists = pa.array(column)
+        lists = lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
+        if lists.type.value_type != TEXT:
+            lists = lists.cast(pa.large_list(TEXT))
+        joined = as_text(pc.binary_join(lists, pa.scalar(";", TEXT)))
+        return joined, pc.fill_null(pc.list_value_length(lists), 0).to_numpy().astype(np.int64)
+    lists = [r if type(r) is list else _recipient_list(r) for r in column.tolist()]
+    joined = pa.array([";".join(r) for r in lists], TEXT)
+    return joined, np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
 
 
 # -- files ---------------------------------------------------------------------------------------
-
-
-def log_file_name(role: str, day: str) -> str:
-    """`MSGTRKM<yyyymmdd>-1.LOG` for the Mailbox role, `MSGTRK<yyyymmdd>-1.LOG` for Hub and Edge (day is
-    `yyyy-mm-dd`). The `-1` is the file's sequence number within the day: we never roll over on size."""
-    prefix = "MSGTRKM" if role == "Mailbox" else "MSGTRK"
-    return f"{prefix}{day.replace('-', '')}-1.LOG"
-
-
-def write_logs(log: pd.DataFrame, folder: Path) -> list[Path]:
-    """Write `format_log`'s output as Exchange 2007 tracking log files under `folder/<SERVER>/`, one per server,
-    role prefix and UTC day; the `server` and `role` columns choose the file and are not written as fields.
-    A server that logs as two roles (Mailbox and Hub on one machine) gets both a MSGTRKM and a MSGTRK file,
-    as Exchange does. Existing files of the same name are replaced. Returns the paths written, sorted.
-
-    Each file: UTF-8 with BOM, CRLF, the header lines `#Software`, `#Version`, `#Log-type`, `#Date` (the first
-    event's date-time in the file) and `#Fields`, then rows; a value is quoted only when it holds a comma, a
-    quote or a line break, with quotes doubled (csv QUOTE_MINIMAL, as Exchange writes them).
-    """
-    folder = Path(folder)
-    missing = [c for c in (*EXTRA_COLUMNS, *FIELDS) if c not in log.columns]
-    if missing:
-        raise ValueError(f"log lacks column(s): {', '.join(missing)}")
-    day = log["date-time"].str[:10]
-    paths: list[Path] = []
-    for (server, role, date), rows in log.groupby([log["server"], log["role"], day], sort=True):
-        target = folder / str(server) / log_file_name(str(role), str(date))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        rows = rows.loc[:, list(FIELDS)]
-        header = [
-            HEADER_SOFTWARE,
-            HEADER_VERSION,
-            HEADER_LOG_TYPE,
-            f"#Date: {rows['date-time'].iloc[0]}",
-            f"#Fields: {','.join(FIELDS)}",
-        ]
-        with open(target, "w", encoding="utf-8-sig", newline="") as fh:
-            fh.write("\r\n".join(header) + "\r\n")
-            writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-            writer.writerows(zip(*(rows[name].tolist() for name in FIELDS)))
-        paths.append(target)
-    return sorted(paths)
-
-
-def _fields_of(path: Path) -> list[str]:
-    """The column names from a log file's first `#Fields:` line."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        for line in fh:
-            if line.startswith("#Fields:"):
-                return [name.strip() for name in line[len("#Fields:") :].strip().split(",")]
-            if not line.startswith("#"):
-                break
-    raise ValueError(f"{path}: no #Fields: header line")
-
-
-def read_logs(folder: Path) -> pd.DataFrame:
-    """Every `MSGTRK*.LOG` under `folder` (recursively, paths sorted), as one table: a leading `server`
-    column (the file's folder name) and the fields named by each file's `#Fields:` line. Header lines are
-    skipped wherever they occur (Exchange repeats them when the service restarts). date-time becomes a UTC
-    Timestamp, internal-message-id, total-bytes and recipient-count integers, the rest text ("" when blank).
-    Rows keep file order: files sorted by path, then line order."""
-    folder = Path(folder)
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.name.upper().startswith("MSGTRK") and p.name.upper().endswith(".LOG")
-    )
-    frames = []
-    for path in files:
-        names = _fields_of(path)
-        frame = pd.read_csv(
-            path,
-            encoding="utf-8-sig",
-            header=None,
-            names=names,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-        )
-        frame = frame[~frame[names[0]].fillna("").str.startswith("#")]
-        frame.insert(0, "server", path.parent.name)
-        frames.append(frame)
-    if not frames:
-        return _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in ("server", *FIELDS)}))
-    return _typed(pd.concat(frames, ignore_index=True))
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Column types of `read_logs`' output."""
-    frame = frame.fillna("")
-    frame["date-time"] = pd.to_datetime(frame["date-time"], format="ISO8601", utc=True)
-    for name in INT_FIELDS:
-        if name in frame.columns:
-            frame[name] = frame[name].astype(np.int64)
-    return frame.reset_index(drop=True)
