@@ -274,7 +274,9 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
         (out / "scenario.json").write_text(self.scenario.model_dump_json(indent=2) + "\n")
-        jobs = []  # the longest first: each process takes the next one when it is free
+        # The longest first (each process takes the next one when it is free): the figures, a fixed second or two,
+        # then the tracking logs and the per-message tables, which grow with the run.
+        jobs = [Job("figures", lambda: self._save_figures(out))]  # one job: matplotlib loads in one process
         if self.scenario.tracking_log:
             from .tracking import write_logs
 
@@ -282,11 +284,14 @@ class Results:
         tables = ["hops"] if self.scenario.record == "hops" else []
         tables += ["messages"] if self.scenario.record in ("messages", "hops") else []
         jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in tables]
-        for name in FIGURES:
-            if name == "faults" and not (len(self.fault_windows) or len(self.pressure)):
-                continue  # nothing broke: no picture of it
-            jobs.append(Job(f"{name}.png", lambda name=name: self.figure(name).savefig(out / f"{name}.png", dpi=110)))
         small = ["stations", "servers", "queues", "throughput", "in_flight"]
         jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in small]
         run_jobs(jobs)
         return out
+
+    def _save_figures(self, out: Path) -> None:
+        """Every figure as PNG (the faults figure only when something broke)."""
+        for name in FIGURES:
+            if name == "faults" and not (len(self.fault_windows) or len(self.pressure)):
+                continue  # nothing broke: no picture of it
+            self.figure(name).savefig(out / f"{name}.png", dpi=110)
