@@ -43,7 +43,7 @@ class Station:
     __slots__ = (
         "env", "_call_later", "_on_done_event", "sid", "server", "name", "identity", "delivery_type", "limit", "pool", "cpu",
         "on_done", "hop_log", "queue", "busy", "in_service", "stopped", "retrying", "open", "pool_waiting", "zero",
-        "_plain", "_draw", "_per_kb", "_per_rcpt", "max_length", "baseline", "fast_start",
+        "_plain", "_inline", "_draw", "_per_kb", "_per_rcpt", "max_length", "baseline", "fast_start",
         "deadlines", "owner", "next_hop", "last_error", "next_retry_at", "events",
         *COUNTERS, *KEPT,
     )  # fmt: skip
@@ -76,7 +76,8 @@ class Station:
         sampler, per_kb, per_rcpt = service
         self.zero = per_kb == 0 and per_rcpt == 0 and getattr(sampler, "value", None) == 0
         self._draw = sampler.next
-        self._plain = per_kb == 0 and per_rcpt == 0 and type(self).service_time is Station.service_time
+        self._inline = type(self).service_time is Station.service_time  # _start may compute it in place
+        self._plain = per_kb == 0 and per_rcpt == 0 and self._inline
         self._per_kb = per_kb
         self._per_rcpt = per_rcpt
         for counter in COUNTERS:
@@ -155,7 +156,12 @@ class Station:
         self.in_service[msg] = None
         self.starts += 1
         msg.started_at = now
-        duration = self._draw() if self._plain else self.service_time(msg)
+        if self._plain:
+            duration = self._draw()
+        elif self._inline:  # service_time, inlined (the same expression, so the same float)
+            duration = self._draw() + self._per_kb * msg.kb + self._per_rcpt * len(msg.recipients)
+        else:
+            duration = self.service_time(msg)
         cpu = self.cpu
         if cpu is not None:
             if cpu.busy >= cpu.cores:
