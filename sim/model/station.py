@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 
 from .deadlines import Deadlines
-from .engine import Completion, Environment
+from .engine import Environment
 from .message import Message
 from .resources import Cpu, Pool
 
@@ -41,7 +41,7 @@ class Station:
     """A FIFO queue served by up to `limit` concurrent threads, each service on one of the server's cores."""
 
     __slots__ = (
-        "env", "_call_later", "_on_done_event", "sid", "server", "name", "identity", "delivery_type", "limit", "pool", "cpu",
+        "env", "_serve", "_on_done", "sid", "server", "name", "identity", "delivery_type", "limit", "pool", "cpu",
         "on_done", "hop_log", "queue", "busy", "in_service", "stopped", "retrying", "open", "pool_waiting", "zero",
         "_plain", "_inline", "_draw", "_per_kb", "_per_rcpt", "max_length", "baseline", "fast_start",
         "deadlines", "owner", "next_hop", "last_error", "next_retry_at", "events",
@@ -54,8 +54,8 @@ class Station:
         hop_log: Callable | None = None,
     ) -> None:  # fmt: skip
         self.env = env
-        self._call_later = env.call_later
-        self._on_done_event = self._done  # bound once: one service, one event, no new method object
+        self._serve = env.serve
+        self._on_done = self._done  # bound once: one service, one event, no new method object
         self.sid = -1  # the recorder's id, set when the station is registered
         self.server = server
         self.name = name
@@ -172,7 +172,7 @@ class Station:
             cpu.t_last = now
             cpu.busy += 1
         msg.core_at = now
-        msg.token = self._call_later(duration, self._on_done_event, msg)
+        self._serve(duration, msg, self._on_done)
 
     def service_time(self, msg: Message) -> float:
         """Core time for this message: a drawn base plus per-KB and per-recipient work."""
@@ -183,12 +183,10 @@ class Station:
         now = self.env.now
         self.core_wait += now - msg.started_at
         msg.core_at = now
-        msg.token = self._call_later(duration, self._on_done_event, msg)
+        self._serve(duration, msg, self._on_done)
 
-    def _done(self, event: Completion) -> None:
-        msg = event.value
-        if msg.token is not event:
-            return  # the service stopped while this was in progress; the message was re-queued
+    def _done(self, msg: Message) -> None:
+        """The service ended (the engine skips one abandoned by stop()): free the thread and core, hand it on."""
         msg.token = None
         now = self.env.now
         self.busy -= 1
