@@ -31,7 +31,7 @@ import sim  # noqa: E402
 from sim.model.simulation import run  # noqa: E402
 from sim.scenario.schema import MailboxServer as MailboxServerSpec  # noqa: E402
 
-TARGET = 1.5
+TARGET = 2.5
 N_MESSAGES = 200_000
 TOTAL_RATE = 6.0  # messages/s over all sources, as in the baseline
 CROSS_SITE = 0.3  # share of messages whose recipient is in site 2

@@ -99,8 +99,14 @@ class BackPressureMonitor:
         model = self.model
         now = model.env.now
         for monitored in self.monitored:
-            if monitored.quiet():
-                continue
+            # monitored.quiet(), inlined: most samples of most servers change nothing
+            if not (monitored.disk_level or monitored.bucket_level
+                    or monitored.server.held_bytes >= monitored.medium_bytes):  # fmt: skip
+                buckets = 0
+                for station in monitored.uncommitted:
+                    buckets += station.busy
+                if buckets < monitored.bucket_levels[1]:
+                    continue
             server = monitored.server
             level, disk, buckets = monitored.sample()
             if level != server.pressure:

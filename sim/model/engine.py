@@ -5,7 +5,8 @@ clock `_now`, and the fields `step()` reads) lives here, so a SimPy upgrade has 
 pyproject.toml pins SimPy to the versions the tests run. Semantics are SimPy's own:
 `Environment.run` is `simpy.Environment.run` with `step()` inlined (one Python frame less per event),
 and `call_later` pushes a `Completion`, a bare callback, instead of a `Timeout`: the loop calls it
-directly, with no callback list and no failure check.
+directly, with no callback list and no failure check. A message copy in service is its own event
+(`serve`): the heap holds the `Message`, so a service costs no event object at all.
 
 The rest of the model reads the clock as `env.now` (a plain attribute here, not SimPy's property)
 and schedules with `env.call_later`; generators (fault schedules, samplers) use SimPy's public API.
@@ -22,6 +23,8 @@ from typing import Any
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import NORMAL, URGENT, Event
+
+from .message import Message
 
 
 class Completion:
@@ -75,6 +78,16 @@ class Environment(simpy.Environment):
         heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), event))
         return event
 
+    def serve(self, delay: float, msg: Message, done: Callable[[Message], None]) -> None:
+        """Call `done(msg)` after `delay` unless `msg.token` changes meanwhile (set it to None to cancel).
+
+        The message itself goes on the heap, its token the event id it went with: a stale entry (a service
+        abandoned and started again) no longer matches and is skipped.
+        """
+        msg.token = eid = next(self._eid)
+        msg.done = done
+        heappush(self._queue, (self.now + delay, NORMAL, eid, msg))
+
     def events_scheduled(self) -> int:
         """Events scheduled so far, read from SimPy's event-id counter (for benchmarks and tests)."""
         return int(repr(self._eid)[len("count(") : -1])
@@ -82,9 +95,13 @@ class Environment(simpy.Environment):
     def step(self) -> None:
         """Process the next event (SimPy's step, which also knows Completions)."""
         try:
-            self.now, _, _, event = heappop(self._queue)
+            self.now, _, eid, event = heappop(self._queue)
         except IndexError:
             raise EmptySchedule from None
+        if event.__class__ is Message:
+            if event.token == eid:
+                event.done(event)
+            return
         if event.__class__ is Completion:
             event.callback(event)
             return
@@ -114,10 +131,15 @@ class Environment(simpy.Environment):
         try:
             while True:
                 try:
-                    self.now, _, _, event = heappop(queue)
+                    self.now, _, eid, event = heappop(queue)
                 except IndexError:
                     raise EmptySchedule from None
-                if event.__class__ is Completion:  # most events: no callback list, cannot fail
+                cls = event.__class__
+                if cls is Message:  # most events: a service ends (unless it was abandoned)
+                    if event.token == eid:
+                        event.done(event)
+                    continue
+                if cls is Completion:  # no callback list, cannot fail
                     event.callback(event)
                     continue
                 callbacks, event.callbacks = event.callbacks, None

@@ -23,6 +23,7 @@ class Message:
         "started_at",
         "core_at",
         "token",
+        "done",
         "next_hub",
         "verdict",
         "internal_id",
@@ -53,7 +54,8 @@ class Message:
         self.queued_at = 0.0  # when it entered its current station
         self.started_at = 0.0  # when its current service took a thread
         self.core_at = 0.0  # when its current service took a core (= started_at when no core was waited for)
-        self.token = None  # the pending completion event; None when not in service
+        self.token = None  # the event id of its pending service completion; None when not in service (on a core)
+        self.done = None  # what the engine calls when that service ends (Environment.serve)
         self.next_hub = None  # the server an SMTP relay is sending it to
         self.verdict = None  # the anti-spam agent that rejected it, on an Edge
         self.internal_id = 0  # internal-message-id on the server holding it (tracking log)

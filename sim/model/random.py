@@ -11,7 +11,8 @@ cost more than Python's own `random`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain
 
 import numpy as np
 
@@ -67,24 +68,21 @@ class Batched:
 
     Batches start small and double up to BATCH, so the thousands of streams of a large organisation
     (one per queue) cost memory only in proportion to their use. numpy draws the same sequence
-    whatever the batch sizes, so results do not depend on them.
+    whatever the batch sizes, so results do not depend on them. `next` is the `__next__` of an
+    `itertools.chain` over the batches: a draw is one C call, and Python runs only once per batch.
     """
 
-    __slots__ = ("_generator", "_draw", "_buffer", "_size")
+    __slots__ = ("_generator", "_draw", "next")
 
     def __init__(self, generator: np.random.Generator, draw: Callable[[np.random.Generator, int], np.ndarray]):
         self._generator = generator
         self._draw = draw
-        self._buffer: list = []
-        self._size = FIRST_BATCH
-
-    def next(self):
+        self.next: Callable[[], float] = chain.from_iterable(self._batches()).__next__
         """The next value of the stream."""
-        buffer = self._buffer
-        if not buffer:
-            size = self._size
-            buffer = self._buffer = self._draw(self._generator, size).tolist()
-            buffer.reverse()
+
+    def _batches(self) -> Iterator[list]:
+        size = FIRST_BATCH
+        while True:
+            yield self._draw(self._generator, size).tolist()
             if size < BATCH:
-                self._size = size * 2
-        return buffer.pop()
+                size *= 2

@@ -187,7 +187,8 @@ class Recorder:
             sid = station.sid
             if sid not in first:
                 first[sid] = index
-            busy = station.length or station.stopped or station.retrying
+            length = station.length  # a property: read once
+            busy = length or station.stopped or station.retrying
             if not busy and sid not in active:
                 continue
             if busy:
@@ -196,7 +197,7 @@ class Recorder:
                 active.discard(sid)
             self.s_time.append(now)
             self.s_station.append(sid)
-            self.s_length.append(station.length)
+            self.s_length.append(length)
             self.s_waiting.append(len(station.queue))
             self.s_state.append(states.setdefault(station.state, len(states)))
         for server, count in hub_counts:

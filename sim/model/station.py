@@ -9,7 +9,10 @@ no event: the message is handed straight on.
 Three things may bound a service: the station's own `limit` (threads), a `Pool` of threads shared by
 several stations, and a `Cpu` whose cores every stage of a server shares. A message first waits for a
 thread, then, holding it, for a core; the two waits are kept apart, and the service time is the time
-drawn, on a core. Time-weighted statistics are areas under the curve, updated at each state change.
+drawn, on a core. The time-weighted statistics (mean queue length, busy threads and cores) are areas under
+the curve, but they are not updated at each state change: an area is the sum over messages of the time each
+spent in that state, so it follows from the waits and service times already summed per message, plus the
+partial times of the messages still waiting or in service, counted only when the totals are read (`totals`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 
 from .deadlines import Deadlines
-from .engine import Completion, Environment
+from .engine import Environment
 from .message import Message
 from .resources import Cpu, Pool
 
@@ -28,17 +31,21 @@ UNBOUNDED = 1_000_000
 COUNTERS = ("arrivals", "requeued", "returned", "restarts", "deferrals", "starts", "completions")
 """Services run to the end are completions + returned + deferrals: a service ends in exactly one of them."""
 SUMS = ("thread_wait", "core_wait", "service_sum", "area_q", "area_busy", "area_cores")
+"""What `totals` reports after COUNTERS; the three areas are derived there (see the module docstring)."""
+KEPT = ("thread_wait", "core_wait", "service_sum", "left_wait", "abandoned")
+"""The sums kept as messages move: waits and core times, plus the waits of messages that left the queue
+other than by starting (expiry, resubmission) and the core time of services abandoned by a stop."""
 
 
 class Station:
     """A FIFO queue served by up to `limit` concurrent threads, each service on one of the server's cores."""
 
     __slots__ = (
-        "env", "_call_later", "_on_done_event", "sid", "server", "name", "identity", "delivery_type", "limit", "pool", "cpu",
+        "env", "_serve", "_on_done", "sid", "server", "name", "identity", "delivery_type", "limit", "pool", "cpu",
         "on_done", "hop_log", "queue", "busy", "in_service", "stopped", "retrying", "open", "pool_waiting", "zero",
-        "_plain", "_draw", "_per_kb", "_per_rcpt", "cores_held", "max_length", "t_last", "baseline", "fast_start",
+        "_plain", "_inline", "_draw", "_per_kb", "_per_rcpt", "max_length", "baseline", "fast_start",
         "deadlines", "owner", "next_hop", "last_error", "next_retry_at", "events",
-        *COUNTERS, *SUMS,
+        *COUNTERS, *KEPT,
     )  # fmt: skip
 
     def __init__(
@@ -47,8 +54,8 @@ class Station:
         hop_log: Callable | None = None,
     ) -> None:  # fmt: skip
         self.env = env
-        self._call_later = env.call_later
-        self._on_done_event = self._done  # bound once: one service, one event, no new method object
+        self._serve = env.serve
+        self._on_done = self._done  # bound once: one service, one event, no new method object
         self.sid = -1  # the recorder's id, set when the station is registered
         self.server = server
         self.name = name
@@ -69,16 +76,15 @@ class Station:
         sampler, per_kb, per_rcpt = service
         self.zero = per_kb == 0 and per_rcpt == 0 and getattr(sampler, "value", None) == 0
         self._draw = sampler.next
-        self._plain = per_kb == 0 and per_rcpt == 0 and type(self).service_time is Station.service_time
+        self._inline = type(self).service_time is Station.service_time  # _start may compute it in place
+        self._plain = per_kb == 0 and per_rcpt == 0 and self._inline
         self._per_kb = per_kb
         self._per_rcpt = per_rcpt
-        self.cores_held = 0
         for counter in COUNTERS:
             setattr(self, counter, 0)
-        for total in SUMS:
+        for total in KEPT:
             setattr(self, total, 0.0)
         self.max_length = 0
-        self.t_last = 0.0
         self.baseline = self.totals()
         self.fast_start = self.FAST_START
         self.deadlines: Deadlines | None = None  # set by the server that owns it
@@ -96,28 +102,23 @@ class Station:
         now = self.env.now
         msg.queued_at = now
         self.arrivals += 1
-        if self.zero and self.open:
-            msg.started_at = msg.core_at = now
-            self.starts += 1
-            self.completions += 1
-            if self.hop_log is not None:
-                self.hop_log(msg, self, now)
-            self.on_done(msg)
-            return
-        dt = now - self.t_last
         queue = self.queue
-        if dt:
-            self.area_q += len(queue) * dt
-            self.area_busy += self.busy * dt
-            self.area_cores += self.cores_held * dt
-            self.t_last = now
-        if not queue and self.open and self.busy < self.limit and self.fast_start:
-            pool = self.pool
-            if pool is None or pool.free > 0:
-                if pool is not None:
-                    pool.free -= 1
-                self._start(msg)  # no wait: skip the deque round trip and the _try_start loop
+        if self.open:
+            if self.zero:
+                msg.started_at = msg.core_at = now
+                self.starts += 1
+                self.completions += 1
+                if self.hop_log is not None:
+                    self.hop_log(msg, self, now)
+                self.on_done(msg)
                 return
+            if not queue and self.busy < self.limit and self.fast_start:
+                pool = self.pool
+                if pool is None or pool.free > 0:
+                    if pool is not None:
+                        pool.free -= 1
+                    self._start(msg, now)  # no wait: skip the deque round trip and the _try_start loop
+                    return
         queue.append(msg)
         if self.deadlines is not None:
             self.deadlines.waiting(msg)
@@ -145,23 +146,22 @@ class Station:
                 pool.free -= 1
             msg = queue.popleft()
             msg.waiting = None
-            self._start(msg)
+            now = self.env.now
+            self.thread_wait += now - msg.queued_at
+            self._start(msg, now)
 
-    def _start(self, msg: Message) -> None:
-        """Take a thread; then a core if one is free, else wait for one holding the thread."""
-        now = self.env.now
-        dt = now - self.t_last
-        if dt:
-            self.area_q += (len(self.queue) + 1) * dt  # msg was still waiting until now
-            self.area_busy += self.busy * dt
-            self.area_cores += self.cores_held * dt
-            self.t_last = now
+    def _start(self, msg: Message, now: float) -> None:
+        """Take a thread (its wait is already counted); then a core if one is free, else wait holding the thread."""
         self.busy += 1
         self.in_service[msg] = None
         self.starts += 1
-        self.thread_wait += now - msg.queued_at
         msg.started_at = now
-        duration = self._draw() if self._plain else self.service_time(msg)
+        if self._plain:
+            duration = self._draw()
+        elif self._inline:  # service_time, inlined (the same expression, so the same float)
+            duration = self._draw() + self._per_kb * msg.kb + self._per_rcpt * len(msg.recipients)
+        else:
+            duration = self.service_time(msg)
         cpu = self.cpu
         if cpu is not None:
             if cpu.busy >= cpu.cores:
@@ -171,9 +171,8 @@ class Station:
             cpu.area += cpu.busy * (now - cpu.t_last)
             cpu.t_last = now
             cpu.busy += 1
-            self.cores_held += 1
         msg.core_at = now
-        msg.token = self._call_later(duration, self._on_done_event, msg)
+        self._serve(duration, msg, self._on_done)
 
     def service_time(self, msg: Message) -> float:
         """Core time for this message: a drawn base plus per-KB and per-recipient work."""
@@ -182,36 +181,20 @@ class Station:
     def _grant_core(self, msg: Message, duration: float) -> None:
         """A core came free for a message that held a thread waiting for one."""
         now = self.env.now
-        dt = now - self.t_last
-        if dt:  # _touch, inlined
-            self.area_q += len(self.queue) * dt
-            self.area_busy += self.busy * dt
-            self.area_cores += self.cores_held * dt
-            self.t_last = now
-        self.cores_held += 1
         self.core_wait += now - msg.started_at
         msg.core_at = now
-        msg.token = self._call_later(duration, self._on_done_event, msg)
+        self._serve(duration, msg, self._on_done)
 
-    def _done(self, event: Completion) -> None:
-        msg = event.value
-        if msg.token is not event:
-            return  # the service stopped while this was in progress; the message was re-queued
+    def _done(self, msg: Message) -> None:
+        """The service ended (the engine skips one abandoned by stop()): free the thread and core, hand it on."""
         msg.token = None
         now = self.env.now
-        dt = now - self.t_last
-        if dt:
-            self.area_q += len(self.queue) * dt
-            self.area_busy += self.busy * dt
-            self.area_cores += self.cores_held * dt
-            self.t_last = now
         self.busy -= 1
         del self.in_service[msg]
         self.completions += 1
         self.service_sum += now - msg.core_at
         cpu = self.cpu
         if cpu is not None:
-            self.cores_held -= 1
             cpu.area += cpu.busy * (now - cpu.t_last)
             cpu.t_last = now
             cpu.busy -= 1
@@ -232,7 +215,6 @@ class Station:
 
         Counted as returned, not as a completion.
         """
-        self._touch()
         self.completions -= 1
         self.returned += 1
         msg.queued_at = self.env.now
@@ -274,13 +256,14 @@ class Station:
 
         A redone service counts once: as a restart, and as one start when it starts again.
         """
-        self._touch()
         now = self.env.now
         abandoned = list(self.in_service)
         self.in_service.clear()
         for msg in abandoned:
             if msg.token is None:  # it held a thread waiting for a core
                 self.core_wait += now - msg.started_at
+            else:  # on a core: the work done so far is lost, but the core was busy
+                self.abandoned += now - msg.core_at
             msg.token = None
             msg.queued_at = now
         self.starts -= len(abandoned)
@@ -292,7 +275,6 @@ class Station:
             self.pool.free += self.busy
             self.pool_waiting = False
         self.busy = 0
-        self.cores_held = 0
         self.stopped = True
         self.open = False
         if self.deadlines is not None:
@@ -339,8 +321,7 @@ class Station:
 
     def expire(self, msg: Message) -> None:
         """A message waiting here is MessageExpirationTimeout old: out of the queue, into an NDR."""
-        self._touch()
-        self.queue.remove(msg)
+        self.left_queue(msg)
         self.owner.expired(msg)
 
     @property
@@ -363,19 +344,34 @@ class Station:
         yield from self.in_service
 
     # -- statistics -----------------------------------------------------------------------------
-    def _touch(self) -> None:
-        now = self.env.now
-        dt = now - self.t_last
-        self.area_q += len(self.queue) * dt
-        self.area_busy += self.busy * dt
-        self.area_cores += self.cores_held * dt
-        self.t_last = now
+    def left_queue(self, msg: Message) -> None:
+        """`msg` leaves the queue without being served (expiry, resubmission): its wait still counts in area_q."""
+        self.queue.remove(msg)
+        self.left_wait += self.env.now - msg.queued_at
 
     def totals(self) -> tuple:
-        """Every counter and sum so far (COUNTERS then SUMS), brought up to now."""
-        if self.t_last != self.env.now:
-            self._touch()
-        return tuple(getattr(self, name) for name in COUNTERS + SUMS)
+        """Every counter and sum so far (COUNTERS then SUMS), brought up to now.
+
+        The areas are sums over messages of the time spent in each state (see the module docstring):
+        area_q = waits of messages that left the queue + the waits so far of those in it; area_busy = waits
+        for a core + service time (served, abandoned, and so far in service); area_cores = that service time on
+        cores alone (none for a station without a Cpu).
+        """
+        now = self.env.now
+        waiting = holding = on_core = 0.0
+        for msg in self.queue:
+            waiting += now - msg.queued_at
+        for msg in self.in_service:
+            if msg.token is None:  # holding a thread, waiting for a core
+                holding += now - msg.started_at
+            else:
+                on_core += now - msg.core_at
+        core_time = self.service_sum + self.abandoned + on_core
+        area_q = self.thread_wait + self.left_wait + waiting
+        area_busy = self.core_wait + holding + core_time
+        area_cores = core_time if self.cpu is not None else 0.0  # a stage on no cores (an SMTP session) uses none
+        return (*(getattr(self, name) for name in COUNTERS), self.thread_wait, self.core_wait, self.service_sum,
+                area_q, area_busy, area_cores)  # fmt: skip
 
     def mark_warmup(self) -> None:
         """Start the statistics window here: counters, sums and the largest queue restart from now."""

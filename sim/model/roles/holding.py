@@ -39,18 +39,18 @@ class UnreachableQueue(Station):
 
     def expire(self, msg: Message) -> None:
         """No route came before MessageExpirationTimeout: the sender gets the no-route NDR (5.4.4)."""
-        self._touch()
-        self.queue.remove(msg)
+        self.left_queue(msg)
         self.completions += 1
         self.owner.recorder.expired += len(msg.recipients)
         self.owner.ndr(msg, NO_ROUTE.status())
 
     def resubmit(self, categorizer: Station) -> int:
         """Send everything held back through the Categorizer (a route may exist now); how many."""
-        self._touch()
         held = list(self.queue)
         self.queue.clear()
+        now = self.env.now
         for msg in held:
+            self.left_wait += now - msg.queued_at
             msg.waiting = None
             self.completions += 1
             categorizer.put(msg)
@@ -69,8 +69,8 @@ class PoisonQueue(Station):
 
     def hold(self, msg: Message) -> None:
         """Keep the message for the administrator (it has ended: POISON in the accounting)."""
-        self._touch()
         self.arrivals += 1
+        msg.queued_at = self.env.now  # it waits here from now (area_q)
         self.queue.append(msg)
 
     @property
