@@ -83,7 +83,9 @@ def test_survivors_reach_the_right_mailboxes_through_an_edge_and_a_hub():
 
 def test_recipient_filtering_rejects_unknown_recipients_with_5_1_1():
     agents = [{"name": "recipient_filtering", "reject_share": 0.0}]
-    result = sim.run(edge_scenario(unknown_recipient_share=0.2, antispam=agents))
+    scenario = edge_scenario(unknown_recipient_share=0.2, antispam=agents)
+    scenario["duration"] = "20m"  # 24,000 messages: thousands of unknown recipients
+    result = sim.run(scenario)
     messages = result.messages
     unknown = messages[messages["recipient"].str.startswith("nouser")]
     assert len(unknown) > 1000
