@@ -95,7 +95,9 @@ def format_peak(summary: dict, width: int = 24) -> list[str]:
     queues = summary.get("peak_queue_by_queue", {})
     if queues:
         queue = max(queues, key=queues.get)
-        lines.append(f"{'  largest queue':<{width}}  {queues[queue]:,} messages at {queue}")
+        lines.append(
+            f"{'  largest queue':<{width}}  {queues[queue]:,} message{'' if queues[queue] == 1 else 's'} at {queue}"
+        )
     for reason in summary.get("overload", []):
         lines.append(f"WARNING overloaded: arrivals outpace service at {reason}")
     return lines
