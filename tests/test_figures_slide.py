@@ -24,7 +24,7 @@ def result():
 
 
 def _texts(fig: Figure) -> str:
-    return "\n".join([ax.get_title(loc) for ax in fig.axes for loc in ("left", "center")]
+    return "\n".join([fig.get_suptitle()] + [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center")]
                      + [t.get_text() for ax in fig.axes for t in ax.texts])  # fmt: skip
 
 

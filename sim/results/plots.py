@@ -125,7 +125,10 @@ def latency(result: ResultView) -> Figure:
     fig = new_figure(11, 4.6)
     overall, by_site = fig.subplots(1, 2, sharey=True)
     draw_latency(overall, result)
-    title(overall, "End-to-end latency (CDF)", result.scenario.name)
+    # The scenario's title spans both panels (a long name would run into the right panel's own title).
+    fig.suptitle(f"End-to-end latency (CDF): {result.scenario.name}", x=0.01, ha="left", fontsize=11,
+                 fontweight="bold")  # fmt: skip
+    overall.set_title("all recipients", loc="left", fontsize=11)
     _latency_by_site(by_site, result)
     return fig
 
