@@ -25,16 +25,25 @@ def _figure(width: float = 8.0, height: float = 3.6) -> tuple[Figure, object]:
 
 def hourly(observed: Calibration, simulated: Calibration | None = None) -> Figure:
     """Submissions per hour of the day (the diurnal curve), observed bars and simulated line."""
+    return _per_hour(
+        observed.timezone, observed.submissions, f"{observed.submissions.total:,} submissions",
+        simulated.submissions if simulated is not None else None,
+        "messages submitted per hour", "When users send: the diurnal curve",
+    )  # fmt: skip
+
+
+def _per_hour(timezone: str, observed, label: str, simulated, ylabel: str, title: str) -> Figure:
+    """Observed counts per hour of the day as bars (when there are any), simulated as a line on top."""
     fig, ax = _figure()
     hours = np.arange(24)
-    rates = np.array(observed.submissions.hourly())
-    ax.bar(hours, np.nan_to_num(rates), color=OBSERVED, label=f"observed ({observed.submissions.total:,} submissions)")
+    if observed is not None:
+        ax.bar(hours, np.nan_to_num(np.array(observed.hourly())), color=OBSERVED, label=f"observed ({label})")
     if simulated is not None:
-        ax.plot(hours, simulated.submissions.hourly(), color=SIMULATED, marker="o", ms=3, label="simulated")
+        ax.plot(hours, simulated.hourly(), color=SIMULATED, marker="o", ms=3, label="simulated")
     ax.set_xticks(hours[::2], [f"{h:02d}" for h in hours[::2]])
-    ax.set_xlabel(f"hour of the day ({observed.timezone})")
-    ax.set_ylabel("messages submitted per hour")
-    ax.set_title("When users send: the diurnal curve")
+    ax.set_xlabel(f"hour of the day ({timezone})")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend(frameon=False)
     return fig
 
@@ -138,19 +147,12 @@ def paths(observed: Calibration, simulated: Calibration | None = None) -> Figure
 
 def internet(observed: Calibration, simulated: Calibration | None = None) -> Figure:
     """Internet mail accepted per hour of the day."""
-    fig, ax = _figure()
-    hours = np.arange(24)
-    if observed.internet is not None:
-        rates = np.array(observed.internet.hourly())
-        ax.bar(hours, np.nan_to_num(rates), color=OBSERVED, label=f"observed ({observed.internet.total:,} messages)")
-    if simulated is not None and simulated.internet is not None:
-        ax.plot(hours, simulated.internet.hourly(), color=SIMULATED, marker="o", ms=3, label="simulated")
-    ax.set_xticks(hours[::2], [f"{h:02d}" for h in hours[::2]])
-    ax.set_xlabel(f"hour of the day ({observed.timezone})")
-    ax.set_ylabel("messages accepted per hour")
-    ax.set_title("Mail from the Internet, accepted by the Edges")
-    ax.legend(frameon=False)
-    return fig
+    seen = observed.internet
+    return _per_hour(
+        observed.timezone, seen, f"{seen.total:,} messages" if seen is not None else "",
+        simulated.internet if simulated is not None else None,
+        "messages accepted per hour", "Mail from the Internet, accepted by the Edges",
+    )  # fmt: skip
 
 
 def latency(observed: Calibration, simulated: Calibration | None = None) -> Figure:
