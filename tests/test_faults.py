@@ -79,16 +79,21 @@ def test_a_server_overrides_the_organisation_timers():
     assert failed == pytest.approx(schedule(failed[0], [(4, 45), (6, 300)], 600, until=3600))
 
 
-def test_an_edge_queue_retries_on_edge_defaults_while_the_internet_is_unreachable():
-    scenario = {
-        "name": "internet down", "duration": "4h", "seed": 2,
+def internet_fault(mode: str, down_at: str, up_at: str, **extra) -> dict:
+    """One Hub, one Edge, every message to fabrikam.com on the Internet, which is `mode` from down_at to up_at."""
+    return {
+        "name": f"internet {mode}", "seed": 2,
         "sites": [{"name": "A", "hubs": [{"name": "HUB1"}], "mailbox_servers": [{"name": "MBX1", "mailboxes": 100}]}],
         "edges": [{"name": "EDGE1", "subscribed_site": "A"}],
         "workload": {"rate": "0.2/s", "recipients": {"dist": "constant", "mean": 1}, "size": "10KB",
                      "domains": [{"domain": "fabrikam.com", "share": 1.0}]},
-        "faults": [{"kind": "internet", "mode": "unreachable", "down_at": "5m", "up_at": "3h"}],
+        "faults": [{"kind": "internet", "mode": mode, "down_at": down_at, "up_at": up_at}],
+        **extra,
     }  # fmt: skip
-    result = sim.run(scenario)
+
+
+def test_an_edge_queue_retries_on_edge_defaults_while_the_internet_is_unreachable():
+    result = sim.run(internet_fault("unreachable", "5m", "3h", duration="4h"))
     failed = retries(result, "EDGE1\\fabrikam.com")
     # an Edge: TransientFailureRetryInterval 10 min, OutboundConnectionFailureRetryInterval 30 min (DOMAIN.md 5.1)
     assert failed == pytest.approx(schedule(failed[0], [(4, 60), (6, 600)], 1800, until=10800))
@@ -232,15 +237,7 @@ def test_a_partition_cuts_a_site_off_from_the_others():
 
 
 def test_the_internet_refusing_defers_every_delivery_until_it_stops():
-    scenario = {
-        "name": "refusing", "duration": "30m", "drain": "30m", "seed": 2,
-        "sites": [{"name": "A", "hubs": [{"name": "HUB1"}], "mailbox_servers": [{"name": "MBX1", "mailboxes": 100}]}],
-        "edges": [{"name": "EDGE1", "subscribed_site": "A"}],
-        "workload": {"rate": "0.2/s", "recipients": {"dist": "constant", "mean": 1}, "size": "10KB",
-                     "domains": [{"domain": "fabrikam.com", "share": 1.0}]},
-        "faults": [{"kind": "internet", "mode": "refuse", "down_at": "0s", "up_at": "20m"}],
-    }  # fmt: skip
-    result = sim.run(scenario)
+    result = sim.run(internet_fault("refuse", "0s", "20m", duration="30m", drain="30m"))
     assert (result.messages["delivered_at"] >= 1200).all() and (result.messages["status"] == "delivered").all()
     log = result.tracking_log
     assert (log["event-id"] == "DEFER").sum() >= len(result.messages[result.messages["submitted_at"] < 1100])
