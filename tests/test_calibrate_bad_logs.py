@@ -8,15 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import LOG_FIELDS as FIELDS
 
 import sim
 from sim.calibrate import CalibrationError
 from sim.cli import main
 
-FIELDS = ("date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,"
-          "event-id,internal-message-id,message-id,recipient-address,recipient-status,total-bytes,"
-          "recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,"
-          "message-info")  # fmt: skip
 HEADER = ("#Software: Microsoft Exchange Server\r\n#Version: 8.1.240.6\r\n#Log-type: Message Tracking Log\r\n"
           "#Date: 2026-01-05T08:00:00.000Z\r\n#Fields: " + FIELDS + "\r\n")  # fmt: skip
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import LOG_FIELDS as FIELDS
 
 import sim
 from sim.calibrate.clock import LocalClock
@@ -21,10 +22,6 @@ from sim.calibrate.fold import run
 from sim.calibrate.tally import USED_FIELDS, Stream, Tally
 from sim.results.tracking_stream import RowReader, find_logs
 
-FIELDS = ("date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,connector-id,source,"
-          "event-id,internal-message-id,message-id,recipient-address,recipient-status,total-bytes,"
-          "recipient-count,related-recipient-address,reference,message-subject,sender-address,return-path,"
-          "message-info")  # fmt: skip
 HEADER = ("\ufeff#Software: Microsoft Exchange Server\r\n#Version: 8.1.240.6\r\n#Log-type: Message Tracking Log\r\n"
           "#Date: {day}T00:00:00.000Z\r\n#Fields: " + FIELDS + "\r\n")  # fmt: skip
 LINES_PER_MESSAGE = 3  # SUBMIT on the Mailbox server, RECEIVE and DELIVER on the Hub
