@@ -3,6 +3,8 @@ QUOTE_MINIMAL), the same files whichever process writes them, and Parquet on req
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -82,3 +84,24 @@ def test_an_error_in_either_process_is_raised_here(tmp_path):
     jobs = [Job("slow", lambda: (tmp_path / "a").write_text("a")), Job("broken", fail), Job("c", lambda: None)]
     with pytest.raises(ValueError, match="disk full"):
         run_jobs(jobs)
+
+
+def test_run_with_format_parquet_writes_the_tables_as_parquet(tmp_path, capsys):
+    from sim.cli import main
+
+    scenario = str(Path(__file__).resolve().parent.parent / "scenarios" / "quickstart.yaml")
+    status = main(["run", scenario, "--set", "duration=1h", "--quiet", "--out", str(tmp_path), "--format", "parquet"])
+    assert status == 0
+    for table in ("messages", "stations", "servers", "queues", "throughput", "in_flight"):
+        assert (tmp_path / f"{table}.parquet").exists() and not (tmp_path / f"{table}.csv").exists()
+    messages = pd.read_parquet(tmp_path / "messages.parquet")
+    assert len(messages) > 0 and (messages["status"] == "delivered").any()
+
+
+def test_format_without_out_is_one_line_and_exit_2(capsys):
+    from sim.cli import main
+
+    scenario = str(Path(__file__).resolve().parent.parent / "scenarios" / "quickstart.yaml")
+    assert main(["run", scenario, "--format", "parquet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "add --out DIR" in err[0] and "Traceback" not in err[0]
