@@ -48,10 +48,13 @@ def test_csv_is_byte_for_byte_what_pandas_writes(tmp_path):
         ["2026-01-01", "2026-01-02"],  # midnights: the date alone
         ["2026-01-01T08:00:00", "NaT"],  # whole seconds: no fraction
         ["2026-01-01T08:00:00.000123"],  # microseconds: six digits
+        ["0999-01-01T08:00:00.500", "2026-01-01T08:00:00"],  # a year of three digits: left to pandas
+        ["12000-01-01T08:00:00", "NaT"],  # a year of five digits: left to pandas
     ],
 )
-def test_clock_columns_take_the_format_pandas_picks(tmp_path, values):
-    frame = pd.DataFrame({"at": np.array(values, dtype="datetime64[ns]"), "n": 1})
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_clock_columns_take_the_format_pandas_picks(tmp_path, values, unit):
+    frame = pd.DataFrame({"at": np.array(values, dtype=f"datetime64[{unit}]"), "n": 1})
     write_frame(frame, tmp_path / "fast.csv")
     frame.to_csv(tmp_path / "slow.csv", index=False)
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()

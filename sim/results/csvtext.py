@@ -76,35 +76,44 @@ def float_text(values: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(nan), _lit(""), text) if nan.any() else text
 
 
-def datetime_format(values: pd.Series) -> tuple[str, str]:
-    """The (strftime format, unit) pandas' to_csv picks for a datetime64 column: the date alone when every
-    value is a midnight, seconds when none has a fraction, else the fewest digits of fraction that show every
-    value (.fff, .ffffff, .fffffffff). pandas decides per chunk of rows; this decides once for the column, so a
-    file has one format throughout."""
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
+def clock_writable(values: pd.Series) -> bool:
+    """Whether a datetime64 column is written here: a unit of seconds or finer, and every year within
+    1000-9999, where numpy's ISO text has one width (anything else goes to pandas' own writer)."""
     unit = np.datetime_data(values.dtype)[0]
-    ticks = np.asarray(values.dropna()).astype("datetime64[ns]").view(np.int64)
-    if not len(ticks) or not (ticks % (86_400 * 10**9)).any():
-        return "%Y-%m-%d", "s"
-    for fine, per in (("s", 10**9), ("ms", 10**6), ("us", 10**3)):
-        if not (ticks % per).any():
-            return "%Y-%m-%d %H:%M:%S", fine
-    return "%Y-%m-%d %H:%M:%S", "ns" if unit == "ns" else unit
+    known = np.asarray(values.dropna())
+    return unit in _PER_SECOND and (
+        not len(known)
+        or (known.min() >= np.datetime64("1000-01-01", unit) and known.max() < np.datetime64("10000-01-01", unit))
+    )
 
 
-def datetime_text(values: pd.Series, form: tuple[str, str]) -> pa.Array:
-    """A datetime64 column as text in `form` (from datetime_format), NaT as "" (as to_csv writes it).
+def datetime_format(values: pd.Series) -> str:
+    """The unit pandas' to_csv shows a datetime64 column in: "D" (the date alone) when every value is a
+    midnight, "s" when none has a fraction, else the fewest digits of fraction that show every value ("ms",
+    "us", "ns"). pandas decides per chunk of rows; this decides once for the column, so a file has one format."""
+    unit = np.datetime_data(values.dtype)[0]
+    per_second = _PER_SECOND[unit]
+    ticks = np.asarray(values.dropna()).view(np.int64)  # in the column's own unit: no overflow
+    if not len(ticks) or not (ticks % (86_400 * per_second)).any():
+        return "D"
+    for shown, per in (("s", per_second), ("ms", per_second // 10**3), ("us", per_second // 10**6)):
+        if per >= 1 and not (ticks % per).any():
+            return shown
+    return unit
 
-    numpy writes ISO text in C (`datetime_as_string`), fixed width for years 1000-9999; the "T" becomes a space
+
+def datetime_text(values: pd.Series, unit: str) -> pa.Array:
+    """A datetime64 column (clock_writable) as text shown in `unit` (from datetime_format), NaT as "".
+
+    numpy writes ISO text in C (`datetime_as_string`), one width for years 1000-9999; the "T" becomes a space
     in the bytes, which become one Arrow array without a copy per value (3x faster than Arrow's strftime)."""
-    pattern, unit = form
-    unit = "D" if pattern == "%Y-%m-%d" else unit
     stamps = np.asarray(values).astype(f"datetime64[{unit}]")
     missing = np.isnat(stamps)
-    known = stamps[~missing]
-    if len(known) and (known.min() < np.datetime64("1000-01-01") or known.max() >= np.datetime64("10000-01-01")):
-        arrow = pa.array(stamps, from_pandas=True).cast(pa.timestamp("s" if unit == "D" else unit))
-        return pc.fill_null(pc.strftime(arrow, format=pattern).cast(TEXT), _lit(""))
-    iso = np.datetime_as_string(np.where(missing, known[0] if len(known) else stamps, stamps), unit=unit)
+    filler = stamps[~missing][0] if (~missing).any() else np.datetime64("2000-01-01", unit)
+    iso = np.datetime_as_string(np.where(missing, filler, stamps), unit=unit)
     width = len(iso[0]) if len(iso) else 1  # every value has the same width (numpy's dtype may be wider)
     raw = np.ascontiguousarray(iso.astype(f"S{width}"))
     if width > 10:
@@ -140,7 +149,7 @@ def field_text(values: pd.Series | pd.Index, terminator: str = "\r\n") -> pa.Arr
         return quote_minimal(as_text(pa.array(values, from_pandas=True)), terminator)
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         values = pd.Series(values)
-        return datetime_text(values, datetime_format(values))
+        return datetime_text(values, datetime_format(values)) if clock_writable(values) else None
     if dtype == np.dtype(object) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         return quote_minimal(as_text(pa.array(np.asarray(values), type=TEXT, from_pandas=True)), terminator)
     return None
@@ -188,7 +197,7 @@ class Rows:
                 run = []
             if coded is not None:
                 run.append(coded)
-            elif isinstance(column.dtype, np.dtype) and column.dtype.kind == "M":
+            elif isinstance(column.dtype, np.dtype) and column.dtype.kind == "M" and clock_writable(column):
                 self.pieces.append(("datetime", (column, datetime_format(column))))
             elif writable(column):
                 self.pieces.append(("column", column))
@@ -221,7 +230,9 @@ def writable(values: pd.Series) -> bool:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return writable(pd.Series(dtype.categories))
-    if isinstance(dtype, np.dtype) and (dtype.kind in "biuM" or dtype == np.float64):
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        return clock_writable(values)
+    if isinstance(dtype, np.dtype) and (dtype.kind in "biu" or dtype == np.float64):
         return True
     if isinstance(dtype, pd.StringDtype):
         return True
