@@ -27,7 +27,7 @@ def test_a_result_pickles_and_round_trips():
     copy = pickle.loads(pickle.dumps(result))
     assert copy.summary() == result.summary()
     for table in ("messages", "hops", "queues", "stations", "servers", "throughput", "tracking_log", "in_flight"):
-        pd.testing.assert_frame_equal(getattr(copy, table), getattr(result, table))
+        pd.testing.assert_frame_equal(getattr(copy, table), getattr(result, table), check_exact=True)  # bit for bit
     assert copy.record.versions == result.record.versions and "simpy" in copy.record.versions
 
 
