@@ -262,7 +262,7 @@ def test_random_faults_repeat_with_the_seed():
                         faults=[{"server": "HUB1", "mtbf": "1h", "mttr": "10m"},
                                 {"kind": "server", "server": "MBX1", "mtbf": "2h", "mttr": "5m"}])  # fmt: skip
     a, b = sim.run(scenario, seed=3), sim.run(scenario, seed=3)
-    pd.testing.assert_frame_equal(a.fault_windows, b.fault_windows)
-    pd.testing.assert_frame_equal(a.messages, b.messages)
-    pd.testing.assert_frame_equal(a.queue_events, b.queue_events)
+    pd.testing.assert_frame_equal(a.fault_windows, b.fault_windows, check_exact=True)
+    pd.testing.assert_frame_equal(a.messages, b.messages, check_exact=True)  # bit for bit
+    pd.testing.assert_frame_equal(a.queue_events, b.queue_events, check_exact=True)
     assert not a.fault_windows.equals(sim.run(scenario, seed=4).fault_windows)
