@@ -44,6 +44,23 @@ def test_latency_figure_is_a_cdf_with_percentiles_marked(result):
     assert any(line.get_xdata()[0] == pytest.approx(p99) for line in ax.get_lines()[1:])
 
 
+def test_cdf_points_keep_every_step_of_a_small_sample():
+    from sim.results.plots import cdf_points
+
+    x, share = cdf_points(np.array([0.1, 0.2, 0.2, 0.5]), limit=10)
+    assert x.tolist() == [0.1, 0.2, 0.2, 0.5] and share.tolist() == [0.25, 0.5, 0.75, 1.0]
+
+
+def test_cdf_points_of_a_large_sample_stay_within_one_step_of_the_full_cdf():
+    from sim.results.plots import cdf_points
+
+    values = np.sort(np.random.default_rng(3).lognormal(-2.0, 1.0, 100_000))
+    x, share = cdf_points(values, limit=500)
+    assert len(x) <= 500 and (x[0], share[0]) == (values[0], 1e-5) and (x[-1], share[-1]) == (values[-1], 1.0)
+    full = np.arange(1, len(values) + 1) / len(values)  # the share at every step
+    assert np.max(np.abs(np.interp(values, x, share) - full)) <= 1 / 500
+
+
 def test_queue_and_utilisation_figures(result):
     queues = result.figure("queues")
     assert queues.axes[0].get_ylabel() == "messages in queue"

@@ -32,6 +32,18 @@ UTILISATION_THRESHOLD = 0.7
 70% leaves the headroom for the busiest hour and for a failed Hub's share that capacity planners keep."""
 SHOWN_SERVERS = 6
 SHOWN_QUEUES = 6
+CDF_POINTS = 2000
+"""A latency CDF is drawn through at most this many of its steps: a panel is a few hundred pixels high, so the
+line through every one of a day's million recipients looks the same and takes most of the figure's time."""
+
+
+def cdf_points(values: np.ndarray, limit: int = CDF_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """The empirical CDF of sorted `values` as (x, share) points to draw a line through: every step when there
+    are at most `limit`, else `limit` steps evenly spaced in rank, first and last included. Each skipped
+    step lies between two drawn ones, so the line is never more than 1/`limit` of a share from the full CDF."""
+    n = len(values)
+    ranks = np.arange(n) if n <= limit else np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
+    return values[ranks], (ranks + 1) / n
 
 
 def _span(result: ResultView) -> float:
@@ -102,7 +114,7 @@ def draw_latency(ax: Axes, result: ResultView) -> None:
     """CDF of end-to-end latency after warm-up, with p50, p90 and p99 marked."""
     values = np.sort(result.latencies)
     if len(values):
-        ax.plot(values, np.arange(1, len(values) + 1) / len(values), linewidth=1.8, color="tab:blue")
+        ax.plot(*cdf_points(values), linewidth=1.8, color="tab:blue")
         for q, style in ((50, ":"), (90, "--"), (99, "-.")):
             x = float(np.percentile(values, q))
             ax.axvline(x, linestyle=style, color="grey")
@@ -148,7 +160,7 @@ def _latency_by_site(ax: Axes, result: ResultView) -> None:
         if not len(values):
             continue
         p99 = float(np.percentile(values, 99))
-        ax.plot(values, np.arange(1, len(values) + 1) / len(values), linewidth=1.6, label=f"{site}: p99 {_short(p99)}")
+        ax.plot(*cdf_points(values), linewidth=1.6, label=f"{site}: p99 {_short(p99)}")
         wide = wide or (values[0] > 0 and values[-1] / values[0] > 100)
     if wide:
         ax.set_xscale("log")
