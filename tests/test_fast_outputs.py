@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.results.csvtext import write_frame
+from sim.results.isotext import iso_text
 from sim.results.saving import Job, run_jobs, write_table
 
 
@@ -58,6 +59,23 @@ def test_clock_columns_take_the_format_pandas_picks(tmp_path, values, unit):
     write_frame(frame, tmp_path / "fast.csv")
     frame.to_csv(tmp_path / "slow.csv", index=False)
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
+
+
+@pytest.mark.parametrize("unit", ["D", "s", "ms", "us", "ns"])
+def test_iso_text_is_the_text_numpy_writes(unit):
+    rng = np.random.default_rng(7)
+    first, last = ("1678-01-01", "2261-12-31") if unit == "ns" else ("1000-01-01", "9999-12-31")
+    low, high = (np.datetime64(day, unit).astype(np.int64) for day in (first, last))
+    start = np.datetime64("2026-01-05", unit).astype(np.int64)
+    for ticks in (
+        np.concatenate([rng.integers(low, high, 20_000), [low, high, -1, 0, 1]]),  # sparse: distinct values
+        start + np.arange(-3_000, 30_000) * 7,  # a run's dense range, either side of midnight
+    ):
+        expected = np.datetime_as_string(ticks.astype(f"datetime64[{unit}]"), unit=unit).tolist()
+        assert iso_text(ticks, unit, separator="T").to_pylist() == expected
+        spaced = [text.replace("T", " ") + "Z" for text in expected]
+        assert iso_text(ticks, unit, suffix="Z").to_pylist() == spaced
+    assert iso_text(np.array([], dtype=np.int64), unit).to_pylist() == []
 
 
 def test_a_table_written_as_parquet_reads_back_equal(tmp_path):

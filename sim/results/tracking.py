@@ -22,7 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import TEXT, arrow_text, as_text, categorical, coded, taken, text_array
+from .columns import TEXT, arrow_text, as_text, categorical, coded, text_array
+from .isotext import iso_text
 from .tracking_fields import (
     EXTRA_COLUMNS,
     FIELDS,
@@ -101,11 +102,8 @@ def _milliseconds(seconds: pd.Series | np.ndarray, origin: pd.Timestamp) -> tupl
 
 def _iso(ms: np.ndarray, missing: np.ndarray) -> pa.Array:
     """`yyyy-mm-ddThh:mm:ss.fffZ`, the tracking log's date-time format, from milliseconds since the epoch ("" where
-    missing). Each distinct second is formatted once (numpy), then rows take it and add their milliseconds."""
-    inverse, second = pd.factorize(ms // 1000)
-    heads = np.datetime_as_string(second.astype("datetime64[s]"), unit="s").astype(object) + "."
-    tails = pc.utf8_lpad(pc.cast(pa.array(ms % 1000), TEXT), 3, "0")
-    text = pc.binary_join_element_wise(taken(heads, inverse), tails, pa.scalar("Z", TEXT), pa.scalar("", TEXT))
+    missing)."""
+    text = iso_text(ms, "ms", separator="T", suffix="Z")
     return pc.if_else(pa.array(missing), pa.scalar("", TEXT), text) if missing.any() else text
 
 
