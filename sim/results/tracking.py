@@ -204,7 +204,7 @@ def format_log(raw: pd.DataFrame, start: datetime, org_servers: set[str]) -> pd.
     if "original_time_s" in raw.columns:
         with_info = np.isin(np.asarray(event.categories), ORIGINAL_TIME_EVENTS)[event.codes]
         info, missing = _milliseconds(raw["original_time_s"], origin)
-        message_info = _iso(info, missing | ~with_info)
+        message_info = _iso(info[order], (missing | ~with_info)[order])
     else:
         message_info = pa.array(np.full(len(raw), "", dtype=object), TEXT)
     sender = _column(raw, "sender")
@@ -215,7 +215,7 @@ def format_log(raw: pd.DataFrame, start: datetime, org_servers: set[str]) -> pd.
     columns = {
         "server": server,
         "role": _column(raw, "role"),
-        "date-time": _iso(stamps, np.zeros(len(stamps), dtype=bool)),
+        "date-time": _iso(stamps[order], np.zeros(len(stamps), dtype=bool)),
         "client-ip": ip(client_host),
         "client-hostname": client_host,
         "server-ip": ip(server_host),
@@ -237,7 +237,10 @@ def format_log(raw: pd.DataFrame, start: datetime, org_servers: set[str]) -> pd.
         "return-path": sender,
         "message-info": message_info,
     }
-    return pd.DataFrame({name: _reordered(values, order) for name, values in columns.items()})
+    in_order = {"date-time", "message-info"}  # built from numbers already put in order: no text to move
+    return pd.DataFrame(
+        {name: text_array(v) if name in in_order else _reordered(v, order) for name, v in columns.items()}
+    )
 
 
 def _reordered(values: pd.Categorical | pa.Array | np.ndarray, order: np.ndarray):
