@@ -22,6 +22,7 @@ LEVELS = ("summary", "messages", "hops")
 MESSAGE_INTS = ("message_id", "recipient", "sender", "origin", "destination", "status", "path", "reason")
 MESSAGE_FLOATS = ("size_bytes", "submitted_at", "finished_at")
 Tracker = Callable[..., None]
+Logger = Callable[..., None]
 
 
 class Recorder:
@@ -147,6 +148,33 @@ class Recorder:
             add_ints((kind, msg.id, msg.internal_id, len(flat), reference))
 
         return track
+
+    def logger(
+        self, server: int, clock, event: str, source: str, connector: str = "", status: str = ""
+    ) -> Logger | None:
+        """A `track` for one kind of event (the hot ones: SUBMIT, RECEIVE, SEND, DELIVER, TRANSFER), or None.
+
+        log(msg, peer=-1, reference=-1) records exactly what track(event, source, msg, peer=peer, connector=...,
+        status=..., reference=reference) would: the code of the combination is looked up in the same `kinds` the
+        first time a peer is seen (so codes are handed out in the same order), then kept per peer.
+        """
+        if not self.keep_tracking:
+            return None
+        add_time, add_ints = self.k_time.append, self.k_ints.extend
+        flat = self.k_recipients
+        add_recipients = flat.extend
+        kinds = self.kinds
+        codes: dict[int, int] = {}
+
+        def log(msg: Message, peer: int = -1, reference: int = -1) -> None:
+            add_recipients(msg.recipients)
+            add_time(clock.now)
+            kind = codes.get(peer)
+            if kind is None:
+                kind = codes[peer] = kinds[(server, event, source, peer, "", connector, status)]
+            add_ints((kind, msg.id, msg.internal_id, len(flat), reference))
+
+        return log
 
     @property
     def tracking_events(self) -> int:

@@ -37,7 +37,7 @@ def bifurcate(server: TransportServer, msg: Message, hop_of: HopOf) -> None:
     if len(groups) == 1:
         next(iter(groups)).put(msg)
         return
-    track = server.track
+    track = server.log_transfer
     server.held_bytes += msg.size * (len(groups) - 1)  # each copy is an item of the queue database
     first = True
     for hop, group in groups.items():
@@ -45,7 +45,7 @@ def bifurcate(server: TransportServer, msg: Message, hop_of: HopOf) -> None:
         if track is not None and not first:  # the first copy keeps the message's internal id
             original = msg.internal_id
             server.new_internal_id(copy)
-            track("TRANSFER", "ROUTING", copy, reference=original)
+            track(copy, -1, original)
         first = False
         hop.put(copy)
 

@@ -65,6 +65,8 @@ class HubTransport(TransportServer):
         self.server_of = model.topology.mailbox_server_of
         self.limits = model.scenario.limits
         self.largest, self.most_recipients = limit_thresholds(self.limits)
+        self.log_submitted = model.recorder.logger(self.index, model.env, "RECEIVE", "STOREDRIVER")
+        self.log_delivered = model.recorder.logger(self.index, model.env, "DELIVER", "STOREDRIVER")
 
     @staticmethod
     def _limits_apply(model: Context) -> bool:
@@ -121,7 +123,7 @@ class HubTransport(TransportServer):
         self.held_bytes += msg.size
         if self.track is not None:
             self.new_internal_id(msg)
-            self.track("RECEIVE", "STOREDRIVER", msg, peer=msg.path[-2])
+            self.log_submitted(msg, msg.path[-2])
         if msg.size > self.largest or len(msg.recipients) > self.most_recipients:
             self.ndr(msg, size_and_recipient_verdict(msg.size, len(msg.recipients), self.limits).status())
         else:
@@ -148,7 +150,7 @@ class HubTransport(TransportServer):
     def _deliver(self, mailbox_server: int, msg: Message) -> None:
         """Store Driver delivery done: the recipients are in their mailboxes."""
         if self.track is not None:
-            self.track("DELIVER", "STOREDRIVER", msg, peer=mailbox_server)
+            self.log_delivered(msg, mailbox_server)
         msg.path.append(mailbox_server)
         self.held_bytes -= msg.size
         self.recorder.finished(msg, mailbox_server, self.model.env.now)

@@ -137,7 +137,7 @@ class SmtpQueue(DeliveryQueue):
 class RelayStation(SmtpQueue):
     """A remote delivery queue that relays by SMTP to one of several Exchange servers."""
 
-    __slots__ = ("selector", "route", "network", "backoffs")
+    __slots__ = ("selector", "route", "network", "backoffs", "log_sent")
     FAST_START = False
 
     def __init__(self, model: Context, owner, name: str, delivery_type: str, selector: RoundRobin, route: Route,
@@ -148,6 +148,8 @@ class RelayStation(SmtpQueue):
         self.network = model.network
         self.backoffs = backoffs  # (route to a closer site on the path, its Hubs' RoundRobin), closest to target first
         self.next_hop = name
+        self.log_sent = model.recorder.logger(owner.index, model.env, "SEND", "SMTP", self.connector,
+                                              "250 2.6.0 Queued mail for delivery")  # fmt: skip
         # zero (no event: handed straight on) only when the whole transfer is free: no session time, free path
         self.zero = self.zero and route.free
 
@@ -201,9 +203,8 @@ class RelayStation(SmtpQueue):
             self.defer(msg, INSUFFICIENT_RESOURCES)
             return
         owner = self.owner
-        if owner.track is not None:
-            owner.track("SEND", "SMTP", msg, peer=server.index, connector=self.connector,
-                        status="250 2.6.0 Queued mail for delivery")  # fmt: skip
+        if self.log_sent is not None:
+            self.log_sent(msg, server.index)
         self.sent(msg)
         owner.left(msg)
         server.receive_smtp(msg)
