@@ -154,6 +154,10 @@ class Topology:
         """Server index of the Mailbox server holding organisation mailbox number `mailbox`."""
         return self._mailbox_server_index[bisect_right(self._mailbox_bounds, mailbox)]
 
+    def mailbox_slots(self) -> tuple[list[int], list[int]]:
+        """(bounds, server indexes): mailbox m is on server_indexes[bisect_right(bounds, m)] (mailbox_server_of)."""
+        return self._mailbox_bounds, self._mailbox_server_index
+
     def first_mailbox(self, server: str) -> int:
         """The organisation-wide number of a Mailbox server's first mailbox."""
         return self._mailbox_first[self.mailbox_servers.index(server)]

@@ -89,6 +89,9 @@ class BackPressureMonitor:
         self.monitored = [Monitored(server, server.spec.back_pressure or organisation)
                           for server in model.transport_servers.values()
                           if (server.spec.back_pressure or organisation).enabled]  # fmt: skip
+        # what the quiet check of each tick reads that never changes: the server, the stations whose busy threads
+        # are version buckets, the held bytes and buckets from which the server is at Medium
+        self.checks = [(m, m.server, m.uncommitted, m.medium_bytes, m.bucket_levels[1]) for m in self.monitored]
 
     def start(self) -> None:
         """Start sampling (after the servers made their stages)."""
@@ -98,16 +101,14 @@ class BackPressureMonitor:
     def _tick(self, _event) -> None:
         model = self.model
         now = model.env.now
-        for monitored in self.monitored:
+        for monitored, server, uncommitted, medium_bytes, medium_buckets in self.checks:
             # monitored.quiet(), inlined: most samples of most servers change nothing
-            if not (monitored.disk_level or monitored.bucket_level
-                    or monitored.server.held_bytes >= monitored.medium_bytes):  # fmt: skip
+            if not (monitored.disk_level or monitored.bucket_level or server.held_bytes >= medium_bytes):
                 buckets = 0
-                for station in monitored.uncommitted:
+                for station in uncommitted:
                     buckets += station.busy
-                if buckets < monitored.bucket_levels[1]:
+                if buckets < medium_buckets:
                     continue
-            server = monitored.server
             level, disk, buckets = monitored.sample()
             if level != server.pressure:
                 server.set_pressure(level)

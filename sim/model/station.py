@@ -204,10 +204,14 @@ class Station:
                 station._grant_core(waiting_msg, duration)
         if self.hop_log is not None:
             self.hop_log(msg, self, now)
-        if self.pool is None and not self.queue:
-            pass  # nothing to start: skip the call
-        else:
+        pool = self.pool
+        if pool is None:
+            if self.queue and self.open:  # _release_slot, in place
+                self._try_start()
+        elif pool.waiters or self.queue:
             self._release_slot()
+        else:
+            pool.free += 1  # _release_slot with no station waiting and nothing to start here
         self.on_done(msg)
 
     def put_back(self, msg: Message) -> None:

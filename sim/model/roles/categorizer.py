@@ -34,10 +34,15 @@ def bifurcate(server: TransportServer, msg: Message, hop_of: HopOf) -> None:
             groups[hop] = [recipient]
         else:
             group.append(recipient)
+    fork(server, msg, groups)
+
+
+def fork(server: TransportServer, msg: Message, groups: dict[object, list[int]]) -> None:
+    """Queue `msg` at each next hop of `groups` (next hop -> its recipients, in order): one copy per next hop."""
     if len(groups) == 1:
         next(iter(groups)).put(msg)
         return
-    track = server.track
+    track = server.log_transfer
     server.held_bytes += msg.size * (len(groups) - 1)  # each copy is an item of the queue database
     first = True
     for hop, group in groups.items():
@@ -45,7 +50,7 @@ def bifurcate(server: TransportServer, msg: Message, hop_of: HopOf) -> None:
         if track is not None and not first:  # the first copy keeps the message's internal id
             original = msg.internal_id
             server.new_internal_id(copy)
-            track("TRANSFER", "ROUTING", copy, reference=original)
+            track(copy, -1, original)
         first = False
         hop.put(copy)
 

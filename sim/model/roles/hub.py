@@ -15,6 +15,7 @@ recipient (sim/model/roles/categorizer.py). Where mail for a domain goes is deci
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from ..antivirus import categorizer_service
 from ..message import Message
 from ..resources import Pool
 from ..station import UNBOUNDED, Station
-from .categorizer import DomainHops, bifurcate, poison_check
+from .categorizer import DomainHops, fork, poison_check
 from .holding import PoisonQueue, UnreachableQueue
 from .queues import MailboxDelivery
 from .transport import TransportServer
@@ -59,12 +60,15 @@ class HubTransport(TransportServer):
         self.is_poison = poison_check(model, self)
         self.delivery_threads = Pool(spec.max_concurrent_mailbox_deliveries, "delivery_threads")
         self.mailbox_hop: list = []  # by destination Mailbox server index
+        self.slot_bounds, self.slot_hop = [], []  # the next hop of mailbox m: slot_hop[bisect_right(slot_bounds, m)]
         self.domain_hops = DomainHops(self, model.router.for_domain)
         self.book = model.addresses
         self.mailboxes = model.addresses.mailboxes
         self.server_of = model.topology.mailbox_server_of
         self.limits = model.scenario.limits
         self.largest, self.most_recipients = limit_thresholds(self.limits)
+        self.log_submitted = model.recorder.logger(self.index, model.env, "RECEIVE", "STOREDRIVER")
+        self.log_delivered = model.recorder.logger(self.index, model.env, "DELIVER", "STOREDRIVER")
 
     @staticmethod
     def _limits_apply(model: Context) -> bool:
@@ -107,6 +111,8 @@ class HubTransport(TransportServer):
             else:
                 station = model.router.site_queue(self, site)
             self.mailbox_hop[index] = station
+        self.slot_bounds, servers = topology.mailbox_slots()
+        self.slot_hop = [self.mailbox_hop[index] for index in servers]  # mailbox_hop[server_of(m)], one C call
 
     # -- entry points ----------------------------------------------------------------------------
     def submit_from_mailbox(self, msg: Message) -> None:
@@ -121,7 +127,7 @@ class HubTransport(TransportServer):
         self.held_bytes += msg.size
         if self.track is not None:
             self.new_internal_id(msg)
-            self.track("RECEIVE", "STOREDRIVER", msg, peer=msg.path[-2])
+            self.log_submitted(msg, msg.path[-2])
         if msg.size > self.largest or len(msg.recipients) > self.most_recipients:
             self.ndr(msg, size_and_recipient_verdict(msg.size, len(msg.recipients), self.limits).status())
         else:
@@ -134,21 +140,35 @@ class HubTransport(TransportServer):
             return
         self.categorized += 1
         recipients = msg.recipients
-        if len(recipients) == 1 and recipients[0] < self.mailboxes:  # the common case: nothing to bifurcate
-            self.mailbox_hop[self.server_of(recipients[0])].put(msg)
+        mailboxes, bounds, hops = self.mailboxes, self.slot_bounds, self.slot_hop
+        if len(recipients) == 1:
+            recipient = recipients[0]
+            if recipient < mailboxes:  # the common case: nothing to bifurcate
+                hops[bisect_right(bounds, recipient)].put(msg)
+            else:
+                self._hop(recipient, msg).put(msg)
             return
-        bifurcate(self, msg, self._hop)
+        # bifurcate(self, msg, self._hop), with a mailbox's next hop looked up in place
+        groups: dict[object, list[int]] = {}
+        for recipient in recipients:
+            hop = hops[bisect_right(bounds, recipient)] if recipient < mailboxes else self._hop(recipient, msg)
+            group = groups.get(hop)
+            if group is None:
+                groups[hop] = [recipient]
+            else:
+                group.append(recipient)
+        fork(self, msg, groups)
 
     def _hop(self, recipient: int, msg: Message):
         """A mailbox's delivery queue (or the remote queue toward its site); else where its domain goes."""
         if recipient < self.mailboxes:
-            return self.mailbox_hop[self.server_of(recipient)]
+            return self.slot_hop[bisect_right(self.slot_bounds, recipient)]
         return self.domain_hops.hop(self.book.domain_index(recipient), msg.size)
 
     def _deliver(self, mailbox_server: int, msg: Message) -> None:
         """Store Driver delivery done: the recipients are in their mailboxes."""
         if self.track is not None:
-            self.track("DELIVER", "STOREDRIVER", msg, peer=mailbox_server)
+            self.log_delivered(msg, mailbox_server)
         msg.path.append(mailbox_server)
         self.held_bytes -= msg.size
         self.recorder.finished(msg, mailbox_server, self.model.env.now)

@@ -42,7 +42,7 @@ class MailboxServer:
         self.delivery_queues: list = []  # the Hubs' delivery queues to this server
         self.outbox = Outbox(env, RetryPolicy.constant(retry_interval), self._choose, self._hand_to,
                              server_timers(transport, None, "Hub"), self._expired, self._delayed)  # fmt: skip
-        self.track = recorder.tracker(index, env)  # the tracking log's SUBMIT events, when it is kept
+        self.track = recorder.logger(index, env, "SUBMIT", "STOREDRIVER")  # the tracking log's SUBMIT events, if kept
         self._internal_ids = 0
         self.submit = self.outbox.put
         """A user sent a message: notify a Hub, or keep it in the Outbox while none takes it."""
@@ -60,7 +60,7 @@ class MailboxServer:
         if self.track is not None:
             self._internal_ids += 1
             msg.internal_id = self._internal_ids
-            self.track("SUBMIT", "STOREDRIVER", msg, hub.index)
+            self.track(msg, hub.index)
         hub.submit_from_mailbox(msg)
 
     def _expired(self, msg: Message) -> None:

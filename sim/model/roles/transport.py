@@ -45,6 +45,10 @@ class TransportServer:
         self.queues: dict[object, Station] = {}  # delivery queues by next-hop key, made when first needed
         self.recorder = model.recorder
         self.track = model.recorder.tracker(self.index, model.env)
+        logger = model.recorder.logger
+        self.log_received = logger(self.index, model.env, "RECEIVE", "SMTP", self.default_receive,
+                                   "250 2.6.0 Queued mail for delivery")  # fmt: skip
+        self.log_transfer = logger(self.index, model.env, "TRANSFER", "ROUTING")
         self.timers = server_timers(model.scenario.transport, spec.transport, self.role)
         self.retry_policy = RetryPolicy.exchange(self.timers)
         self._internal_ids = 0
@@ -94,8 +98,7 @@ class TransportServer:
         if self.track is not None:
             self.new_internal_id(msg)
             peer = msg.path[-2] if len(msg.path) > 1 else -1
-            self.track("RECEIVE", "SMTP", msg, peer=peer, connector=self.default_receive,
-                       status="250 2.6.0 Queued mail for delivery")  # fmt: skip
+            self.log_received(msg, peer)
         self.categorizer.put(msg)
 
     def accepts(self, msg: Message) -> bool:
