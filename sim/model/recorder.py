@@ -144,10 +144,7 @@ class Recorder:
         """
         if not self.keep_tracking:
             return None
-        add_time, add_ints = self.k_time.append, self.k_ints.frombytes
-        flat = self.k_recipients
-        add_recipients = flat.extend
-        kinds = self.kinds
+        add_time, add_ints, add_recipients, flat, kinds = self._tracking_appenders()
 
         def track(event: str, source: str, msg: Message, peer: int = -1, peer_name: str = "", connector: str = "",
                   status: str = "", recipients=None, reference: int = -1) -> None:  # fmt: skip
@@ -169,10 +166,7 @@ class Recorder:
         """
         if not self.keep_tracking:
             return None
-        add_time, add_ints = self.k_time.append, self.k_ints.frombytes
-        flat = self.k_recipients
-        add_recipients = flat.extend
-        kinds = self.kinds
+        add_time, add_ints, add_recipients, flat, kinds = self._tracking_appenders()
         codes: dict[int, int] = {}
 
         def log(msg: Message, peer: int = -1, reference: int = -1) -> None:
@@ -184,6 +178,11 @@ class Recorder:
             add_ints(_TRACK_INTS(kind, msg.id, msg.internal_id, len(flat), reference))
 
         return log
+
+    def _tracking_appenders(self) -> tuple:
+        """What a tracking closure binds as locals (hot path): the appenders of the time, integer and recipient
+        arrays, the recipient array itself (its length ends an event's recipients) and the combination codes."""
+        return self.k_time.append, self.k_ints.frombytes, self.k_recipients.extend, self.k_recipients, self.kinds
 
     @property
     def tracking_events(self) -> int:
