@@ -34,11 +34,6 @@ def bifurcate(server: TransportServer, msg: Message, hop_of: HopOf) -> None:
             groups[hop] = [recipient]
         else:
             group.append(recipient)
-    fork(server, msg, groups)
-
-
-def fork(server: TransportServer, msg: Message, groups: dict[object, list[int]]) -> None:
-    """Queue `msg` at each next hop of `groups` (next hop -> its recipients, in order): one copy per next hop."""
     if len(groups) == 1:
         next(iter(groups)).put(msg)
         return

@@ -24,7 +24,7 @@ from ..antivirus import categorizer_service
 from ..message import Message
 from ..resources import Pool
 from ..station import UNBOUNDED, Station
-from .categorizer import DomainHops, fork, poison_check
+from .categorizer import DomainHops, bifurcate, poison_check
 from .holding import PoisonQueue, UnreachableQueue
 from .queues import MailboxDelivery
 from .transport import TransportServer
@@ -148,16 +148,7 @@ class HubTransport(TransportServer):
             else:
                 self._hop(recipient, msg).put(msg)
             return
-        # bifurcate(self, msg, self._hop), with a mailbox's next hop looked up in place
-        groups: dict[object, list[int]] = {}
-        for recipient in recipients:
-            hop = hops[bisect_right(bounds, recipient)] if recipient < mailboxes else self._hop(recipient, msg)
-            group = groups.get(hop)
-            if group is None:
-                groups[hop] = [recipient]
-            else:
-                group.append(recipient)
-        fork(self, msg, groups)
+        bifurcate(self, msg, self._hop)  # several recipients: one copy per next hop
 
     def _hop(self, recipient: int, msg: Message):
         """A mailbox's delivery queue (or the remote queue toward its site); else where its domain goes."""
