@@ -52,8 +52,8 @@ class DeliveryQueue(Station):
             if error is not None:
                 self.fail(error)
                 return
-            self.retry.failures = 0  # retry.succeeded(), in place
-        Station._try_start(self)
+            self.retry.succeeded()
+        super()._try_start()
 
     def fail(self, error: str) -> None:
         """An attempt to connect failed: Retry until the retry timer fires."""
@@ -156,10 +156,8 @@ class RelayStation(SmtpQueue):
     def unavailable(self) -> str | None:
         """None when a Hub of the target site, or of a closer site on the path, can take mail now."""
         network = self.network
-        if not network.links_down or network.path_up(self.route.segment):  # path_up's no-fault case in place
-            for hub in self.selector.hubs:  # selector.any_up(), in place
-                if hub.accepting:
-                    return None
+        if network.path_up(self.route.segment) and self.selector.any_up():
+            return None
         for route, selector in self.backoffs:
             if network.path_up(route.segment) and selector.any_up():
                 return None
@@ -169,7 +167,7 @@ class RelayStation(SmtpQueue):
     def _target(self) -> tuple | None:
         """(server, route): a Hub of the target site if one answers, else of the closest reachable site on the path."""
         network = self.network
-        if not network.links_down or network.path_up(self.route.segment):
+        if network.path_up(self.route.segment):
             hub = self.selector.choose()
             if hub is not None:
                 return hub, self.route
@@ -184,8 +182,7 @@ class RelayStation(SmtpQueue):
         """Connection time: the SMTP session plus the path's latency and the bytes over its bandwidth."""
         target = msg.next_hub = self._target()
         route = target[1] if target is not None else self.route
-        transfer = route.latency + msg.size * 8.0 / route.bandwidth  # route.transfer_time(msg.size), in place
-        return self._draw() + self._per_kb * msg.kb + transfer
+        return self._draw() + self._per_kb * msg.kb + route.transfer_time(msg.size)
 
     def finish(self, msg: Message) -> None:
         """The session ended (or, for a zero-time relay, the message just arrived): hand it to the server
@@ -197,7 +194,7 @@ class RelayStation(SmtpQueue):
         if server is None or not server.up:
             self.put_back(msg)
             return
-        if not server.accepting_external and not server.accepts(msg):  # Medium: only senders of the organisation
+        if not server.accepts(msg):  # back pressure at Medium: only senders of the organisation
             owner = self.owner
             owner.recorder.refused_and_retried += 1
             if owner.track is not None:
@@ -208,9 +205,8 @@ class RelayStation(SmtpQueue):
         owner = self.owner
         if self.log_sent is not None:
             self.log_sent(msg, server.index)
-        if self.defer_count:  # self.sent(msg), in place
-            self.defer_count.pop(msg, None)
-        owner.held_bytes -= msg.size  # owner.left(msg), in place
+        self.sent(msg)
+        owner.left(msg)
         server.receive_smtp(msg)
 
 
