@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import TEXT, as_text
-from .isotext import iso_text
+from .isotext import PER_SECOND, iso_text
 
 BLOCK_ROWS = 65536
 """Rows joined and written at a time: bounds the memory of the joined text (about 15 MB a block)."""
@@ -77,15 +77,12 @@ def float_text(values: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(nan), _lit(""), text) if nan.any() else text
 
 
-_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
-
-
 def clock_writable(values: pd.Series) -> bool:
     """Whether a datetime64 column is written here: a unit of seconds or finer, and every year within
     1000-9999, where numpy's ISO text has one width (anything else goes to pandas' own writer)."""
     unit = np.datetime_data(values.dtype)[0]
     known = np.asarray(values.dropna())
-    return unit in _PER_SECOND and (
+    return unit in PER_SECOND and (
         not len(known)
         or (known.min() >= np.datetime64("1000-01-01", unit) and known.max() < np.datetime64("10000-01-01", unit))
     )
@@ -96,7 +93,7 @@ def datetime_format(values: pd.Series) -> str:
     midnight, "s" when none has a fraction, else the fewest digits of fraction that show every value ("ms",
     "us", "ns"). pandas decides per chunk of rows; this decides once for the column, so a file has one format."""
     unit = np.datetime_data(values.dtype)[0]
-    per_second = _PER_SECOND[unit]
+    per_second = PER_SECOND[unit]
     ticks = np.asarray(values.dropna()).view(np.int64)  # in the column's own unit: no overflow
     if not len(ticks) or not (ticks % (86_400 * per_second)).any():
         return "D"
