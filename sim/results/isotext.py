@@ -16,7 +16,6 @@ from .columns import TEXT
 
 PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 """Ticks per second of each unit the text may show; "D" shows the date alone."""
-_FRACTION_DIGITS = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 _PAIRS = np.array([list(f"{i:02d}".encode()) for i in range(100)], dtype=np.uint8)
 _TRIPLES = np.array([list(f"{i:03d}".encode()) for i in range(1000)], dtype=np.uint8)
 
@@ -28,12 +27,12 @@ def iso_text(ticks: np.ndarray, unit: str, separator: str = " ", suffix: str = "
     years 1000-9999 (one width; the caller checks)."""
     ticks = np.asarray(ticks, dtype=np.int64)
     if unit == "D":
-        (heads, index), fraction, digits = _distinct(ticks), None, 0
-        heads = _dates(heads)
+        days, index = _distinct(ticks)
+        heads, fraction, digits = _dates(days), None, 0
     else:
         seconds, fraction = np.divmod(ticks, PER_SECOND[unit])
-        (heads, index), digits = _distinct(seconds), _FRACTION_DIGITS[unit]
-        heads = _seconds(heads, separator)
+        distinct, index = _distinct(seconds)
+        heads, digits = _seconds(distinct, separator), len(str(PER_SECOND[unit])) - 1
     width = heads.shape[1] + (digits + 1 if digits else 0)
     out = np.empty((len(ticks), width + len(suffix)), dtype=np.uint8)
     _put(out, 0, heads, index)
