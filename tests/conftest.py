@@ -6,6 +6,9 @@ import copy
 import functools
 import json
 import multiprocessing
+import os
+import shutil
+import subprocess
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -42,6 +45,39 @@ def one_site(hubs=2, mailbox_servers=1, rate="2/s", duration="2h", **extra) -> d
     }
     scenario.update(copy.deepcopy(extra))
     return scenario
+
+
+def swaks_missing(tls: bool = False) -> str | None:
+    """Why swaks cannot run this test (None when it can): not installed, or, for a test that starts TLS,
+    without the Perl TLS module swaks needs (Net::SSLeay, Debian's libnet-ssleay-perl)."""
+    if shutil.which("swaks") is None:
+        return "swaks is not installed (.ci/run installs it)"
+    if tls:
+        support = subprocess.run(["swaks", "--support"], capture_output=True, text=True, timeout=30)
+        if "TLS supported" not in support.stdout + support.stderr:
+            return "swaks has no TLS (apt-get install libnet-ssleay-perl; .ci/run installs it)"
+    return None
+
+
+def require_swaks(tls: bool = False) -> None:
+    """Skip a test swaks cannot run here; under CI=true fail instead, so a CI machine missing a piece is loud."""
+    why = swaks_missing(tls)
+    if why is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run this test: {why}")
+        pytest.skip(why)
+
+
+@pytest.fixture
+def swaks_tls() -> None:
+    """swaks with STARTTLS, or a skip (a failure under CI=true)."""
+    require_swaks(tls=True)
+
+
+@pytest.fixture
+def swaks_plain() -> None:
+    """swaks without TLS, or a skip (a failure under CI=true)."""
+    require_swaks(tls=False)
 
 
 @pytest.fixture(scope="session")
