@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from test_bad_input import MINIMAL, only_line
 
+import sim
+
 CHAIN = """\
 name: Chain
 sites:
@@ -40,3 +42,36 @@ def test_the_flat_retry_interval_is_gone_with_the_fields_that_replace_it(tmp_pat
 def test_faults_that_name_what_does_not_exist_or_make_no_schedule(tmp_path, capsys, fault, expected):
     line = only_line(tmp_path, capsys, CHAIN + f"faults: [{fault}]\n")
     assert line.startswith(expected), line
+
+
+HUB_COUNT = """\
+name: Resized
+sites:
+  - name: A
+    hubs: [{name: HUB1, cores: 2}]
+    hub_count: HUBS
+    mailbox_servers: [{name: MBX1, mailboxes: 100}]
+workload: {rate: 1/s}
+duration: 30m
+"""
+
+
+def test_a_fault_may_name_a_hub_that_hub_count_adds(tmp_path):
+    """hub_count: 3 adds HUB2 and HUB3 (named on from HUB1): a fault may take HUB3 down, and mail fails over."""
+    scenario = HUB_COUNT.replace("HUBS", "3") + "faults: [{server: HUB3, down_at: 10m, up_at: 20m}]\n"
+    path = tmp_path / "resized.yaml"
+    path.write_text(scenario)
+    result = sim.run(str(path), seed=3)
+    windows = result.fault_windows
+    assert list(windows["target"]) == ["HUB3"]
+    assert result.summary()["lost"] == 0
+    down = result.messages[
+        (result.messages["submitted_at"] > 10 * 60 + 1) & (result.messages["submitted_at"] < 20 * 60 - 1)
+    ]
+    assert len(down) > 0 and not down["path"].str.contains("HUB3").any()  # nothing submitted to HUB3 while down
+
+
+def test_a_fault_on_a_hub_that_hub_count_removes_is_one_line(tmp_path, capsys):
+    scenario = HUB_COUNT.replace("[{name: HUB1, cores: 2}]", "[{name: HUB1}, {name: HUB2}]").replace("HUBS", "1")
+    line = only_line(tmp_path, capsys, scenario + "faults: [{server: HUB2, down_at: 10m}]\n")
+    assert line.startswith("faults[0].server: unknown Hub or Edge Transport server 'HUB2'"), line

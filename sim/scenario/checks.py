@@ -15,6 +15,7 @@ from .checks_connectors import accepted_domain_problems, source_site_problems
 from .checks_faults import fault_problems, link_pairs
 from .checks_receive import receive_problems
 from .errors import Problem, nearest
+from .hub_count import next_names
 from .schema import Scenario, default_hub_names
 from .units import format_duration, parse_duration
 
@@ -39,13 +40,26 @@ def check_scenario(raw: dict) -> list[Problem]:
 
 
 def _dedicated_hubs(site: dict) -> list[tuple[str, str | None]]:
-    """(key path, name) of each dedicated Hub; `hubs: N` stands for N Hubs named SITE-HUB1.. (as Site does)."""
+    """(key path, name) of each dedicated Hub, as Site makes them: `hubs: N` stands for N Hubs named SITE-HUB1..,
+    and `hub_count: N` resizes the list, naming new Hubs on from the last (sim/scenario/hub_count.py)."""
     hubs = site.get("hubs")
     if isinstance(hubs, int) and not isinstance(hubs, bool):
         name = site.get("name", "SITE")  # a name that is not text gets no Hub names (its own error says why)
         names = default_hub_names(name, max(hubs, 0)) if isinstance(name, str) else [None] * max(hubs, 0)
-        return [("hubs", hub) for hub in names]
-    return [(f"hubs[{j}]", loose.name(h)) for j, h in enumerate(loose.items(hubs))]
+        listed = [("hubs", hub) for hub in names]
+    else:
+        listed = [(f"hubs[{j}]", loose.name(h)) for j, h in enumerate(loose.items(hubs))]
+    wanted = site.get("hub_count")
+    if isinstance(wanted, bool) or not isinstance(wanted, int) or wanted < 0 or wanted == len(listed):
+        return listed
+    if wanted < len(listed):
+        return listed[:wanted]
+    last = listed[-1][1] if listed else None
+    if last is None:  # no Hub to copy (or one with no name, whose own error says why): SITE-HUB1..
+        site_name = site.get("name") if isinstance(site.get("name"), str) else "SITE"
+        return [("hub_count", name) for name in default_hub_names(site_name, wanted)]
+    taken = {name for _, name in listed if name} | {loose.name(m) for m in loose.items(site.get("mailbox_servers"))}
+    return listed + [("hub_count", name) for name in next_names(last, wanted - len(listed), taken - {None})]
 
 
 def _hub_names(site: dict) -> list[str]:
