@@ -121,8 +121,8 @@ class RunRecord:
     latencies: np.ndarray
     """End-to-end latency of every recipient delivered whose message was submitted after warm-up."""
     in_flight: Columns
-    """message_id, recipient, origin (server index), place (index into in_flight_places): every recipient
-    still held at the end, and where: a queue, a service, an Outbox, a remote sender."""
+    """message_id, recipient, origin (server index), place (index into in_flight_places), submitted_at: every
+    recipient still held at the end, and where: a queue, a service, an Outbox, a remote sender."""
     in_flight_places: list[str]
 
     # -- per-message and per-hop rows (as `record` asks) --------------------------------------------------
@@ -179,12 +179,17 @@ class RunRecord:
     # -- load over time, for peak-hour figures (sim/results/peak.py) -----------------------------------------
     latency_submitted: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """When the message of each entry of `latencies` was submitted (same order and length)."""
+    expired_submitted: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """When the message of each recipient that expired undelivered was submitted (after warm-up only)."""
     load_generated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """Messages generated so far (every source) at each of `sample_times`."""
     load_servers: list[str] = field(default_factory=list)
     """The Hubs and Edges whose core-seconds were sampled, in column order of `load_core_seconds`."""
     load_core_seconds: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     """Cumulative core-seconds used since the start, one row per sample, one column per `load_servers`."""
+    load_entries: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    """Cumulative entries (new messages and retries) of every station since the start, one row per sample, one
+    column per station (index into `stations`)."""
 
     def tracking(self) -> TrackingTable:
         """The message tracking events as columns (empty when the tracking log was off), expanded on first use;

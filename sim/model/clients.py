@@ -125,7 +125,7 @@ class SmtpClientSource:
 
     def _gave_up(self, msg: Message) -> None:
         """The client's own expiry (Decision: the organisation's MessageExpirationTimeout)."""
-        self.recorder.expired += len(msg.recipients)
+        self.recorder.expire(msg)
         self.recorder.finished(msg, -1, self.env.now, NDR, EXPIRED.status())
 
     def held(self):

@@ -118,7 +118,7 @@ class InternetSenders:
     def _gave_up(self, msg: Message) -> None:
         """The remote sender's own expiry (Decision: the organisation's MessageExpirationTimeout): an NDR
         to the remote sender, counted here because the message was never accepted."""
-        self.recorder.expired += len(msg.recipients)
+        self.recorder.expire(msg)
         self.recorder.finished(msg, -1, self.outbox.timer.env.now, NDR, REMOTE_GAVE_UP)
 
     def held(self) -> Iterator[Message]:

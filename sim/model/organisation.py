@@ -141,7 +141,9 @@ class Model:
         servers = list(self.transport_servers.values())
         while True:
             recorder.sample(self.env.now, self.stations, [(hub.index, hub.categorized) for hub in hubs])
-            recorder.sample_load(sum(source.generated for source in self.sources), _core_seconds(servers, self.env.now))
+            entries = [station.arrivals + station.requeued for station in self.stations]
+            recorder.sample_load(sum(source.generated for source in self.sources), _core_seconds(servers, self.env.now),
+                                 entries)  # fmt: skip
             yield self.env.timeout(interval)
 
     def _internet_changed(self) -> None:

@@ -54,6 +54,7 @@ class Recorder:
         self.delivered_in_window = 0  # recipients delivered after warm-up
         self.latencies = array("d")  # delivered recipients submitted after warm-up
         self.latency_submitted = array("d")  # when each of those recipients' message was submitted
+        self.expired_submitted = array("d")  # when each recipient that expired was submitted (after warm-up)
         # one row per recipient outcome, row-major: MESSAGE_INTS ints and MESSAGE_FLOATS floats per row
         self.m_ints, self.m_floats = array("q"), array("d")
         self.paths: dict[tuple, int] = {}
@@ -71,6 +72,8 @@ class Recorder:
         self.load_generated = array("q")  # messages generated so far, at each sample
         self.load_servers: list[str] = []  # Hubs and Edges whose core-seconds are sampled, in order
         self.load_core_seconds = array("d")  # their cumulative core-seconds, row-major by sample
+        self.load_entries = array("q")  # every station's cumulative entries (sim.results.overload), by sample
+        self.load_entry_counts = array("q")  # how many stations each sample's row of load_entries has
         # message tracking log: each event's time, its TRACK_INTS (row-major), the recipients it names (one flat
         # array), its TRACK_KIND combinations by code; and each message's constants
         # 32-bit codes, ids and recipient positions: half the memory of 64-bit ones. They reach 2**31 only past
@@ -123,6 +126,14 @@ class Recorder:
         for recipient in recipients:
             ints.frombytes(_MESSAGE_INTS(msg_id, recipient, sender, origin, dest_server, status, path_id, reason_id))
             flts.frombytes(floats)
+
+    def expire(self, msg: Message) -> None:
+        """The recipients of `msg` expired undelivered (MessageExpirationTimeout): counted, and when submitted after
+        warm-up, kept with their submission time so windowed latency figures count them as never delivered."""
+        count = len(msg.recipients)
+        self.expired += count
+        if msg.submitted_at >= self.warmup:
+            self.expired_submitted.extend([msg.submitted_at] * count)
 
     # -- message tracking log -------------------------------------------------------------------------------
     def birth_hook(self) -> Callable[[Message], None] | None:
@@ -270,16 +281,28 @@ class Recorder:
         return {"time": _floats(self.p_time), "server": _ints(self.p_server), "level": _ints(self.p_level),
                 "disk_percent": _floats(self.p_disk), "version_buckets": _ints(self.p_buckets)}  # fmt: skip
 
-    def sample_load(self, generated: int, core_seconds: dict[str, float]) -> None:
-        """At each sample: messages generated so far, and each Hub's and Edge's cumulative core-seconds.
+    def sample_load(self, generated: int, core_seconds: dict[str, float], entries: list[int]) -> None:
+        """At each sample: messages generated so far, each Hub's and Edge's cumulative core-seconds, and each
+        station's cumulative entries (new messages and retries, in station id order).
 
-        Called right after `sample`, so row i belongs to sample_times[i]; Results derives arrivals and core
-        utilisation per interval (and the busiest hour) from the differences.
+        Called right after `sample`, so row i belongs to sample_times[i]; Results derives arrivals, core
+        utilisation and entries per interval (the busiest hour, the overload test) from the differences.
         """
         if not self.load_servers:
             self.load_servers = list(core_seconds)
         self.load_generated.append(generated)
         self.load_core_seconds.extend(core_seconds.values())
+        self.load_entries.extend(entries)
+        self.load_entry_counts.append(len(entries))
+
+    def entries_columns(self) -> np.ndarray:
+        """Cumulative entries as a (samples x stations) matrix; a station made later had none before."""
+        matrix = np.zeros((len(self.load_entry_counts), self.stations_registered), dtype=np.int64)
+        flat, at = _ints(self.load_entries), 0
+        for row, count in enumerate(self.load_entry_counts):
+            matrix[row, :count] = flat[at : at + count]
+            at += count
+        return matrix
 
     # -- hand-over -------------------------------------------------------------------------------------------
     def message_columns(self) -> Columns:

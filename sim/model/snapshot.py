@@ -97,6 +97,8 @@ def snapshot(model: Model) -> RunRecord:
     record.pressure_events = recorder.pressure_columns()
     record.fault_windows = list(recorder.fault_windows)
     record.latency_submitted = np.array(recorder.latency_submitted, dtype=np.float64)
+    record.expired_submitted = np.array(recorder.expired_submitted, dtype=np.float64)
+    record.load_entries = recorder.entries_columns()
     record.load_generated = np.array(recorder.load_generated, dtype=np.int64)
     record.load_servers = list(recorder.load_servers)
     record.load_core_seconds = np.array(recorder.load_core_seconds, dtype=np.float64).reshape(
@@ -126,7 +128,7 @@ def _roles(model: Model) -> list[str]:
 
 def _in_flight(model: Model) -> tuple[dict[str, np.ndarray], list[str]]:
     """Every recipient still held at the end, one row each, with the place that holds it."""
-    ids, recipients, origins, place_ids = [], [], [], []
+    ids, recipients, origins, place_ids, submitted = [], [], [], [], []
     places: dict[str, int] = {}
     for where, state, msg in model.held():
         where = f"{where} ({state})"
@@ -136,11 +138,13 @@ def _in_flight(model: Model) -> tuple[dict[str, np.ndarray], list[str]]:
             recipients.append(recipient)
             origins.append(msg.origin)
             place_ids.append(place)
+            submitted.append(msg.submitted_at)
     columns = {
         "message_id": np.array(ids, dtype=np.int64),
         "recipient": np.array(recipients, dtype=np.int64),
         "origin": np.array(origins, dtype=np.int64),
         "place": np.array(place_ids, dtype=np.int64),
+        "submitted_at": np.array(submitted, dtype=np.float64),
     }
     return columns, list(places)
 

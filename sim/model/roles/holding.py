@@ -41,7 +41,7 @@ class UnreachableQueue(Station):
         """No route came before MessageExpirationTimeout: the sender gets the no-route NDR (5.4.4)."""
         self.left_queue(msg)
         self.completions += 1
-        self.owner.recorder.expired += len(msg.recipients)
+        self.owner.recorder.expire(msg)
         self.owner.ndr(msg, NO_ROUTE.status())
 
     def resubmit(self, categorizer: Station) -> int:

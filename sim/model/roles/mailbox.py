@@ -64,7 +64,7 @@ class MailboxServer:
         hub.submit_from_mailbox(msg)
 
     def _expired(self, msg: Message) -> None:
-        self.recorder.expired += len(msg.recipients)
+        self.recorder.expire(msg)
         self.recorder.finished(msg, -1, self.env.now, NDR, EXPIRED.status())
 
     def _delayed(self, msg: Message) -> None:

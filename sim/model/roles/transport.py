@@ -120,7 +120,7 @@ class TransportServer:
 
     def expired(self, msg: Message) -> None:
         """MessageExpirationTimeout: the message expired where it waited; its sender gets an NDR."""
-        self.recorder.expired += len(msg.recipients)
+        self.recorder.expire(msg)
         self.ndr(msg, EXPIRED.status())
 
     def delay_dsn(self, msg: Message) -> None:
