@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from ..scenario.units import format_duration
+from .hours_text import hour_rows, verdict_rows
 from .numbers import count, percent, plain, seconds
 
 STYLE = (
@@ -65,11 +66,6 @@ def headline_rows(summary: Mapping[str, Any]) -> list[list[str]]:
         ["throughput", f"{count(summary['throughput_per_hour'])} recipients/h"],
         ["latency p50 / p90 / p99", latency],
     ]
-    if "busiest_hour_start_s" in summary:
-        peak = " / ".join(
-            seconds(summary[k]) for k in ("peak_latency_p50_s", "peak_latency_p95_s", "peak_latency_p99_s")
-        )
-        rows.append(["busiest hour: latency p50 / p95 / p99", peak])
     return rows
 
 
@@ -87,10 +83,10 @@ def results_html(summary: Mapping[str, Any], tables: Mapping[str, int]) -> str:
     partial = ' <span class="warn">PARTIAL: stopped before the end</span>' if summary.get("partial") else ""
     title = (f"<h4>{escape(str(summary['scenario']))}</h4><p class=\"note\">seed {summary['seed']}, "
              f"{format_duration(summary['simulated_s'])} simulated{partial}</p>")  # fmt: skip
-    verdict = "".join(f'<p class="warn">overloaded: {escape(reason)}</p>' for reason in summary.get("overload", []))
-    if not verdict and "overloaded" in summary:
-        verdict = '<p class="note">not overloaded: service kept up with arrivals</p>'
+    style = "warn" if summary.get("overload") else "note"
+    verdict = "".join(f'<p class="{style}">{escape(line)}</p>' for line in verdict_rows(summary))
     servers = _table(["server", "submissions", "core utilisation", "at the busiest hour"], server_rows(summary))
+    hours = _table(["the hours that matter", ""], [list(row) for row in hour_rows(summary)])
     listing = ", ".join(f"{name} ({rows:,} rows)" for name, rows in tables.items())
     return (f'{STYLE}<div class="exsim">{title}{_table(["figure", "value"], headline_rows(summary))}{verdict}'
-            f'{servers}<p class="note">tables: {escape(listing)}; figures: result.figure(name)</p></div>')  # fmt: skip
+            f'{hours}{servers}<p class="note">tables: {escape(listing)}; figures: result.figure(name)</p></div>')  # fmt: skip

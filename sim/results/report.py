@@ -9,6 +9,7 @@ from ..exchange.receive_servers import assumed_receive_defaults
 from ..exchange.topology import Topology, site_order
 from ..scenario.schema import Scenario
 from ..scenario.units import format_duration
+from .hours_text import hour_rows, verdict_rows
 from .numbers import seconds
 
 
@@ -81,26 +82,19 @@ def _pressure_lines(summary: dict, width: int) -> list[str]:
 
 
 def format_peak(summary: dict, width: int = 24) -> list[str]:
-    """The busiest hour's latency and largest queue, then the overload warning naming server and queue."""
-    if "busiest_hour_start_s" not in summary:
+    """The hours that matter (busiest, worst, each fault window) and the overload verdict (sim.results.hours_text)."""
+    rows = hour_rows(summary)
+    if not rows:
         return []
-    start, end = summary["busiest_hour_start_s"], summary["busiest_hour_end_s"]
-    lines = [
-        "",
-        f"busiest hour: {format_duration(start)} to {format_duration(end)} into the run, "
-        f"{summary['busiest_hour_messages_per_hour']:,.0f} messages/h",
-        f"{'  latency p50 / p95 / p99':<{width}}  "
-        + " / ".join(seconds(summary[k]) for k in ("peak_latency_p50_s", "peak_latency_p95_s", "peak_latency_p99_s")),
-    ]
-    queues = summary.get("peak_queue_by_queue", {})
-    if queues:
-        queue = max(queues, key=queues.get)
-        lines.append(
-            f"{'  largest queue':<{width}}  {queues[queue]:,} message{'' if queues[queue] == 1 else 's'} at {queue}"
-        )
-    for reason in summary.get("overload", []):
-        lines.append(f"WARNING overloaded: arrivals outpace service at {reason}")
-    return lines
+    width = max(width, *(len(label) for label, _ in rows))
+    lines = [""]
+    for label, text in rows:
+        if not label.startswith(" ") and len(lines) > 1:
+            lines.append("")
+        lines.append(f"{label:<{width}}  {text}")
+    verdict = verdict_rows(summary)
+    warn = "WARNING " if summary.get("overload") and not summary.get("partial") else ""
+    return lines + [""] + [warn + line for line in verdict] if verdict else lines
 
 
 def format_topology(scenario: Scenario, topology: Topology) -> str:

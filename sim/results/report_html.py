@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..scenario.units import format_duration
+from .hours_text import hour_rows, verdict_rows
 from .notebook import headline_rows, server_rows
 from .numbers import seconds
 
@@ -79,8 +80,9 @@ def _scenario(result: Results) -> str:
 
 def _summary(summary: dict) -> str:
     servers = _table(["server", "submissions", "core utilisation", "at the busiest hour"], server_rows(summary))
+    hours = _table(["the hours that matter", ""], [list(row) for row in hour_rows(summary)])
     return (f'<section id="summary"><h2>Summary</h2>{_table(["figure", "value"], headline_rows(summary))}'
-            f"{servers}</section>")  # fmt: skip
+            f"{hours}{servers}</section>")  # fmt: skip
 
 
 def _slowest(result: Results) -> str:
@@ -97,20 +99,15 @@ def _slowest(result: Results) -> str:
 
 
 def _verdict(summary: dict) -> str:
+    lines = verdict_rows(summary)
     reasons = summary.get("overload") or []
     if reasons:
         body = '<p class="warn">Overloaded: arrivals outpace service.</p><ul>' + \
             "".join(f"<li>{escape(reason)}</li>" for reason in reasons) + "</ul>"  # fmt: skip
     else:
-        body = (
-            '<p class="ok">Not overloaded: no queue kept growing and nothing was left queued by lack of capacity.</p>'
-        )
-    peak = (f"Busiest hour: {format_duration(summary['busiest_hour_start_s'])} to "
-            f"{format_duration(summary['busiest_hour_end_s'])} into the run, "
-            f"{summary['busiest_hour_messages_per_hour']:,.0f} messages/h; latency p99 there "
-            f"{seconds(summary['peak_latency_p99_s'])}.")  # fmt: skip
+        body = "".join(f'<p class="ok">{escape(line[0].upper() + line[1:])}.</p>' for line in lines)
     lost = "" if summary["lost"] == 0 else f'<p class="warn">{summary["lost"]:,} recipients unaccounted for.</p>'
-    return f'<section id="verdict"><h2>Overload verdict</h2>{body}{_note(peak)}{lost}</section>'
+    return f'<section id="verdict"><h2>Overload verdict</h2>{body}{lost}</section>'
 
 
 def report_html(result: Results, folder: str | Path = ".") -> str:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..exchange.record import STATUS_NAMES, RunRecord
-from . import breakdowns, notebook, peak, tables
+from . import breakdowns, hours, notebook, overload, peak, tables
 from .clock import start_of
 from .notebook import Summary
 
@@ -198,6 +198,7 @@ class Results:
             {
                 "scenario": self.scenario.name,
                 "seed": self.seed,
+                "start_clock": self.start.isoformat(),
                 "simulated_s": self.end_time,
                 "messages_generated": c["messages_generated"],
                 "recipients_total": c["recipients_generated"],
@@ -229,14 +230,15 @@ class Results:
         )
 
     def peak_summary(self) -> dict:
-        """The busiest hour's figures and the overload verdict (sim.results.peak defines them)."""
+        """The figures of the hours that matter (sim.results.hours) and the overload verdict (sim.results.overload)."""
         found = self._peak
         return {key: (type(value)(value) if isinstance(value, (dict, list)) else value) for key, value in found.items()}
 
     @cached_property
     def _peak(self) -> dict:
-        reasons = peak.overload(self.record)
-        return {**peak.peak_figures(self.record), "overloaded": bool(reasons), "overload": reasons}
+        reasons = overload.overload(self.record)
+        return {**hours.hour_figures(self.record), "overloaded": bool(reasons), "overload": reasons,
+                "verdict": overload.verdict(self.record)}  # fmt: skip
 
     # -- figures and files ----------------------------------------------------------------------
     def figure(self, name: str, ax: Axes | None = None) -> Figure:

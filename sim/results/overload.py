@@ -1,0 +1,162 @@
+"""The overload verdict: did arrivals outpace service at some queue, beyond what chance explains?
+
+A queue is overloaded over a window when its backlog grew by more than a stable queue's can. The test,
+for every queue that serves mail (not the Unreachable or Poison queue) and every window of WINDOW
+seconds starting on a BIN boundary inside the generation window [warmup, duration] (the whole
+generation window when it is shorter), leaving out a window in which the queue was in Retry or
+Suspended at a sample (mail waits there for a next hop or a service, not for capacity):
+
+    G = queue length at the window's end - at its start      (Get-Queue's MessageCount, exact at samples)
+    E = messages that entered the queue in the window         (new messages and retries)
+    D = E - G                                                 (messages that left it)
+    overloaded when G >= GROWTH_MIN and G > Z * sqrt(E + D)
+
+Why this has power: G = E - D. When a queue's servers are busy throughout the window (the boundary of
+stability, rho = 1), E and D are counts of two independent streams of about equal rate, so Var(G) is
+about E + D (Poisson); Z standard deviations above 0 is growth that rho = 1 itself rarely makes. A stable
+queue (rho < 1) has a bounded length, so its G is the difference of two draws of that length, a few
+messages, while sqrt(E + D) grows with the traffic. An overloaded one grows linearly: over T seconds at
+arrival rate lambda and load rho, G ~ lambda T (1 - 1/rho) with the same variance, so
+z = G / sqrt(E + D) has mean about 0.066 sqrt(lambda T) at rho = 1.1.
+
+Measured power (tests/test_overload_power.py, M/M/1 with a 1-second mean service after a 10-minute warm-up,
+20 seeds each): rho = 1.1 sustained for 30 minutes (z about 3) is flagged in every seed, and rho = 0.8 and
+0.9 in none (their largest z over 8 hours of windows stays under 0.5 and 1.0). The rule cannot see an
+overload that moves less mail than it needs: at rho = 1.1 a 30-minute window needs about 1,500 arrivals
+(z about 2.5) to be flagged reliably; a queue that grows by a handful of messages is not called overloaded.
+
+Recipients still queued after a drain are a second sign: with `drain` > 0, any recipient still in a queue
+that serves mail (not in Retry or Suspended, not an Outbox or a remote sender) at the end of the run.
+
+A run stopped early (Ctrl-C) is never called overloaded: mail still in flight when it stopped says nothing
+about capacity. Its verdict is "partial".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..exchange.record import RunRecord, split_place
+from ..scenario.units import format_duration
+
+WINDOW = 1800.0
+"""Length of the windows the growth test looks at, in seconds (30 minutes)."""
+STEP = 300.0
+"""Windows start every STEP seconds (5 minutes), so a sustained overload lies within STEP of some window."""
+Z = 1.0
+"""Standard deviations of growth (at rho = 1) a window's growth must exceed."""
+GROWTH_MIN = 10
+"""... and it must grow by at least this many messages."""
+WAITING_STATES = ("Retry", "Suspended")
+"""Queue Viewer states in which mail waits for something other than the server's capacity."""
+
+
+def partial(record: RunRecord) -> bool:
+    """True when the run stopped before duration + drain (Ctrl-C)."""
+    return record.end_time < record.scenario.end_time
+
+
+def _dense(record: RunRecord) -> tuple[np.ndarray, np.ndarray]:
+    """(queue length, waiting-state flag) per sample and station, from the sparse samples (idle rows: 0, Ready)."""
+    shape = (len(record.sample_times), len(record.stations))
+    lengths = np.zeros(shape, dtype=np.int64)
+    waiting = np.zeros(shape, dtype=bool)
+    s = record.samples
+    if len(s["time"]):
+        rows = np.searchsorted(record.sample_times, s["time"])
+        lengths[rows, s["station"]] = s["length"]
+        codes = [i for i, name in enumerate(record.sample_states) if name in WAITING_STATES]
+        waiting[rows, s["station"]] = np.isin(s["state"], codes)
+    return lengths, waiting
+
+
+def windows(record: RunRecord) -> list[tuple[int, int]]:
+    """(first, last) sample index of each window the test looks at (see the module docstring)."""
+    times = record.sample_times
+    low, high = record.scenario.warmup, min(record.scenario.duration, record.end_time)
+    if len(times) < 2 or high <= low:
+        return []
+    if high - low <= WINDOW:
+        bounds = [(low, high)]
+    else:
+        starts = np.arange(math.ceil(low / STEP) * STEP, high - WINDOW + 1e-9, STEP)
+        bounds = [(a, a + WINDOW) for a in starts]
+        if bounds[-1][1] < high:
+            bounds.append((high - WINDOW, high))  # the last window ends where generation ends
+    found = []
+    for a, b in bounds:
+        first = int(np.searchsorted(times, a - 1e-9))  # the first sample at or after a
+        last = int(np.searchsorted(times, b + 1e-9)) - 1  # the last at or before b
+        if last > first:
+            found.append((first, last))
+    return found
+
+
+def growth(record: RunRecord) -> list[dict]:
+    """The worst window of every queue the growth test flags: queue, server, start, end, G, E, D, z."""
+    if not len(record.load_entries) or len(record.load_entries) != len(record.sample_times):
+        return []
+    lengths, waiting = _dense(record)
+    entries = record.load_entries
+    serving = np.array([row["threads"] != 0 and row["delivery_type"] != "Unreachable" for row in record.stations])
+    worst: dict[int, dict] = {}
+    for first, last in windows(record):
+        grew = lengths[last] - lengths[first]
+        entered = entries[last, : lengths.shape[1]] - entries[first, : lengths.shape[1]]
+        left = entered - grew
+        z = grew / np.sqrt(np.maximum(entered + left, 1))
+        held_back = waiting[first : last + 1].any(axis=0)
+        for station in np.flatnonzero(serving & ~held_back & (grew >= GROWTH_MIN) & (z > Z)):
+            if station not in worst or z[station] > worst[station]["z"]:
+                row = record.stations[station]
+                worst[station] = {"queue": row["queue"], "server": row["server"],
+                                  "start": float(record.sample_times[first]), "end": float(record.sample_times[last]),
+                                  "grew": int(grew[station]), "entered": int(entered[station]),
+                                  "left": int(left[station]), "z": float(z[station])}  # fmt: skip
+    return [worst[station] for station in sorted(worst)]
+
+
+def still_queued(record: RunRecord) -> dict[str, int]:
+    """Recipients in a queue or service at the end of a run with a drain, by queue (waiting queues left out)."""
+    if record.scenario.drain <= 0 or len(record.in_flight["place"]) == 0:
+        return {}
+    identities = {row["queue"]: i for i, row in enumerate(record.stations)}
+    counts = np.bincount(record.in_flight["place"], minlength=len(record.in_flight_places))
+    held = {}
+    for place, n in zip(record.in_flight_places, counts.tolist()):
+        where, state = split_place(place)
+        sid = identities.get(where)
+        if sid is None or n == 0 or record.stations[sid]["delivery_type"] == "Unreachable":
+            continue  # an Outbox, remote senders, or the Unreachable queue
+        if state in WAITING_STATES:
+            continue
+        held[where] = held.get(where, 0) + n
+    return held
+
+
+def overload(record: RunRecord) -> list[str]:
+    """Why the run is overloaded, one line each naming the queue and server; empty when it is not, or partial."""
+    if partial(record):
+        return []
+    reasons = []
+    for found in growth(record):
+        span = format_duration(found["end"] - found["start"])
+        reasons.append(f"{found['queue']} (server {found['server']}): the queue grew by {found['grew']:,} messages "
+                       f"in the {span} from {format_duration(found['start'])} ({found['entered']:,} in, "
+                       f"{found['left']:,} out; {found['z']:.1f} standard deviations of chance)")  # fmt: skip
+    held = still_queued(record)
+    if held:
+        servers = {row["queue"]: row["server"] for row in record.stations}
+        worst = max(held, key=held.get)
+        reasons.append(f"{sum(held.values()):,} recipients still queued after the drain, most at {worst} "
+                       f"(server {servers[worst]}, {held[worst]:,})")  # fmt: skip
+    return reasons
+
+
+def verdict(record: RunRecord) -> str:
+    """'overloaded', 'not overloaded' or 'partial' (a run stopped early gets no verdict)."""
+    if partial(record):
+        return "partial"
+    return "overloaded" if overload(record) else "not overloaded"
