@@ -3,7 +3,7 @@
 Each table is digested column by column over the columns it had when the golden file was written
 (columns added later do not count); floats are compared to about 9 significant digits, so a sum taken in
 another order still matches, and categories compare by their text. Regenerate after a deliberate
-change of results with `EXSIM_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py` and say why in
+change of results with `EXSIM_UPDATE_GOLDEN=1 python -m pytest -p no:xdist tests/test_scenarios.py` and say why in
 the commit.
 """
 

@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from ..exchange.record import RunRecord
-from .peak import HOUR, _at, busiest_hour, candidate_starts, peak_queues
+from .peak import HOUR, at_samples, busiest_hour, candidate_starts, peak_queues
 
 PERCENTILES = (50, 95, 99)
 
@@ -72,7 +72,7 @@ def utilisation(record: RunRecord, start: float, end: float, leave_out: frozense
     span = end - start
     if span <= 0 or not record.load_servers or not len(record.sample_times):
         return {}
-    used = _at(record, np.array([start, end]), record.load_core_seconds)
+    used = at_samples(record, np.array([start, end]), record.load_core_seconds)
     cores = {row["server"]: row["cores"] for row in record.server_stats}
     return {server: round(float(used[1, i] - used[0, i]) / (span * cores.get(server, 1)), 4)
             for i, server in enumerate(record.load_servers) if server not in leave_out}  # fmt: skip

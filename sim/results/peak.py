@@ -31,7 +31,7 @@ def _edges(record: RunRecord, start: float, stop: float) -> np.ndarray:
     return np.arange(start, stop + 1e-9, BIN) if stop > start else np.array([start])
 
 
-def _at(record: RunRecord, times: np.ndarray, values: np.ndarray) -> np.ndarray:
+def at_samples(record: RunRecord, times: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Cumulative sampled values interpolated at `times` (constant beyond the last sample)."""
     if len(record.sample_times) == 0:
         return np.zeros((len(times),) + values.shape[1:])
@@ -58,7 +58,7 @@ def load_bins(record: RunRecord) -> pd.DataFrame:
     edges = _edges(record, 0.0, np.floor(last_sample(record) / BIN) * BIN)
     if len(edges) < 2 or not record.load_servers:
         return pd.DataFrame(columns=["time", "server", "cores", "busy_cores", "core_utilisation"])
-    used = np.diff(_at(record, edges, record.load_core_seconds), axis=0) / BIN
+    used = np.diff(at_samples(record, edges, record.load_core_seconds), axis=0) / BIN
     cores = _cores(record)
     frames = []
     for column, server in enumerate(record.load_servers):
@@ -73,7 +73,7 @@ def load_bins(record: RunRecord) -> pd.DataFrame:
 def arrival_bins(record: RunRecord) -> pd.DataFrame:
     """Messages entering the organisation per 5-minute bin: time (start of the bin), messages, per_hour."""
     edges = _edges(record, 0.0, np.floor(last_sample(record) / BIN) * BIN)
-    counts = np.diff(_at(record, edges, record.load_generated.astype(float))) if len(edges) > 1 else np.zeros(0)
+    counts = np.diff(at_samples(record, edges, record.load_generated.astype(float))) if len(edges) > 1 else np.zeros(0)
     frame = pd.DataFrame({"time": edges[:-1], "messages": counts, "per_hour": counts * HOUR / BIN})
     return beside(frame, start_of(record.scenario), {"time": "clock"})
 
@@ -92,9 +92,9 @@ def busiest_hour(record: RunRecord) -> tuple[float, float, float]:
         return low, low, 0.0
     starts = candidate_starts(record)
     if len(starts) == 0:
-        cumulative = _at(record, np.array([low, high]), record.load_generated.astype(float))
+        cumulative = at_samples(record, np.array([low, high]), record.load_generated.astype(float))
         return float(low), float(high), float(cumulative[1] - cumulative[0])
-    cumulative = _at(record, np.concatenate([starts, starts + HOUR]), record.load_generated.astype(float))
+    cumulative = at_samples(record, np.concatenate([starts, starts + HOUR]), record.load_generated.astype(float))
     counts = cumulative[len(starts) :] - cumulative[: len(starts)]
     best = int(np.argmax(counts))  # the first of equal maxima: the earliest window
     return float(starts[best]), float(starts[best] + HOUR), float(counts[best])
