@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_outputs.py --repeat 3
+	$(BIN)/python benchmarks/bench_size.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -6,7 +6,13 @@ import math
 
 import pandas as pd
 
-SWEEP_FIGURES = ("peak_latency_p99_s", "peak_utilisation_max", "peak_max_queue", "throughput_per_hour", "overloaded")
+SWEEP_FIGURES = (
+    "peak_latency_p99_s",
+    "peak_utilisation_max",
+    "peak_max_queue_length",
+    "throughput_per_hour",
+    "overloaded",
+)
 
 
 def _number(value: float) -> str:
@@ -49,7 +55,11 @@ def format_sizing(sizing, rule: list[str]) -> str:
     slos = ", ".join(f"{k} <= {v:g}" for k, v in sizing.slos.items())
     hubs = f"{sizing.failures} Hub{'s' * (sizing.failures != 1)}"
     n_1 = f", with {hubs} of the site down in every combination" if sizing.failures else ""
-    lines = [f"Sizing {sizing.parameter}: objectives {slos} at the busiest hour{n_1}", ""]
+    lines = [
+        f"Sizing {sizing.parameter}: objectives {slos} in the hours that matter{n_1}",
+        "(every recipient submitted in the busiest and the worst hour counts; one not delivered by the end fails)",
+    ]
+    lines += [f"{note}" for note in sizing.notes] + [""]
     rows = []
     for c in sizing.candidates:
         row = {sizing.parameter: str(c.value)}
@@ -60,7 +70,10 @@ def format_sizing(sizing, rule: list[str]) -> str:
         for k in sizing.slos:
             mean, high = c.simulated.get(k, (None, None))
             row[f"simulated {k} (95% high)"] = f"{_number(mean)} ({_number(high)})" if mean is not None else "-"
-        row["simulated"] = {None: "not run", True: "PASS", False: "FAIL"}[c.simulated_pass]
+        row["simulated"] = {None: "not run", True: "PASS", False: "FAIL"}[c.simulated_pass] if c.cases else \
+            ("FAIL" if c.simulated_pass is False else "not run")  # fmt: skip
+        row["cases x runs"] = f"{c.cases} x {c.replications}" if c.cases else "-"
+        row["undelivered"] = f"{c.undelivered:,}" if c.cases else "-"
         row["worst case"] = c.worst
         rows.append(row)
     lines.append(_table(rows))
