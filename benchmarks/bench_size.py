@@ -3,13 +3,15 @@
     python benchmarks/bench_size.py              # README's example: capacity-10k, --failures 1 --workers 2
     python benchmarks/bench_size.py --repeat 3   # medians of 3 rounds, interleaved (use on a noisy machine)
     python benchmarks/bench_size.py --no-check   # skip the exhaustive reference (it takes a minute or two)
+    python benchmarks/bench_size.py --levers     # also each lever alone turned off, in this process
 
 Both are timed as whole processes, as a user waits for them (imports and the process pool's start-up
 included): `exsim run scenarios/capacity-10k.yaml --quiet`, then the README's
 `exsim size scenarios/capacity-10k.yaml --slo latency_p99_s=60 --slo max_queue=250 --failures 1 --workers 2`,
 interleaved round by round. Target (issue 19): size at most 4x the run. Then the same sizing runs
 exhaustively (every combination of Hubs down, the scenario's whole window, every replication: no lever)
-and the two answers must be the same. It always exits 0.
+and the two answers must be the same. With --levers, the sizing runs in this process on a 2-process pool
+with all levers, then with each one left out (sim.capacity.size.LEVERS), each timed. It always exits 0.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ def answers(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("Answer:")]
 
 
-def exhaustive_answers() -> list[str]:
-    """The sizing with every lever off, in this process on a 2-process pool."""
+def sizing_answers(levers: frozenset[str]) -> list[str]:
+    """The README's sizing in this process on a 2-process pool, with these levers."""
     import sim
     from sim.capacity.executors import ProcessExecutor
     from sim.capacity.size import size
@@ -53,17 +55,30 @@ def exhaustive_answers() -> list[str]:
         for site in scenario.sites:
             parameter = f"sites.{site.name}.hub_count"
             sizing = size(scenario, parameter, list(range(2, 13)), SLOS, failures=1, executor=executor,
-                          progress=False, exhaustive=True)  # fmt: skip
+                          progress=False, levers=levers)  # fmt: skip
             found.append(f"Answer: {parameter} = {sizing.answer}")
         return found
     finally:
         executor.close()
 
 
+def each_lever() -> None:
+    from sim.capacity.size import LEVERS
+
+    for label, levers in [
+        ("all levers", LEVERS),
+        *((f"without {lever}", LEVERS - {lever}) for lever in sorted(LEVERS)),
+    ]:
+        start = time.perf_counter()
+        found = sizing_answers(levers)
+        print(f"{label:>22}: {time.perf_counter() - start:6.1f} s  {'; '.join(found)}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-check", action="store_true", help="skip the exhaustive reference")
+    parser.add_argument("--levers", action="store_true", help="time the sizing with each lever turned off")
     args = parser.parse_args()
     run_cmd = [EXSIM, "run", SCENARIO, "--quiet"]
     size_cmd = [EXSIM, "size", SCENARIO, *(f"--slo={k}={v:g}" for k, v in SLOS.items()), "--failures", "1",
@@ -84,9 +99,11 @@ def main() -> None:
     print("size's answers:", "; ".join(found))
     if not args.no_check:
         start = time.perf_counter()
-        reference = exhaustive_answers()
+        reference = sizing_answers(frozenset())
         same = "the same" if reference == found else "DIFFERENT"
         print(f"exhaustive answers ({time.perf_counter() - start:.0f} s): {'; '.join(reference)}: {same}")
+    if args.levers:
+        each_lever()
 
 
 if __name__ == "__main__":

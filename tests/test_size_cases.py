@@ -112,7 +112,7 @@ def test_replications_stop_once_decided_and_the_answer_matches_the_exhaustive_si
     scenario = n_minus_1()
     quick = size(scenario, "sites.A.hub_count", [1, 2, 3], {"latency_p99_s": 5}, failures=1, replications=6)
     full = size(scenario, "sites.A.hub_count", [1, 2, 3], {"latency_p99_s": 5}, failures=1, replications=6,
-                exhaustive=True)  # fmt: skip
+                levers=frozenset())  # fmt: skip
     assert quick.answer == full.answer == 2
     by_value = {c.value: c for c in quick.candidates}
     assert by_value[2].simulated_pass and (by_value[2].cases, by_value[2].replications) == (1, 2)

@@ -57,6 +57,9 @@ STUCK_SHARE = 0.01
 BATCH = 2
 """Replications run per look at the intervals (fixed, so every executor gives the same answer)."""
 UNDELIVERED = ("peak_undelivered", "worst_hour_undelivered")
+LEVERS = frozenset({"cases", "window", "early_stop"})
+"""What makes a sizing cheaper without changing its answer: identical Hubs as one case, the warm-up and busiest
+hour only, replications that stop once decided. Pass fewer (none: the exhaustive reference) to measure each."""
 DRAIN = 600.0
 """Each run goes on at least this long (and at least the largest latency objective) after the last message."""
 
@@ -204,11 +207,11 @@ def simulate_candidate(candidate: Candidate, scenario: Scenario, combos: list[fr
 
 def size(scenario: Scenario | str, parameter: str, values: list, slos: dict[str, float], failures: int = 0,
          replications: int = 5, seed: int | None = None, executor: Executor | None = None,
-         progress: bool | None = None, exhaustive: bool = False) -> Sizing:  # fmt: skip
+         progress: bool | None = None, levers: frozenset[str] = LEVERS) -> Sizing:  # fmt: skip
     """The smallest of `values` for `parameter` meeting every objective with `failures` Hubs down (module docstring).
 
-    exhaustive=True simulates every combination of Hubs down over the scenario's whole window with every
-    replication (no identical-Hub cases, no focus window, no early stop): the reference the levers must match.
+    levers: LEVERS by default; frozenset() simulates every combination of Hubs down over the scenario's whole
+    window with every replication: the exhaustive reference the levers must match.
     progress: one line per candidate on stderr (None: when stdout is not a terminal).
     """
     from .executors import SerialExecutor
@@ -217,7 +220,7 @@ def size(scenario: Scenario | str, parameter: str, values: list, slos: dict[str,
     executor = executor or SerialExecutor()
     seeds = replication_seeds(base.seed if seed is None else seed, replications)
     site = site_of(parameter)
-    window = {} if exhaustive else focus(base)
+    window = focus(base) if "window" in levers else {}
     notes = [_window_note(base, window)] if window else []
     latency = [target for name, target in slos.items() if name.startswith("latency")]
     drain = max(base.drain, DRAIN, *latency)
@@ -228,8 +231,8 @@ def size(scenario: Scenario | str, parameter: str, values: list, slos: dict[str,
     built, candidates = {}, []
     for value in values:
         variant = load_scenario(base, {parameter: value})
-        combos, same = (down_combinations(variant, site, failures), []) if exhaustive else \
-            distinct_cases(variant, site, failures)  # fmt: skip
+        combos, same = distinct_cases(variant, site, failures) if "cases" in levers else \
+            (down_combinations(variant, site, failures), [])  # fmt: skip
         figures = analytic_figures(variant, combos, slos)
         built[value] = (load_scenario(variant, window) if window else variant, combos)
         notes += [note for note in same if note not in notes]
@@ -246,7 +249,7 @@ def size(scenario: Scenario | str, parameter: str, values: list, slos: dict[str,
         if candidate.simulated_pass is None:
             started = time.perf_counter()
             variant, combos = built[candidate.value]
-            simulate_candidate(candidate, variant, combos, slos, seeds, executor, sequential=not exhaustive)
+            simulate_candidate(candidate, variant, combos, slos, seeds, executor, "early_stop" in levers)
             _progress(progress, parameter, candidate, time.perf_counter() - started)
         if candidate.simulated_pass:
             answer = candidate.value
