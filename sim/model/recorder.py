@@ -62,6 +62,7 @@ class Recorder:
         self.h_queued, self.h_started, self.h_core, self.h_finished = array("d"), array("d"), array("d"), array("d")
         # samples taken every sample_interval
         self.s_time, self.s_station, self.s_length, self.s_waiting = array("d"), array("q"), array("q"), array("q")
+        self.s_max_length, self.s_max_waiting = array("q"), array("q")  # the most at once since the previous sample
         self.s_state = array("q")
         self.states: dict[str, int] = {}
         self.sample_times = array("d")
@@ -210,11 +211,12 @@ class Recorder:
         self.h_finished.append(now)
 
     def sample(self, now: float, stations: Iterable, hub_counts: list[tuple[int, int]]) -> None:
-        """Queue lengths and states, and each Hub's categorized-message count.
+        """Queue lengths and states, the most each queue held and had waiting since the previous sample (the
+        interval closed at both ends: Station.close_interval), and each Hub's categorized-message count.
 
-        Sparse: a station gets a row only when it holds mail or is stopped or in Retry, or did at the
-        previous sample; an idle station's rows are implied (length 0, Ready) and restored by
-        Results.queues. Large organisations have thousands of mostly idle queues.
+        Sparse: a station gets a row only when it holds mail, held any since the previous sample, is stopped
+        or in Retry, or did at the previous sample; an idle station's rows are implied (length 0, Ready) and
+        restored by Results.queues. Large organisations have thousands of mostly idle queues.
         """
         index = len(self.sample_times)
         self.sample_times.append(now)
@@ -225,16 +227,19 @@ class Recorder:
                 first[sid] = index
             length = station.length  # a property: read once
             busy = length or station.stopped or station.retrying
-            if not busy and sid not in active:
-                continue
+            if not (busy or station.peak_length or station.carry_length) and sid not in active:
+                continue  # idle since the previous sample: nothing to close
             if busy:
                 active.add(sid)
             else:
                 active.discard(sid)
+            most, most_waiting = station.close_interval(length)
             self.s_time.append(now)
             self.s_station.append(sid)
             self.s_length.append(length)
             self.s_waiting.append(len(station.queue))
+            self.s_max_length.append(most)
+            self.s_max_waiting.append(most_waiting)
             self.s_state.append(states.setdefault(station.state, len(states)))
         for server, count in hub_counts:
             self.t_time.append(now)
@@ -305,7 +310,8 @@ class Recorder:
             first[sid] = index
         rows = {
             "time": _floats(self.s_time), "station": _ints(self.s_station), "length": _ints(self.s_length),
-            "waiting": _ints(self.s_waiting), "state": _ints(self.s_state),
+            "waiting": _ints(self.s_waiting), "max_length": _ints(self.s_max_length),
+            "max_waiting": _ints(self.s_max_waiting), "state": _ints(self.s_state),
         }  # fmt: skip
         return rows, list(self.states), first
 
