@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-SWEEP_FIGURES = ("peak_latency_p99_s", "peak_utilisation_max", "peak_max_queue", "throughput_per_hour", "overloaded")
+SWEEP_FIGURES = ("peak_latency_p99_s", "peak_utilisation_max", "peak_max_queue_length", "throughput_per_hour",
+                 "overloaded")  # fmt: skip
 
 
 def _number(value: float) -> str:

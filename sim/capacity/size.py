@@ -36,7 +36,7 @@ OBJECTIVES = {
     "latency_p95_s": ("peak_latency_p95_s", "latency_p_s", 0.95),
     "latency_p50_s": ("peak_latency_p50_s", "latency_p_s", 0.50),
     "latency_mean_s": ("peak_latency_mean_s", "latency_mean_s", None),
-    "max_queue": ("peak_max_queue", "max_queue", 0.99),
+    "max_queue": ("peak_max_queue_length", "max_queue", 0.99),
     "utilisation": ("peak_utilisation_max", "utilisation", None),
 }
 """Objective -> (figure of the runs table, figure of the analytic pass, quantile the analytic pass uses)."""

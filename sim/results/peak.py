@@ -118,13 +118,25 @@ def busiest_hour(record: RunRecord) -> tuple[float, float, float]:
 
 
 def peak_queues(record: RunRecord, start: float, end: float) -> dict[str, int]:
-    """The most messages each queue held at a sample inside [start, end] (queues that held any)."""
-    s = record.samples
-    inside = (s["time"] >= start) & (s["time"] <= end)
+    """The most messages each queue held at once (its queue length) at any moment from `start` to `end`, for
+    the queues that held any.
+
+    Exact, from the queue's own changes: each sample carries the most the queue held since the previous
+    sample (both ends included), and every sample whose interval overlaps [start, end] counts. Where `start`
+    or `end` is a sample time (the busiest hour's edges are, whenever sample_interval divides 5 minutes) the
+    figure is the exact maximum over [start, end]; where one falls between two samples, the whole sample
+    interval around it counts, so the figure may include up to one sample interval beyond that edge.
+    """
+    s, times = record.samples, record.sample_times
+    if not len(s["time"]):
+        return {}
+    index = np.searchsorted(times, s["time"])
+    previous = times[np.maximum(index - 1, 0)]  # the first sample's interval is the instant it was taken
+    inside = (s["time"] > start) & (previous < end)
     if not inside.any():
         return {}
     most = np.zeros(len(record.stations), dtype=np.int64)
-    np.maximum.at(most, s["station"][inside], s["length"][inside])
+    np.maximum.at(most, s["station"][inside], s["max_length"][inside])
     return {record.stations[i]["queue"]: int(most[i]) for i in np.flatnonzero(most)}
 
 
@@ -156,8 +168,8 @@ def peak_figures(record: RunRecord) -> dict:
         "peak_latency_p99_s": p99,
         "peak_utilisation_by_server": utilisation,
         "peak_utilisation_max": max(utilisation.values(), default=0.0),
-        "peak_queue_by_queue": queues,
-        "peak_max_queue": max(queues.values(), default=0),
+        "peak_queue_length_by_queue": queues,
+        "peak_max_queue_length": max(queues.values(), default=0),
     }
 
 

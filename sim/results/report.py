@@ -55,7 +55,7 @@ def format_summary(summary: dict) -> str:
     lines += _pressure_lines(summary, width)
     busiest = sorted(summary["max_queue_length"].items(), key=lambda kv: -kv[1])[:5]
     if busiest and busiest[0][1] > 0:
-        lines += ["", "longest queues (max waiting)"]
+        lines += ["", "max queue length (most messages held at once, waiting or in service)"]
         lines += [f"  {queue:<{width}}  {length:,}" for queue, length in busiest if length > 0]
     return "\n".join(lines)
 
@@ -81,7 +81,7 @@ def _pressure_lines(summary: dict, width: int) -> list[str]:
 
 
 def format_peak(summary: dict, width: int = 24) -> list[str]:
-    """The busiest hour's latency and largest queue, then the overload warning naming server and queue."""
+    """The busiest hour's latency and max queue length, then the overload warning naming server and queue."""
     if "busiest_hour_start_s" not in summary:
         return []
     start, end = summary["busiest_hour_start_s"], summary["busiest_hour_end_s"]
@@ -92,11 +92,11 @@ def format_peak(summary: dict, width: int = 24) -> list[str]:
         f"{'  latency p50 / p95 / p99':<{width}}  "
         + " / ".join(seconds(summary[k]) for k in ("peak_latency_p50_s", "peak_latency_p95_s", "peak_latency_p99_s")),
     ]
-    queues = summary.get("peak_queue_by_queue", {})
+    queues = summary.get("peak_queue_length_by_queue", {})
     if queues:
         queue = max(queues, key=queues.get)
         lines.append(
-            f"{'  largest queue':<{width}}  {queues[queue]:,} message{'' if queues[queue] == 1 else 's'} at {queue}"
+            f"{'  max queue length':<{width}}  {queues[queue]:,} message{'' if queues[queue] == 1 else 's'} at {queue}"
         )
     for reason in summary.get("overload", []):
         lines.append(f"WARNING overloaded: arrivals outpace service at {reason}")
