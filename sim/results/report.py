@@ -231,11 +231,12 @@ def _short(value, field=None) -> str:
     return str(value)
 
 
-def format_queue_view(view, at: str) -> str:
-    """Get-Queue's table: Identity, DeliveryType, Status, MessageCount, NextHopDomain, NextRetryTime, LastError."""
-    sampled = view.attrs.get("sampled_at")
-    lines = [f"Get-Queue at {at}" + (f" (queue lengths as sampled at {sampled:%H:%M:%S})" if sampled is not None
-                                     else ""), ""]  # fmt: skip
+def format_queue_view(view) -> str:
+    """Get-Queue's table: Identity, DeliveryType, Status, MessageCount, NextHopDomain, NextRetryTime, LastError,
+    under the instant it shows (sim.results.instant)."""
+    at, seconds = view.attrs["at"], view.attrs["seconds"]
+    lines = [f"Get-Queue at {at:%H:%M:%S} ({format_duration(seconds)} into the run; every event before this "
+             "instant, none at it)", ""]  # fmt: skip
     header = ("Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain", "NextRetryTime", "LastError")
 
     def text(value) -> str:
