@@ -88,12 +88,14 @@ class Results:
 
     @cached_property
     def queues(self) -> pd.DataFrame:
-        """Queue samples every sample_interval: time, server, queue, delivery_type, length, waiting, state."""
+        """Queue samples every sample_interval: time, server, queue, delivery_type, length (the queue length),
+        waiting (for a thread), max_length and max_waiting (the most at once since the previous sample), state."""
         return tables.queues(self.record)
 
     @cached_property
     def stations(self) -> pd.DataFrame:
-        """Per station since warm-up: arrivals, waits for a thread and a core, service, utilisation of both."""
+        """Per station since warm-up: arrivals and how messages left, waits for a thread and a core, service,
+        queue length and waiting (mean and most), utilisation of threads and cores (sim.model.statistics)."""
         return pd.DataFrame(self.record.stations)
 
     @cached_property
