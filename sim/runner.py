@@ -27,7 +27,13 @@ def run(scenario: Scenario | str | os.PathLike | Mapping, seed: int | None = Non
     """
     if overrides or not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
-    return Results(simulate(scenario, seed, progress, watch), replay=Replay)
+    return Results(simulate(scenario, seed, progress, watch), replay=replay)
+
+
+def replay(scenario: Scenario, seed: int) -> instant.QueueSource:
+    """The run of `scenario` and `seed` replayed to the instants Results.queue_view asks for (a function of this
+    module, so a pickled Results names it, never the model)."""
+    return Replay(scenario, seed)
 
 
 def queue_view(scenario: Scenario, at: str | float, seed: int | None = None) -> pd.DataFrame:

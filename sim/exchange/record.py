@@ -145,12 +145,15 @@ class RunRecord:
     first_sample: np.ndarray
     """Per station, the index of the first sample after it was made (len(sample_times) if never sampled)."""
     samples: Columns
-    """Sparse queue samples: time, station, length, waiting, max_length and max_waiting (the most messages it
-    held, and had waiting, at once since the previous sample, both ends included), state (index into
-    sample_states); a station idle since the sample before has no row (0, Ready)."""
+    """Sparse queue samples: time, station, length, waiting, state (index into sample_states); a station
+    idle at a sample and at the one before has no row (length 0, Ready)."""
     sample_states: list[str]
     categorized: Columns
     """time, server (index), cumulative: messages each Hub had categorized at each sample."""
+    sample_peaks: Columns = field(default_factory=dict)
+    """sample (index into sample_times), station, max_length, max_waiting: the most messages a queue held, and had
+    waiting, at once since the previous sample (both ends included), where more than the sample shows; at
+    every other (sample, station) they are the sampled length and waiting (0 where the station has no row)."""
 
     # -- message tracking log -----------------------------------------------------------------------------
     tracking_recorded: RecordedTracking = field(default_factory=RecordedTracking, repr=False)

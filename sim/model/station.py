@@ -15,10 +15,9 @@ the time each spent in that state, so it follows from the waits and service time
 plus the partial times of the messages still held, counted only when the totals are read
 (sim.model.statistics.totals).
 
-The queue length (Get-Queue's MessageCount: waiting, in service, or set aside until a retry timer) only
-grows where a message is put in or back; there each station keeps the most it held, and the most waiting,
-since the previous queue sample. The sampler takes both (`close_interval`), so the largest queue length in
-any window is exact, at sample granularity at its edges, for the cost of a comparison per put.
+The queue length (Get-Queue's MessageCount: waiting, in service or set aside until a retry timer) only grows
+where a message is put in or back: there a station keeps the most it held, and had waiting, since the last
+queue sample (`close_interval`), so the largest queue length in any window is exact, for a comparison a put.
 """
 
 from __future__ import annotations
@@ -40,9 +39,8 @@ COUNTERS = ("arrivals", "requeued", "returned", "restarts", "deferrals", "starts
 A message leaves the queue in exactly one way: completed (handed on), expired or resubmitted; `unserved`
 counts those that left the waiting line without a service (expired while waiting, resubmitted)."""
 KEPT = ("thread_wait", "core_wait", "service_sum", "left_wait", "abandoned", "aside_time")
-"""The sums kept as messages move: waits and core times, plus the waits of messages that left the queue
-other than by starting (expiry, resubmission), the core time of services abandoned by a stop, and the time
-messages spent set aside (deferred until their retry timer) before they waited again or expired."""
+"""The sums kept as messages move: waits and core times, the waits of messages that left unserved (expiry,
+resubmission), core time of services abandoned by a stop, time set aside (deferred) until a retry or expiry."""
 
 
 class Station:
@@ -366,8 +364,7 @@ class Station:
         yield from self.aside_messages()
 
     def aside_messages(self) -> Iterable[Message]:
-        """Messages held but neither waiting nor in service (a DeliveryQueue's deferred ones); `queued_at` is
-        when each was set aside."""
+        """Messages held but neither waiting nor in service (a DeliveryQueue's deferred ones, since `queued_at`)."""
         return ()
 
     # -- statistics (sim.model.statistics reads them) ----------------------------------------------------
@@ -385,13 +382,16 @@ class Station:
         if waiting + self.busy + self.aside > self.peak_length:
             self.peak_length = waiting + self.busy + self.aside
 
-    def close_interval(self, length: int) -> tuple[int, int]:
-        """At a queue sample: the most messages held and waiting at once since the previous sample (the
-        interval closed at both ends); the next interval starts from `length` (held now)."""
-        peak_length, peak_waiting = self.peak_length, self.peak_waiting
-        closed = (max(peak_length, self.carry_length), max(peak_waiting, self.carry_waiting))
-        self.max_length = max(self.max_length, peak_length)
-        self.max_waiting = max(self.max_waiting, peak_waiting)
-        self.peak_length, self.peak_waiting = length, len(self.queue)
-        self.carry_length = self.carry_waiting = 0
-        return closed
+    def close_interval(self, length: int, waiting: int) -> tuple[int, int]:
+        """At a queue sample: the most messages held and waiting at once since the previous sample (the interval
+        closed at both ends); the next interval starts from `length` held and `waiting` now."""
+        most, most_waiting = self.peak_length, self.peak_waiting
+        if most > self.max_length:
+            self.max_length = most
+        if most_waiting > self.max_waiting:
+            self.max_waiting = most_waiting
+        self.peak_length, self.peak_waiting = length, waiting
+        if self.carry_length:  # the interval began before warm-up: that part counts in the sample, not the table
+            most, most_waiting = max(most, self.carry_length), max(most_waiting, self.carry_waiting)
+            self.carry_length = self.carry_waiting = 0
+        return most, most_waiting

@@ -127,16 +127,20 @@ def peak_queues(record: RunRecord, start: float, end: float) -> dict[str, int]:
     figure is the exact maximum over [start, end]; where one falls between two samples, the whole sample
     interval around it counts, so the figure may include up to one sample interval beyond that edge.
     """
-    s, times = record.samples, record.sample_times
-    if not len(s["time"]):
-        return {}
-    index = np.searchsorted(times, s["time"])
-    previous = times[np.maximum(index - 1, 0)]  # the first sample's interval is the instant it was taken
-    inside = (s["time"] > start) & (previous < end)
-    if not inside.any():
+    s, times, peaks = record.samples, record.sample_times, record.sample_peaks
+    # sample i closes [times[i - 1], times[i]] (the first: the instant it was taken); it counts when that
+    # interval overlaps the window, so the samples that count are first..last
+    first = int(np.searchsorted(times, start, side="right"))
+    last = int(np.searchsorted(times, end, side="left"))
+    if first > min(last, len(times) - 1):
         return {}
     most = np.zeros(len(record.stations), dtype=np.int64)
-    np.maximum.at(most, s["station"][inside], s["max_length"][inside])
+    # a sample's interval maximum is its peak row where it has one, else what the sample shows
+    counted = (s["time"] >= times[first]) & (s["time"] <= times[min(last, len(times) - 1)])
+    np.maximum.at(most, s["station"][counted], s["length"][counted])
+    if peaks and len(peaks["sample"]):
+        counted = (peaks["sample"] >= first) & (peaks["sample"] <= last)
+        np.maximum.at(most, peaks["station"][counted], peaks["max_length"][counted])
     return {record.stations[i]["queue"]: int(most[i]) for i in np.flatnonzero(most)}
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 Replayer = Callable[[Scenario, int], instant.QueueSource]
-"""What replays a run to an instant, for `queue_view`: sim.runner passes sim.model.instant.Replay."""
+"""What replays a run to an instant, for `queue_view`: sim.run passes sim.runner.replay."""
 
 FIGURES = ("throughput", "latency", "queues", "utilisation", "topology", "faults")
 
@@ -43,8 +43,8 @@ class NotRecorded(LookupError):
 class Results:
     """Everything one run produced; tables are built from the record on first use.
 
-    `replay` (a class or function, so it pickles by name) replays the run to an instant for `queue_view`;
-    sim.run passes it, a Results built from a record alone has none."""
+    `replay` (a module-level function, so it pickles by name) replays the run to an instant for `queue_view`;
+    sim.run passes sim.runner.replay, a Results built from a record alone has none."""
 
     def __init__(self, record: RunRecord, replay: Replayer | None = None) -> None:
         self.record = record
@@ -145,7 +145,7 @@ class Results:
         seconds = instant.seconds_at(at, self.start, self.end_time, stopped=self.partial)
         if self.replay is None:
             raise NotRecorded("result.queue_view replays the run to the instant: build the Results with sim.run, or "
-                              "pass Results(record, replay=sim.model.instant.Replay)")  # fmt: skip
+                              "pass Results(record, replay=sim.runner.replay)")  # fmt: skip
         if self._replayed is None:
             self._replayed = self.replay(self.scenario, self.seed)
         return instant.queue_view(self._replayed.queues_at(seconds), seconds, self.start)

@@ -128,13 +128,18 @@ def queues(record: RunRecord) -> pd.DataFrame:
     t_idx, s_idx = np.nonzero(present)
     position = np.full(present.shape, -1, dtype=np.int64)
     position[t_idx, s_idx] = np.arange(len(t_idx))
-    length, waiting, most, most_waiting = (np.zeros(len(t_idx), dtype=np.int64) for _ in range(4))
+    length = np.zeros(len(t_idx), dtype=np.int64)
+    waiting = np.zeros(len(t_idx), dtype=np.int64)
     states = np.array([*record.sample_states, "Ready"], dtype=object)
     state = np.full(len(t_idx), len(states) - 1, dtype=np.int64)
     if len(s["time"]):
         rows = position[np.searchsorted(times, s["time"]), s["station"]]
         length[rows], waiting[rows], state[rows] = s["length"], s["waiting"], s["state"]
-        most[rows], most_waiting[rows] = s["max_length"], s["max_waiting"]
+    most, most_waiting = length.copy(), waiting.copy()  # the interval's maxima, where not more than the sample's
+    peaks = record.sample_peaks
+    if peaks and len(peaks["sample"]):
+        rows = position[peaks["sample"], peaks["station"]]
+        most[rows], most_waiting[rows] = peaks["max_length"], peaks["max_waiting"]
     stations = record.stations
     servers = np.array([r["server"] for r in stations] or [""], dtype=object)
     identity = np.array([r["queue"] for r in stations] or [""], dtype=object)
