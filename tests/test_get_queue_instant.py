@@ -132,6 +132,8 @@ def test_result_queue_view_refuses_an_instant_outside_the_run(link_down):
             link_down.queue_view(at)
     assert len(link_down.queue_view(0)) == 10  # the start: every Submission and Unreachable queue, empty
     assert len(link_down.queue_view(18000)) == 10  # the end: drained
+    with pytest.raises(LookupError, match="replays the run"):  # a Results built from a record alone cannot
+        sim.Results(link_down.record).queue_view("10:30")
 
 
 def test_a_stopped_run_is_viewed_up_to_where_it_stopped():
