@@ -143,18 +143,19 @@ def cmd_trace(args) -> int:
 
 
 def cmd_queues(args) -> int:
-    """`exsim queues`: every queue at an instant, as Exchange's Get-Queue lists them."""
+    """`exsim queues`: every queue at an instant, as Exchange's Get-Queue lists them (the scenario run up to it)."""
+    from .results.clock import start_of
+    from .results.instant import seconds_at
     from .results.report import format_queue_view
-    from .runner import run
+    from .runner import queue_view
 
     scenario = _load(args).model_copy(update={"record": "summary", "tracking_log": False})
-    _guard(scenario, args)
-    result = run(scenario, args.seed)
     try:
-        view = result.queue_view(args.at)
+        seconds_at(args.at, start_of(scenario), scenario.end_time)  # a bad --at says so before any run
     except ValueError as error:
         raise UsageError(f"--at {args.at}: {error}") from None
-    print(format_queue_view(view, args.at))
+    _guard(scenario, args)
+    print(format_queue_view(queue_view(scenario, args.at, args.seed)))
     return 0
 
 
@@ -272,8 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.set_defaults(func=cmd_trace)
 
     queues = _scenario_command(commands, "queues", help="run a scenario and list every queue at an instant (Get-Queue)")
-    queues.add_argument("--at", required=True, help="clock time on the run's first day (10:30) or time from the "
-                        "start (2h30m)")  # fmt: skip
+    queues.add_argument("--at", required=True, help="clock time on the run's first day (10:30, 10:30:30) or time "
+                        "from the start (2h30m); the state after every event before it")  # fmt: skip
     queues.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     queues.add_argument("--force", action="store_true", help="run even when the estimate exceeds the memory available")
     queues.set_defaults(func=cmd_queues)

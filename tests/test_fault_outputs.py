@@ -57,7 +57,7 @@ def test_save_draws_the_faults_figure_only_when_something_broke(tmp_path):
     assert (tmp_path / "clean" / "queues.png").exists()
 
 
-def test_the_largest_queue_line_counts_in_the_right_number():
+def test_the_max_queue_length_line_counts_in_the_right_number():
     summary = dict(shared_run(chain()).summary())
     for count, words in ((1, "1 message at X\\Q"), (1200, "1,200 messages at X\\Q")):
         summary["peak_queue_length_by_queue"] = {"X\\Q": count}

@@ -20,7 +20,7 @@ from sim.model.message import Message
 from sim.model.random import Constant
 from sim.model.resources import Cpu
 from sim.model.station import Station
-from sim.model.statistics import station_row
+from sim.model.statistics import mark_warmup, station_row
 from sim.results.theory import mmc_mean_wait
 
 
@@ -35,18 +35,18 @@ def station(env: Environment, limit: int, service_s: float, done: list, cpu: Cpu
 # -- by hand ------------------------------------------------------------------------------------------
 
 
-def test_max_queue_length_restarts_at_warm_up():
+def test_max_queue_length_and_max_waiting_restart_at_warm_up():
     env, done = Environment(), []
     s = station(env, limit=1, service_s=1.0, done=done)
     for n in range(10):  # a burst of 10 at t=0: one in service, 9 waiting
         s.put(message(n))
     env.run(until=50)
-    s.mark_warmup()
+    mark_warmup(s)
     for n in range(10, 13):
-        env.call_later(100 - env.now, lambda e: s.put(message(e.value)), n)  # 3 at t=100: 2 waiting at most
+        env.call_later(100 - env.now, lambda e: s.put(message(e.value)), n)  # 3 at t=100: 1 served, 2 waiting
     env.run(until=200)
     row = station_row(s, 200 - 50)
-    assert row["max_queue_length"] == 2
+    assert (row["max_queue_length"], row["max_waiting"]) == (3, 2)
     assert row["arrivals"] == 3 and row["completions"] == 3
     assert row["mean_thread_wait_s"] == pytest.approx((0 + 1 + 2) / 3)  # waits 0, 1 and 2 s
 
@@ -188,14 +188,18 @@ def test_max_queue_length_ignores_a_burst_before_warm_up():
     result = sim.run(scenario)
     hops = result.hops
     submit = hops[hops["station"] == "StoreDriverSubmission"]
-    # waiting messages at each arrival after warm-up, counted from the hop records
+    # messages waiting, and held, at each arrival after warm-up (where both peak), counted from the hop records
     after = submit[submit["queued_at"] >= 2400].sort_values("queued_at")
     queued, started = submit["queued_at"].to_numpy(), submit["started_at"].to_numpy()
-    waiting = [int(((queued <= t) & (started > t)).sum()) for t in [2400.0, *after["queued_at"]]]
+    finished = submit["finished_at"].to_numpy()
+    instants = [2400.0, *after["queued_at"]]
+    waiting = [int(((queued <= t) & (started > t)).sum()) for t in instants]
+    held = [int(((queued <= t) & (finished > t)).sum()) for t in instants]
     burst = [int(((queued <= t) & (started > t)).sum()) for t in (1801, 1900)]
     row = result.stations.set_index("queue").loc["HUB1\\StoreDriverSubmission"]
     assert max(burst) > 1000  # the burst before warm-up
-    assert row["max_queue_length"] == max(waiting) < 20
+    assert row["max_waiting"] == max(waiting) < 20
+    assert row["max_queue_length"] == max(held) < 20
 
 
 def test_edge_pays_smtp_receive_for_inbound_internet_mail():

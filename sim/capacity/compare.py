@@ -21,7 +21,7 @@ from .worker import figures
 HEADLINE = (
     "messages_generated", "delivered", "in_queue_at_end", "throughput_per_hour", "latency_mean_s", "latency_p50_s",
     "latency_p99_s", "peak_latency_p50_s", "peak_latency_p95_s", "peak_latency_p99_s", "peak_utilisation_max",
-    "utilisation_max", "peak_max_queue_length", "max_queue", "overloaded",
+    "utilisation_max", "peak_max_queue_length", "max_queue_length", "overloaded",
 )  # fmt: skip
 """The figures compared, in this order (when both sides have them)."""
 

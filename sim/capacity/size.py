@@ -19,7 +19,7 @@ was not delivered by the end and so makes a latency objective infinite.
 
 Objectives are judged over the hours that matter (sim.results.hours): each is the larger of its figure at
 the busiest hour and at the worst hour, over every recipient submitted then (one not delivered by the end
-counts as failing it): latency_p99_s, latency_p95_s, latency_p50_s, latency_mean_s, max_queue (the largest
+counts as failing it): latency_p99_s, latency_p95_s, latency_p50_s, latency_mean_s, max_queue (the max
 queue length) and utilisation (the busiest server's cores); any other name is read from the runs table.
 """
 

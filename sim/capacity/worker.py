@@ -41,7 +41,8 @@ class Task:
 
 
 def figures(summary: dict) -> dict[str, float]:
-    """The summary's scalar figures, plus the largest utilisation and queue over servers and queues."""
+    """The summary's scalar figures, plus the largest core utilisation over servers and the max queue length over
+    queues (the most messages one queue held at once, since warm-up)."""
     row = {}
     for key, value in summary.items():
         if key in SKIPPED or isinstance(value, str) or value is None:
@@ -51,7 +52,7 @@ def figures(summary: dict) -> dict[str, float]:
         elif isinstance(value, (int, float)):
             row[key] = float(value) if isinstance(value, float) else int(value)
     row["utilisation_max"] = max(summary.get("utilisation_by_server", {}).values(), default=0.0)
-    row["max_queue"] = max(summary.get("max_queue_length", {}).values(), default=0)
+    row["max_queue_length"] = max(summary.get("max_queue_length", {}).values(), default=0)
     return row
 
 

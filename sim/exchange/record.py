@@ -150,6 +150,10 @@ class RunRecord:
     sample_states: list[str]
     categorized: Columns
     """time, server (index), cumulative: messages each Hub had categorized at each sample."""
+    sample_peaks: Columns = field(default_factory=dict)
+    """sample (index into sample_times), station, max_length, max_waiting: the most messages a queue held, and had
+    waiting, at once since the previous sample (both ends included), where more than the sample shows; at
+    every other (sample, station) they are the sampled length and waiting (0 where the station has no row)."""
 
     # -- message tracking log -----------------------------------------------------------------------------
     tracking_recorded: RecordedTracking = field(default_factory=RecordedTracking, repr=False)

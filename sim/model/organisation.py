@@ -29,6 +29,7 @@ from .roles.internet_queue import InternetQueue
 from .roles.mailbox import MailboxServer
 from .routing import Router
 from .station import Station
+from .statistics import mark_warmup
 from .workload import MailSource
 
 
@@ -131,7 +132,7 @@ class Model:
 
     def _mark_warmup(self, _event=None) -> None:
         for station in self.stations:
-            station.mark_warmup()
+            mark_warmup(station)
         for server in self.transport_servers.values():
             server.cpu.mark_warmup()
 

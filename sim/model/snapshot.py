@@ -93,6 +93,7 @@ def snapshot(model: Model) -> RunRecord:
             for name, role in model.mailbox_servers.items()
         },  # fmt: skip
     )
+    record.sample_peaks = recorder.peak_columns()
     record.queue_events, record.event_texts = recorder.queue_event_columns()
     record.pressure_events = recorder.pressure_columns()
     record.fault_windows = list(recorder.fault_windows)

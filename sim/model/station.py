@@ -9,16 +9,21 @@ no event: the message is handed straight on.
 Three things may bound a service: the station's own `limit` (threads), a `Pool` of threads shared by
 several stations, and a `Cpu` whose cores every stage of a server shares. A message first waits for a
 thread, then, holding it, for a core; the two waits are kept apart, and the service time is the time
-drawn, on a core. The time-weighted statistics (mean queue length, busy threads and cores) are areas under
-the curve, but they are not updated at each state change: an area is the sum over messages of the time each
-spent in that state, so it follows from the waits and service times already summed per message, plus the
-partial times of the messages still waiting or in service, counted only when the totals are read (`totals`).
+drawn, on a core. The time-weighted statistics (mean queue length, messages waiting, busy threads and cores)
+are areas under the curve, but they are not updated at each state change: an area is the sum over messages of
+the time each spent in that state, so it follows from the waits and service times already summed per message,
+plus the partial times of the messages still held, counted only when the totals are read
+(sim.model.statistics.totals).
+
+The queue length (Get-Queue's MessageCount: waiting, in service or set aside until a retry timer) only grows
+where a message is put in or back: there a station keeps the most it held, and had waiting, since the last
+queue sample (`close_interval`), so the largest queue length in any window is exact, for a comparison a put.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .deadlines import Deadlines
 from .engine import Environment
@@ -28,13 +33,14 @@ from .resources import Cpu, Pool
 ACTIVE, READY, RETRY, SUSPENDED = "Active", "Ready", "Retry", "Suspended"
 UNBOUNDED = 1_000_000
 """The limit of a stage with no thread limit of its own (SMTP Receive, the anti-spam chain)."""
-COUNTERS = ("arrivals", "requeued", "returned", "restarts", "deferrals", "starts", "completions")
-"""Services run to the end are completions + returned + deferrals: a service ends in exactly one of them."""
-SUMS = ("thread_wait", "core_wait", "service_sum", "area_q", "area_busy", "area_cores")
-"""What `totals` reports after COUNTERS; the three areas are derived there (see the module docstring)."""
-KEPT = ("thread_wait", "core_wait", "service_sum", "left_wait", "abandoned")
-"""The sums kept as messages move: waits and core times, plus the waits of messages that left the queue
-other than by starting (expiry, resubmission) and the core time of services abandoned by a stop."""
+COUNTERS = ("arrivals", "requeued", "returned", "restarts", "deferrals", "starts", "completions", "expired",
+            "resubmitted", "unserved")  # fmt: skip
+"""Services run to the end are completions + returned + deferrals: a service ends in exactly one of them.
+A message leaves the queue in exactly one way: completed (handed on), expired or resubmitted; `unserved`
+counts those that left the waiting line without a service (expired while waiting, resubmitted)."""
+KEPT = ("thread_wait", "core_wait", "service_sum", "left_wait", "abandoned", "aside_time")
+"""The sums kept as messages move: waits and core times, the waits of messages that left unserved (expiry,
+resubmission), core time of services abandoned by a stop, time set aside (deferred) until a retry or expiry."""
 
 
 class Station:
@@ -43,7 +49,8 @@ class Station:
     __slots__ = (
         "env", "_serve", "_on_done", "sid", "server", "name", "identity", "delivery_type", "limit", "pool", "cpu",
         "on_done", "hop_log", "queue", "busy", "in_service", "stopped", "retrying", "open", "pool_waiting", "zero",
-        "_plain", "_inline", "_draw", "_per_kb", "_per_rcpt", "max_length", "baseline", "fast_start",
+        "_plain", "_inline", "_draw", "_per_kb", "_per_rcpt", "baseline", "fast_start", "aside",
+        "peak_length", "peak_waiting", "carry_length", "carry_waiting", "max_length", "max_waiting",
         "deadlines", "owner", "next_hop", "last_error", "next_retry_at", "events",
         *COUNTERS, *KEPT,
     )  # fmt: skip
@@ -84,8 +91,11 @@ class Station:
             setattr(self, counter, 0)
         for total in KEPT:
             setattr(self, total, 0.0)
-        self.max_length = 0
-        self.baseline = self.totals()
+        self.aside = 0  # messages held but neither waiting nor in service (a DeliveryQueue's deferred ones)
+        self.peak_length = self.peak_waiting = 0  # the most held, and waiting, since the previous sample
+        self.carry_length = self.carry_waiting = 0  # the same over the part of that interval before warm-up
+        self.max_length = self.max_waiting = 0  # the same since warm-up, up to the previous sample
+        self.baseline: tuple | None = None  # every COUNTER and SUM at warm-up (None: all zero)
         self.fast_start = self.FAST_START
         self.deadlines: Deadlines | None = None  # set by the server that owns it
         self.owner = None  # the Transport server it belongs to
@@ -118,14 +128,20 @@ class Station:
                     if pool is not None:
                         pool.free -= 1
                     self._start(msg, now)  # no wait: skip the deque round trip and the _try_start loop
+                    held = self.busy + self.aside  # the queue length: nothing waits
+                    if held > self.peak_length:
+                        self.peak_length = held
                     return
         queue.append(msg)
         if self.deadlines is not None:
             self.deadlines.waiting(msg)
         if self.open:
             self._try_start()
-        if len(queue) > self.max_length:
-            self.max_length = len(queue)  # messages left waiting
+        waiting = len(queue)
+        if waiting > self.peak_waiting:
+            self.peak_waiting = waiting
+        if waiting + self.busy + self.aside > self.peak_length:
+            self.peak_length = waiting + self.busy + self.aside
 
     def requeue(self, msg: Message) -> None:
         """A deferred message tries again: it waits in line like an arrival, but counts as a retry."""
@@ -225,8 +241,7 @@ class Station:
         self.queue.appendleft(msg)
         if self.deadlines is not None:
             self.deadlines.waiting(msg)
-        if len(self.queue) > self.max_length:
-            self.max_length = len(self.queue)
+        self.grew()
         if self.open:
             self._try_start()
 
@@ -273,12 +288,11 @@ class Station:
         self.starts -= len(abandoned)
         self.restarts += len(abandoned)
         self.queue.extendleft(reversed(abandoned))
-        if len(self.queue) > self.max_length:
-            self.max_length = len(self.queue)
         if self.pool is not None:
             self.pool.free += self.busy
             self.pool_waiting = False
         self.busy = 0
+        self.grew()  # as many held as before, more of them waiting
         self.stopped = True
         self.open = False
         if self.deadlines is not None:
@@ -325,7 +339,8 @@ class Station:
 
     def expire(self, msg: Message) -> None:
         """A message waiting here is MessageExpirationTimeout old: out of the queue, into an NDR."""
-        self.left_queue(msg)
+        self.left_unserved(msg)
+        self.expired += 1
         self.owner.expired(msg)
 
     @property
@@ -339,45 +354,44 @@ class Station:
 
     @property
     def length(self) -> int:
-        """Messages in the queue, waiting or being served (Queue Viewer's MessageCount)."""
-        return len(self.queue) + len(self.in_service)
+        """Messages in the queue, waiting, in service or set aside (Queue Viewer's MessageCount)."""
+        return len(self.queue) + len(self.in_service) + self.aside
 
     def held(self) -> Iterator[Message]:
-        """Every message this station holds: waiting, or in service (for the end-of-run accounting)."""
+        """Every message this station holds: waiting, in service or set aside (for the end-of-run accounting)."""
         yield from self.queue
         yield from self.in_service
+        yield from self.aside_messages()
 
-    # -- statistics -----------------------------------------------------------------------------
-    def left_queue(self, msg: Message) -> None:
-        """`msg` leaves the queue without being served (expiry, resubmission): its wait still counts in area_q."""
+    def aside_messages(self) -> Iterable[Message]:
+        """Messages held but neither waiting nor in service (a DeliveryQueue's deferred ones, since `queued_at`)."""
+        return ()
+
+    # -- statistics (sim.model.statistics reads them) ----------------------------------------------------
+    def left_unserved(self, msg: Message) -> None:
+        """`msg` leaves the waiting line without a service (expiry, resubmission): its wait still counts."""
         self.queue.remove(msg)
         self.left_wait += self.env.now - msg.queued_at
+        self.unserved += 1
 
-    def totals(self) -> tuple:
-        """Every counter and sum so far (COUNTERS then SUMS), brought up to now.
+    def grew(self) -> None:
+        """The queue just grew (outside put, which does this inline): keep the most held and waiting."""
+        waiting = len(self.queue)
+        if waiting > self.peak_waiting:
+            self.peak_waiting = waiting
+        if waiting + self.busy + self.aside > self.peak_length:
+            self.peak_length = waiting + self.busy + self.aside
 
-        The areas are sums over messages of the time spent in each state (see the module docstring):
-        area_q = waits of messages that left the queue + the waits so far of those in it; area_busy = waits
-        for a core + service time (served, abandoned, and so far in service); area_cores = that service time on
-        cores alone (none for a station without a Cpu).
-        """
-        now = self.env.now
-        waiting = holding = on_core = 0.0
-        for msg in self.queue:
-            waiting += now - msg.queued_at
-        for msg in self.in_service:
-            if msg.token is None:  # holding a thread, waiting for a core
-                holding += now - msg.started_at
-            else:
-                on_core += now - msg.core_at
-        core_time = self.service_sum + self.abandoned + on_core
-        area_q = self.thread_wait + self.left_wait + waiting
-        area_busy = self.core_wait + holding + core_time
-        area_cores = core_time if self.cpu is not None else 0.0  # a stage on no cores (an SMTP session) uses none
-        return (*(getattr(self, name) for name in COUNTERS), self.thread_wait, self.core_wait, self.service_sum,
-                area_q, area_busy, area_cores)  # fmt: skip
-
-    def mark_warmup(self) -> None:
-        """Start the statistics window here: counters, sums and the largest queue restart from now."""
-        self.baseline = self.totals()
-        self.max_length = len(self.queue)
+    def close_interval(self, length: int, waiting: int) -> tuple[int, int]:
+        """At a queue sample: the most messages held and waiting at once since the previous sample (the interval
+        closed at both ends); the next interval starts from `length` held and `waiting` now."""
+        most, most_waiting = self.peak_length, self.peak_waiting
+        if most > self.max_length:
+            self.max_length = most
+        if most_waiting > self.max_waiting:
+            self.max_waiting = most_waiting
+        self.peak_length, self.peak_waiting = length, waiting
+        if self.carry_length:  # the interval began before warm-up: that part counts in the sample, not the table
+            most, most_waiting = max(most, self.carry_length), max(most_waiting, self.carry_waiting)
+            self.carry_length = self.carry_waiting = 0
+        return most, most_waiting

@@ -1,23 +1,15 @@
-"""What broke and what it did, from a run's record: queue status changes, back pressure, fault windows,
-the accounting under faults, and Get-Queue at any instant.
-
-Get-Queue (DOMAIN.md 9): Identity (SERVER\\destination), DeliveryType, Status, MessageCount,
-NextHopDomain, LastError, NextRetryTime. As in Exchange, the Submission and Unreachable queues are
-always listed, delivery queues and the Poison queue only while they hold mail (DOMAIN.md 1.2). Status and LastError come from the queue's status changes,
-exact to the event; MessageCount from the last queue sample at or before the instant asked for (the
-scenario's `sample_interval`).
+"""What broke and what it did, from a run's record: queue status changes, back pressure, fault windows and
+the accounting under faults. Get-Queue at an instant is sim.results.instant.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 from ..exchange.record import RunRecord, split_place
-from ..scenario.units import parse_duration
 from .clock import beside, start_of
 from .tables import category
 
@@ -98,52 +90,3 @@ def accounting(record: RunRecord) -> dict:
         "still_queued_by_place": dict(sorted(held.items())),
         "still_queued_by_state": dict(sorted(by_state.items())),
     }
-
-
-def seconds_at(at: str | float, start: datetime) -> float:
-    """Simulated seconds of `at`: a clock time ("10:30", on the run's first day) or seconds / a duration."""
-    if isinstance(at, str) and ":" in at:
-        hours, minutes = (int(part) for part in at.split(":", 1))
-        clock = start.replace(hour=hours, minute=minutes, second=0, microsecond=0)
-        if clock < start:
-            clock += timedelta(days=1)
-        return (clock - start).total_seconds()
-    return parse_duration(at)
-
-
-def queue_view(record: RunRecord, queues: pd.DataFrame, at: float, start: datetime) -> pd.DataFrame:
-    """Get-Queue at `at` seconds: every queue that existed then, as Exchange lists them (NextRetryTime as a UTC
-    clock time, `start` being second 0)."""
-    times = record.sample_times
-    index = int(np.searchsorted(times, at, side="right")) - 1
-    if index < 0:
-        raise ValueError(f"no queue sample at or before {at:g} s; the first is at {times[0]:g} s")
-    sample_time = times[index]
-    counts = queues[queues["time"] == sample_time].set_index("queue")
-    events = queue_events(record)
-    events = events[events["time"] <= at].groupby("queue").last() if len(events) else events
-    rows = []
-    for station in record.stations:
-        queue = station["queue"]
-        if queue not in counts.index or station["delivery_type"] == "Stage":
-            continue  # made after the instant asked for, or a stage of the model rather than a queue
-        sampled = counts.loc[queue]
-        persistent = station["station"] in ("Submission", "Unreachable") and station["delivery_type"] != "MapiDelivery"
-        if not persistent and sampled["length"] == 0:
-            continue  # delivery queues and the Poison queue are shown only while they hold mail
-        status = str(sampled["state"])
-        error, next_retry = "", None
-        if queue in events.index:
-            event = events.loc[queue]
-            error = event["last_error"]
-            if event["status"] == "Retry" and not np.isnan(event["next_retry"]):
-                next_retry = pd.Timestamp(start + timedelta(seconds=float(event["next_retry"])))
-        rows.append({
-            "Identity": queue, "DeliveryType": station["delivery_type"], "Status": status,
-            "MessageCount": int(sampled["length"]), "NextHopDomain": station.get("next_hop", ""),
-            "LastError": error, "NextRetryTime": next_retry,
-        })  # fmt: skip
-    view = pd.DataFrame(rows, columns=["Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain",
-                                       "LastError", "NextRetryTime"])  # fmt: skip
-    view.attrs["sampled_at"] = pd.Timestamp(start + timedelta(seconds=float(sample_time)))
-    return view

@@ -12,7 +12,7 @@ it lasted (each fault window). Every figure here is taken over one window [start
   right one, not a delay;
 - a server's **core utilisation** is its core-seconds used inside the window over (window x cores),
   interpolated between samples at the window's edges;
-- a queue's **largest queue length** is the most messages it held at once inside the window (Get-Queue's
+- a queue's **max queue length** is the most messages it held at once inside the window (Get-Queue's
   MessageCount; sim.results.peak.peak_queues).
 
 The busiest hour is the 60-minute window, starting on a 5-minute boundary inside the generation window
@@ -96,7 +96,7 @@ def _rank(figures: dict) -> tuple:
 
 
 def worst_hour(record: RunRecord, population: Population) -> dict:
-    """The figures of the worst hour (the module docstring): the highest p99, then most undelivered, largest queue."""
+    """The figures of the worst hour (the module docstring): the highest p99, then most undelivered, longest queue."""
     starts = candidate_starts(record)
     if len(starts) == 0:  # a generation window shorter than an hour: the whole of it
         low, high = record.scenario.warmup, min(record.scenario.duration, record.end_time)

@@ -59,21 +59,21 @@ def hour_rows(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("busiest hour (most traffic)", f"{_when(summary, summary['busiest_hour_start_s'], summary['busiest_hour_end_s'])}"
          f", {summary['busiest_hour_messages_per_hour']:,.0f} messages/h"),
         ("  latency p50 / p95 / p99", _latencies(summary, "peak_") + _undelivered(summary, "peak_")),
-        ("  largest queue length", _queue(queues.get(largest, 0), largest)),
+        ("  max queue length", _queue(queues.get(largest, 0), largest)),
         ("  core utilisation", _cores(summary.get("peak_utilisation_by_server") or {}, "busiest server")),
     ]  # fmt: skip
     if "worst_hour_start_s" in summary:
         rows += [
             ("worst hour (highest p99)", _when(summary, summary["worst_hour_start_s"], summary["worst_hour_end_s"])),
             ("  latency p50 / p95 / p99", _latencies(summary, "worst_hour_") + _undelivered(summary, "worst_hour_")),
-            ("  largest queue length", _queue(summary["worst_hour_max_queue_length"], summary["worst_hour_largest_queue"])),
+            ("  max queue length", _queue(summary["worst_hour_max_queue_length"], summary["worst_hour_largest_queue"])),
             ("  core utilisation", _cores(summary.get("worst_hour_utilisation_by_server") or {}, "busiest server")),
         ]  # fmt: skip
     for window in summary.get("fault_windows") or []:
         rows += [
             (f"while {window['fault']} was down", _when(summary, window["start_s"], window["end_s"])),
             ("  latency p50 / p95 / p99", _latencies(window, "") + _undelivered(window)),
-            ("  largest queue length", _queue(window["max_queue_length"], window["largest_queue"])),
+            ("  max queue length", _queue(window["max_queue_length"], window["largest_queue"])),
             ("  core utilisation", _cores(window.get("utilisation_by_server") or {}, "busiest survivor")),
         ]
     return rows

@@ -1,4 +1,4 @@
-"""Load over time in 5-minute bins, the busiest hour, and the largest queues of a window.
+"""Load over time in 5-minute bins, the busiest hour, and the max queue length of each queue in a window.
 
 A Hub that carried double load for an hour reads a modest whole-run utilisation; the figures here are
 taken over 5-minute bins and over windows (sim.results.hours takes the busiest hour's, the worst hour's
@@ -101,11 +101,27 @@ def busiest_hour(record: RunRecord) -> tuple[float, float, float]:
 
 
 def peak_queues(record: RunRecord, start: float, end: float) -> dict[str, int]:
-    """The most messages each queue held at a sample inside [start, end] (queues that held any)."""
-    s = record.samples
-    inside = (s["time"] >= start) & (s["time"] <= end)
-    if not inside.any():
+    """The most messages each queue held at once (its queue length) at any moment from `start` to `end`, for
+    the queues that held any.
+
+    Exact, from the queue's own changes: each sample carries the most the queue held since the previous
+    sample (both ends included), and every sample whose interval overlaps [start, end] counts. Where `start`
+    or `end` is a sample time (the busiest hour's edges are, whenever sample_interval divides 5 minutes) the
+    figure is the exact maximum over [start, end]; where one falls between two samples, the whole sample
+    interval around it counts, so the figure may include up to one sample interval beyond that edge.
+    """
+    s, times, peaks = record.samples, record.sample_times, record.sample_peaks
+    # sample i closes [times[i - 1], times[i]] (the first: the instant it was taken); it counts when that
+    # interval overlaps the window, so the samples that count are first..last
+    first = int(np.searchsorted(times, start, side="right"))
+    last = int(np.searchsorted(times, end, side="left"))
+    if first > min(last, len(times) - 1):
         return {}
     most = np.zeros(len(record.stations), dtype=np.int64)
-    np.maximum.at(most, s["station"][inside], s["length"][inside])
+    # a sample's interval maximum is its peak row where it has one, else what the sample shows
+    counted = (s["time"] >= times[first]) & (s["time"] <= times[min(last, len(times) - 1)])
+    np.maximum.at(most, s["station"][counted], s["length"][counted])
+    if peaks and len(peaks["sample"]):
+        counted = (peaks["sample"] >= first) & (peaks["sample"] <= last)
+        np.maximum.at(most, peaks["station"][counted], peaks["max_length"][counted])
     return {record.stations[i]["queue"]: int(most[i]) for i in np.flatnonzero(most)}

@@ -23,10 +23,13 @@ if TYPE_CHECKING:
 THROUGHPUT_BIN = 900.0
 """Throughput is drawn in 15-minute bins: per-minute samples of a Poisson stream are mostly noise."""
 QUEUE_BIN = 300.0
-"""Queues are drawn as the most messages held in each 5-minute bin: a sample every minute of a queue that
-holds 0 or 1 message draws a barcode, the maximum per bin draws what a planner asks: how full did it get.
-Decision: a queue is drawn when a message ever waited in it at a sample (`waiting` > 0); a queue that only
-ever held the message being served is not a queue that filled, and is counted under the figure instead."""
+"""Queues are drawn as the most messages held in each 5-minute bin (the queue length's maximum, from the
+queue's own changes: each sample carries the most held since the previous one, `max_length`, so a burst
+between two samples is drawn): a queue that holds 0 or 1 message draws a barcode, the maximum per bin draws
+what a planner asks: how full did it get. A sample closes its interval, so it counts in the bin its interval
+lies in; with a sample_interval dividing 5 minutes each bin's value is the exact maximum over the bin.
+Decision: a queue is drawn when a message ever waited in it for a thread (`max_waiting` > 0); a queue that
+only ever held the messages being served is not a queue that filled, and is counted under the figure instead."""
 UTILISATION_THRESHOLD = 0.7
 """Decision: the line drawn on utilisation over time. UNCONFIRMED: DOMAIN.md gives no Exchange 2007 figure;
 70% leaves the headroom for the busiest hour and for a failed Hub's share that capacity planners keep."""
@@ -169,14 +172,17 @@ def _latency_by_site(ax: Axes, result: ResultView) -> None:
         ax.legend(loc="lower right", fontsize="small")
 
 
-def _queue_bins(result: ResultView) -> pd.DataFrame:
-    """The most messages each queue held in each 5-minute bin, for queues that ever held mail."""
+def queue_bins(result: ResultView) -> pd.DataFrame:
+    """The most messages each queue held at once in each 5-minute bin (columns server, queue, bin: its start in
+    seconds, length), for the queues where a message ever waited; attrs["served_only"] counts the others that
+    held mail."""
     frame = result.queues
     if not len(frame):
         return pd.DataFrame(columns=["server", "queue", "bin", "length"])
-    table = pd.DataFrame({"server": frame["server"].astype(str), "queue": frame["queue"].astype(str),
-                          "bin": np.floor(frame["time"].to_numpy(dtype=float) / QUEUE_BIN) * QUEUE_BIN,
-                          "length": frame["length"].to_numpy(), "waiting": frame["waiting"].to_numpy()})  # fmt: skip
+    times = frame["time"].to_numpy(dtype=float)
+    bins = np.maximum(np.floor((times - 1e-9) / QUEUE_BIN), 0) * QUEUE_BIN  # a sample closes the interval before it
+    table = pd.DataFrame({"server": frame["server"].astype(str), "queue": frame["queue"].astype(str), "bin": bins,
+                          "length": frame["max_length"].to_numpy(), "waiting": frame["max_waiting"].to_numpy()})  # fmt: skip
     binned = table.groupby(["server", "queue", "bin"], sort=True)[["length", "waiting"]].max().reset_index()
     waited = binned.groupby("queue")["waiting"].transform("max")
     shown = binned[waited > 0].drop(columns="waiting")
@@ -201,7 +207,7 @@ def _draw_queue_lines(ax: Axes, binned: pd.DataFrame, limit: int, strip: str = "
 
 def draw_queues(ax: Axes, result: ResultView, limit: int = 8) -> None:
     """Every queue that ever held mail (the `limit` fullest by name), most messages per 5-minute bin."""
-    binned = _queue_bins(result)
+    binned = queue_bins(result)
     _draw_queue_lines(ax, binned, limit)
     shade_faults(ax, result)
     _time_axes(ax, result, "messages in queue")
@@ -213,7 +219,7 @@ def draw_queues(ax: Axes, result: ResultView, limit: int = 8) -> None:
 def queues(result: ResultView) -> Figure:
     """One panel per server whose queues ever held mail: the most messages each queue held per 5-minute bin,
     with outage windows shaded."""
-    binned = _queue_bins(result)
+    binned = queue_bins(result)
     peaks = binned.groupby("server")["length"].max().sort_values(ascending=False, kind="stable")
     servers = sorted(peaks.index[:SHOWN_SERVERS])
     fig = new_figure(10.5, 1.2 + 2.0 * max(len(servers), 1))
@@ -230,15 +236,15 @@ def queues(result: ResultView) -> Figure:
     if not servers:
         _time_axes(panels[0], result, "messages in queue")
         shade_faults(panels[0], result)
-        panels[0].text(0.5, 0.5, "no message waited in any queue at a sample: every queue kept up\n"
-                       f"({served} queues held only the message being served)", ha="center", va="center",
+        panels[0].text(0.5, 0.5, "no message ever waited for a thread in any queue: every queue kept up\n"
+                       f"({served} queues held only messages being served)", ha="center", va="center",
                        transform=panels[0].transAxes, fontsize="large")  # fmt: skip
     for ax in panels[:-1]:
         ax.set_xlabel("")
     hidden = len(peaks) - len(servers)
     more = f"; {hidden} more servers in result.queues" if hidden > 0 else ""
     if servers and served:
-        more += f"; {served} queues that only held the message being served not drawn"
+        more += f"; {served} queues that only held messages being served not drawn"
     title(panels[0], "Queues, most messages per 5 minutes, by server", result.scenario.name)
     if more:
         panels[-1].set_xlabel(f"{panels[-1].get_xlabel()}\n({more.removeprefix('; ')})")

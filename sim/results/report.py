@@ -56,7 +56,7 @@ def format_summary(summary: dict) -> str:
     lines += _pressure_lines(summary, width)
     busiest = sorted(summary["max_queue_length"].items(), key=lambda kv: -kv[1])[:5]
     if busiest and busiest[0][1] > 0:
-        lines += ["", "longest queues (max waiting)"]
+        lines += ["", "max queue length (most messages held at once, waiting or in service)"]
         lines += [f"  {queue:<{width}}  {length:,}" for queue, length in busiest if length > 0]
     return "\n".join(lines)
 
@@ -225,11 +225,12 @@ def _short(value, field=None) -> str:
     return str(value)
 
 
-def format_queue_view(view, at: str) -> str:
-    """Get-Queue's table: Identity, DeliveryType, Status, MessageCount, NextHopDomain, NextRetryTime, LastError."""
-    sampled = view.attrs.get("sampled_at")
-    lines = [f"Get-Queue at {at}" + (f" (queue lengths as sampled at {sampled:%H:%M:%S})" if sampled is not None
-                                     else ""), ""]  # fmt: skip
+def format_queue_view(view) -> str:
+    """Get-Queue's table: Identity, DeliveryType, Status, MessageCount, NextHopDomain, NextRetryTime, LastError,
+    under the instant it shows (sim.results.instant)."""
+    at, seconds = view.attrs["at"], view.attrs["seconds"]
+    lines = [f"Get-Queue at {at:%H:%M:%S} ({format_duration(seconds)} into the run; every event before this "
+             "instant, none at it)", ""]  # fmt: skip
     header = ("Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain", "NextRetryTime", "LastError")
 
     def text(value) -> str:

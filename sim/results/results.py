@@ -11,6 +11,7 @@ and every station and server statistic cover the time after it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -20,13 +21,17 @@ import numpy as np
 import pandas as pd
 
 from ..exchange.record import STATUS_NAMES, RunRecord
-from . import breakdowns, hours, notebook, overload, peak, tables
+from ..scenario.schema import Scenario
+from . import breakdowns, hours, instant, notebook, overload, peak, tables
 from .clock import start_of
 from .notebook import Summary
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+Replayer = Callable[[Scenario, int], instant.QueueSource]
+"""What replays a run to an instant, for `queue_view`: sim.run passes sim.runner.replay."""
 
 FIGURES = ("throughput", "latency", "queues", "utilisation", "topology", "faults")
 
@@ -36,20 +41,25 @@ class NotRecorded(LookupError):
 
 
 class Results:
-    """Everything one run produced; tables are built from the record on first use."""
+    """Everything one run produced; tables are built from the record on first use.
 
-    def __init__(self, record: RunRecord) -> None:
+    `replay` (a module-level function, so it pickles by name) replays the run to an instant for `queue_view`;
+    sim.run passes sim.runner.replay, a Results built from a record alone has none."""
+
+    def __init__(self, record: RunRecord, replay: Replayer | None = None) -> None:
         self.record = record
         self.scenario = record.scenario
         self.seed = record.seed
         self.end_time = record.end_time
+        self.replay = replay
+        self._replayed: instant.QueueSource | None = None
 
     def __getstate__(self) -> dict:
-        """Pickle the record only: tables are rebuilt from it on first use."""
-        return {"record": self.record}
+        """Pickle the record (tables are rebuilt from it on first use) and the replay's name."""
+        return {"record": self.record, "replay": self.replay}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["record"])
+        self.__init__(state["record"], state.get("replay"))
 
     def __repr__(self) -> str:
         counts = self.record.counts
@@ -78,12 +88,14 @@ class Results:
 
     @cached_property
     def queues(self) -> pd.DataFrame:
-        """Queue samples every sample_interval: time, server, queue, delivery_type, length, waiting, state."""
+        """Queue samples every sample_interval: time, server, queue, delivery_type, length (the queue length),
+        waiting (for a thread), max_length and max_waiting (the most at once since the previous sample), state."""
         return tables.queues(self.record)
 
     @cached_property
     def stations(self) -> pd.DataFrame:
-        """Per station since warm-up: arrivals, waits for a thread and a core, service, utilisation of both."""
+        """Per station since warm-up: arrivals and how messages left, waits for a thread and a core, service,
+        queue length and waiting (mean and most), utilisation of threads and cores (sim.model.statistics)."""
         return pd.DataFrame(self.record.stations)
 
     @cached_property
@@ -127,9 +139,16 @@ class Results:
         return breakdowns.fault_windows(self.record)
 
     def queue_view(self, at: str | float) -> pd.DataFrame:
-        """Get-Queue at an instant: a clock time ("10:30") or a time from the start ("2h30m", seconds)."""
-        seconds = breakdowns.seconds_at(at, self.start) if isinstance(at, str) else float(at)
-        return breakdowns.queue_view(self.record, self.queues, seconds, self.start)
+        """Get-Queue at an instant: a clock time on the run's first day ("10:30", "10:30:30") or a time from the
+        start ("3h4m1s", seconds), within the run (else ValueError). The exact state then, every event before
+        the instant processed and none at it, from the run replayed to the instant (sim.results.instant)."""
+        seconds = instant.seconds_at(at, self.start, self.end_time, stopped=self.partial)
+        if self.replay is None:
+            raise NotRecorded("result.queue_view replays the run to the instant: build the Results with sim.run, or "
+                              "pass Results(record, replay=sim.runner.replay)")  # fmt: skip
+        if self._replayed is None:
+            self._replayed = self.replay(self.scenario, self.seed)
+        return instant.queue_view(self._replayed.queues_at(seconds), seconds, self.start)
 
     @cached_property
     def load(self) -> pd.DataFrame:

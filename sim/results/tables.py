@@ -116,7 +116,9 @@ def hops(record: RunRecord) -> pd.DataFrame:
 
 
 def queues(record: RunRecord) -> pd.DataFrame:
-    """Queue samples every sample_interval: length counts waiting and in-service messages.
+    """Queue samples every sample_interval: `length` is the queue length (Get-Queue's MessageCount: waiting, in
+    service or set aside), `waiting` the messages waiting for a thread, both at the sample; `max_length` and
+    `max_waiting` the most of each at once since the previous sample (exact: kept by the queue itself).
 
     Every station has a row at every sample from the first one after it was made; the record keeps
     only rows of stations holding mail, and the idle ones are filled in here (0, Ready).
@@ -133,6 +135,11 @@ def queues(record: RunRecord) -> pd.DataFrame:
     if len(s["time"]):
         rows = position[np.searchsorted(times, s["time"]), s["station"]]
         length[rows], waiting[rows], state[rows] = s["length"], s["waiting"], s["state"]
+    most, most_waiting = length.copy(), waiting.copy()  # the interval's maxima, where not more than the sample's
+    peaks = record.sample_peaks
+    if peaks and len(peaks["sample"]):
+        rows = position[peaks["sample"], peaks["station"]]
+        most[rows], most_waiting[rows] = peaks["max_length"], peaks["max_waiting"]
     stations = record.stations
     servers = np.array([r["server"] for r in stations] or [""], dtype=object)
     identity = np.array([r["queue"] for r in stations] or [""], dtype=object)
@@ -145,6 +152,8 @@ def queues(record: RunRecord) -> pd.DataFrame:
             "delivery_type": pd.Categorical(types[s_idx]),
             "length": length,
             "waiting": waiting,
+            "max_length": most,
+            "max_waiting": most_waiting,
             "state": pd.Categorical(states[state]),
         }
     )

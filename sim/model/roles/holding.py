@@ -39,8 +39,8 @@ class UnreachableQueue(Station):
 
     def expire(self, msg: Message) -> None:
         """No route came before MessageExpirationTimeout: the sender gets the no-route NDR (5.4.4)."""
-        self.left_queue(msg)
-        self.completions += 1
+        self.left_unserved(msg)
+        self.expired += 1
         self.owner.recorder.expire(msg)
         self.owner.ndr(msg, NO_ROUTE.status())
 
@@ -49,10 +49,11 @@ class UnreachableQueue(Station):
         held = list(self.queue)
         self.queue.clear()
         now = self.env.now
+        self.unserved += len(held)
+        self.resubmitted += len(held)
         for msg in held:
             self.left_wait += now - msg.queued_at
             msg.waiting = None
-            self.completions += 1
             categorizer.put(msg)
         return len(held)
 
@@ -72,6 +73,7 @@ class PoisonQueue(Station):
         self.arrivals += 1
         msg.queued_at = self.env.now  # it waits here from now (area_q)
         self.queue.append(msg)
+        self.grew()
 
     @property
     def state(self) -> str:

@@ -67,30 +67,32 @@ class DeliveryQueue(Station):
         self.deferrals += 1
         count = self.defer_count[msg] = self.defer_count.get(msg, 0) + 1
         self.deferred[msg] = None
+        self.aside += 1
+        msg.queued_at = self.env.now  # set aside from now (the station's aside_time)
         self.deferred_deadlines.waiting(msg)
         self.env.call_later(owner.retry_policy.delay(count), self._retry_deferred, msg)
 
     def _retry_deferred(self, event) -> None:
         msg = event.value
         if msg in self.deferred:  # not expired meanwhile
-            del self.deferred[msg]
+            self.take_aside(msg)
             msg.waiting = None
             self.requeue(msg)
+
+    def take_aside(self, msg: Message) -> None:
+        """`msg` is no longer set aside (it waits again, or expired): count the time it spent there."""
+        del self.deferred[msg]
+        self.aside -= 1
+        self.aside_time += self.env.now - msg.queued_at
 
     def sent(self, msg: Message) -> None:
         """The message left for good: forget its refusals."""
         if self.defer_count:
             self.defer_count.pop(msg, None)
 
-    def held(self) -> Iterator[Message]:
-        """Waiting, in service, or deferred until its retry timer fires."""
-        yield from super().held()
-        yield from self.deferred
-
-    @property
-    def length(self) -> int:
-        """Messages waiting, in service, or deferred (Queue Viewer's MessageCount)."""
-        return len(self.queue) + len(self.in_service) + len(self.deferred)
+    def aside_messages(self) -> Iterator[Message]:
+        """The deferred messages: held (Queue Viewer's MessageCount counts them) until their retry timer fires."""
+        return iter(self.deferred)
 
 
 class _DeferredSet:
@@ -109,7 +111,8 @@ class _DeferredSet:
 
     def expire(self, msg: Message) -> None:
         queue = self.queue
-        del queue.deferred[msg]
+        queue.take_aside(msg)
+        queue.expired += 1
         queue.defer_count.pop(msg, None)
         queue.owner.expired(msg)
 

@@ -1,0 +1,26 @@
+"""One queue as Get-Queue shows it at an instant: the hand-over from the model (replayed to that instant) to
+the results, which lay the view out (sim.results.instant). Plain data, in Exchange's vocabulary (DOMAIN.md 9)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class QueueState(NamedTuple):
+    """A queue or stage of the model at one instant, every field read at that same instant."""
+
+    identity: str
+    """SERVER\\destination, as Queue Viewer shows it."""
+    station: str
+    """The destination part: a Mailbox server, an AD site, a domain, Submission, Unreachable, Poison, ..."""
+    delivery_type: str
+    """Get-Queue's DeliveryType; "Stage" for a stage of the model that Exchange does not list as a queue."""
+    next_hop: str
+    status: str
+    """Active (a message in service), Ready, Retry or Suspended (the Transport service stopped)."""
+    message_count: int
+    """Messages in the queue: waiting, in service, or deferred until their retry timer."""
+    last_error: str
+    """The error of the queue's last failed connection attempt ("" if none yet); kept after it leaves Retry."""
+    next_retry_at: float | None
+    """Seconds from the start of the next retry while the queue is in Retry; None otherwise."""
