@@ -29,6 +29,7 @@ from .roles.internet_queue import InternetQueue
 from .roles.mailbox import MailboxServer
 from .routing import Router
 from .station import Station
+from .submission import SiteBacklog
 from .workload import MailSource
 
 
@@ -65,15 +66,17 @@ class Model:
             edge = self.edges[spec.name] = EdgeTransport(self, spec)
             self.router.add_server(edge, spec.subscribed_site)
         self.mailbox_servers: dict[str, MailboxServer] = {}
+        backlogs = {site.name: SiteBacklog() for site in scenario.sites}
         for site in scenario.sites:
             for spec in site.mailbox_servers:
                 local = self.hubs[spec.name] if spec.is_hub else None
                 selector = RoundRobin(hubs_by_site[site.name], local)
                 self.mailbox_servers[spec.name] = MailboxServer(
                     self.env, spec.name, topology.index[spec.name], site.name, selector,
-                    scenario.mail_submission.retry_interval, self.recorder, scenario.transport)  # fmt: skip
+                    scenario.mail_submission.retry_interval, self.recorder, scenario.transport,
+                    backlogs[site.name])  # fmt: skip
         for hub in self.hubs.values():
-            hub.connect(self.mailbox_servers)
+            hub.connect(self.mailbox_servers, backlogs[hub.site])
         self.sources: list = []
         ids = count(1)
         for site in scenario.sites:
