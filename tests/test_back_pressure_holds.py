@@ -1,5 +1,5 @@
-"""Back pressure that holds (issue 19 point 4): at High the Store Driver commits nothing more, so the queue
-drive stops just past High, and an Outbox retry hands a Hub only what its submission threads take.
+"""Back pressure that holds (issue 19 point 4): at High nothing more is committed, so the queue drive stops
+just past High; inbound SMTP is bounded by the connection limits and waits at the sender.
 
 Every expected value is worked out by hand from the scenario and ../shared/DOMAIN.md, never read from a run:
 - scenarios/back-pressure.yaml: a 2 GB queue drive, High = floor(100 x (2048 - 500) / 2048) = 75 % (SP1,
@@ -7,8 +7,8 @@ Every expected value is worked out by hand from the scenario and ../shared/DOMAI
   (MaxConcurrentMailboxSubmissions, DOMAIN.md 5.1); sizes lognormal with a 200 KB mean.
 - The drive may pass High by one 2 s sample's inflow (what came in between the sample below High and the
   sample that found it) plus the messages in service then. Every committed KB costs the stage that commits
-  it a fixed per-KB core time on one of the Hub's cores (Store Driver submission 0.2 ms/KB: the stage
-  default), so one sample lets in at most cores x 2 s / per-KB time.
+  it a fixed per-KB core time on one of the Hub's cores (Store Driver submission 0.2 ms/KB, SMTP Receive
+  0.1 ms/KB: the stage defaults), so one sample lets in at most cores x 2 s / per-KB time.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ HIGH_PCT = math.floor(100 * (2048 - 500) / 2048)  # 75 (SP1)
 SAMPLE = 2.0  # back pressure samples every 2 s (DOMAIN.md 6)
 CORES = 4  # a Hub's cores (default)
 SUBMISSION_THREADS = 20  # MaxConcurrentMailboxSubmissions (DOMAIN.md 5.1, default)
+CONNECTIONS = 20  # MaxPerDomainOutboundConnections (5.1) and MaxInboundConnectionPerSource (5.2)
 
 
 def sample_inflow_kb(cores: int, per_kb_s: float) -> float:
@@ -145,3 +146,140 @@ def test_no_retry_in_the_burst_hands_over_more_than_the_threads():
     log = back_pressure_result().tracking_raw
     submits = log[log["event_id"] == "SUBMIT"]
     assert submits.groupby("time_s").size().max() <= SUBMISSION_THREADS
+
+
+# ---- SMTP Receive ---------------------------------------------------------------------------------
+
+
+def two_sites(receive_connector: dict | None = None) -> dict:
+    """Site A's Hub relays to site B's one Hub: 1 core, a 2 GB queue drive 1.3 GB full, constant 200 KB
+    messages at 10/s, 90 % of them to B's 900 mailboxes; B's users send nothing."""
+    hub_b = {"name": "B-HUB1", "cores": 1, "back_pressure": {"disk_size": "2GB", "disk_used": "1.3GB"}}
+    if receive_connector is not None:
+        hub_b["receive_connectors"] = [{"name": "Default B-HUB1", "usage": "Internal", **receive_connector}]
+    return {
+        "name": "a small-drive Hub receiving from another site",
+        "duration": "1h",
+        "drain": "1h",
+        "seed": 5,
+        "sites": [
+            {"name": "A", "hubs": [{"name": "A-HUB1"}], "mailbox_servers": [{"name": "A-MBX1", "mailboxes": 100}]},
+            {
+                "name": "B",
+                "hubs": [hub_b],
+                "mailbox_servers": [{"name": "B-MBX1", "mailboxes": 900, "sends_mail": False}],
+            },
+        ],  # fmt: skip
+        "site_links": [{"sites": ["A", "B"], "cost": 10, "latency": "10ms", "bandwidth": "1Gbps"}],
+        "workload": {"rate": "10/s", "recipients": {"dist": "constant", "mean": 1}, "size": "200KB"},
+    }
+
+
+def uncommitted_peaks(model: Model, server: str) -> tuple[dict[int, int], list[int]]:
+    """Watch `server`'s SMTP Receive from outside: the most messages it held uncommitted from each sending
+    server at once, and in all (a list holding the peak)."""
+    receiving = model.transport_servers[server]
+    now: dict[int, int] = {}
+    peak: dict[int, int] = {}
+    total = [0, 0]
+    arrive, commit = receiving.receive_smtp, receiving.receive.on_done
+
+    def arrived(msg) -> None:
+        source = msg.path[-1]
+        now[source] = now.get(source, 0) + 1
+        peak[source] = max(peak.get(source, 0), now[source])
+        total[0] += 1
+        total[1] = max(total[1], total[0])
+        arrive(msg)
+
+    def committed(msg) -> None:
+        now[msg.path[-2]] -= 1
+        total[0] -= 1
+        commit(msg)
+
+    receiving.receive_smtp = arrived
+    receiving.receive.on_done = committed
+    return peak, total
+
+
+def test_smtp_receive_holds_no_more_than_the_connections_and_the_drive_stays_bounded():
+    model = Model(sim.load_scenario(two_sites()))
+    watch = DriveWatch(model)
+    peak, _ = uncommitted_peaks(model, "B-HUB1")
+    result = Results(run_model(model))
+    sender = model.topology.index["A-HUB1"]
+    assert peak[sender] <= CONNECTIONS
+    assert "High" in set(result.pressure[result.pressure["server"] == "B-HUB1"]["level"])
+    # one core, SMTP Receive 0.1 ms/KB: a sample lets in at most 1 x 2 s / 0.1 ms = 20,000 KB, plus the 20
+    # messages of 200 KB in service: 75 % + 24,000 KB of 2 GB = 76.1 %
+    bound = HIGH_PCT + 100 * (sample_inflow_kb(1, 0.0001) + CONNECTIONS * 200) * KB / DISK
+    assert 100 * (USED + watch.peak["B-HUB1"]) / DISK <= bound
+    # at High the sender's remote delivery queue waits in Retry, refused with 452 4.3.1 (DOMAIN.md 6)
+    events = result.queue_events
+    refused = events[(events["server"] == "A-HUB1") & (events["status"] == "Retry")]
+    assert refused["last_error"].astype(str).str.startswith("452 4.3.1").any()
+    summary = result.summary()
+    assert summary["lost"] == 0 and summary["delivered"] == summary["recipients_total"]
+
+
+@pytest.mark.parametrize(
+    "limits, per_source, total",
+    [({"max_inbound_connection_per_source": 5}, 5, 5), ({"max_inbound_connection": 3}, 3, 3)],
+)
+def test_the_receive_connector_limits_bound_what_a_sender_has_in_flight(limits, per_source, total):
+    model = Model(sim.load_scenario(two_sites(limits)))
+    peak, overall = uncommitted_peaks(model, "B-HUB1")
+    summary = Results(run_model(model)).summary()
+    assert peak[model.topology.index["A-HUB1"]] <= per_source
+    assert overall[1] <= total
+    assert summary["lost"] == 0 and summary["delivered"] == summary["recipients_total"]
+
+
+def test_validate_lists_the_assumed_limits_and_retry_interval(tmp_path, capsys):
+    """The UNCONFIRMED defaults the mechanism rests on are shown as assumptions (DOMAIN.md 1.1, 5.1, 5.2)."""
+    import yaml
+
+    from sim.cli import main
+
+    path = tmp_path / "s.yaml"
+    raw = two_sites({"max_inbound_connection_per_source": 5})
+    path.write_text(yaml.safe_dump(raw))
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "mail_submission.retry_interval = 30s" in out
+    assert "max_concurrent_mailbox_submissions (2 servers) = 20" in out
+    assert "Default <SERVER>: 0.0.0.0:25" in out and "unlimited connections, 20 per source" in out
+    assert "max_inbound_connection by default" in out and "5000 connections, 5 per source" in out
+
+
+def test_connections_close_when_either_end_stops():
+    """The receiver stops with sessions open, then the sender with sessions open: every connection closes
+    (none leaks a sender's thread or a receiver's count) and every message is delivered."""
+    raw = two_sites()
+    del raw["sites"][1]["hubs"][0]["back_pressure"]  # a large drive: the faults alone are under test
+    raw["workload"]["rate"] = "7/s"  # B-HUB1's one core near its limit: SMTP Receive often waits for it
+    raw["faults"] = [
+        {"server": "B-HUB1", "down_at": "10m", "up_at": "20m"},
+        {"server": "A-HUB1", "down_at": "30m", "up_at": "35m"},
+        {"server": "B-HUB1", "down_at": "36m", "up_at": "40m"},
+    ]
+    model = Model(sim.load_scenario(raw))
+    open_at_stop = []
+    for name in ("A-HUB1", "B-HUB1"):
+        server = model.hubs[name]
+
+        def stop(server=server, stop=server.stop) -> None:
+            relays = [s for s in server.stations if hasattr(s, "sessions")]
+            received = sum(msg.session is not None for msg in server.receive.held())
+            open_at_stop.append(received + sum(s.sessions for s in relays))
+            stop()
+
+        server.stop = stop
+    summary = Results(run_model(model)).summary()
+    assert len(open_at_stop) == 3 and all(n > 0 for n in open_at_stop), open_at_stop  # each found sessions open
+    assert summary["lost"] == 0 and summary["delivered"] == summary["recipients_total"]
+    relays = [s for s in model.stations if hasattr(s, "sessions")]
+    assert relays and all(s.sessions == 0 and s.busy == 0 for s in relays)
+    sender = model.hubs["A-HUB1"]
+    assert sender.outbound_connections.free == sender.outbound_connections.capacity
+    assert all(load.in_use == 0 and not any(load.by_source.values()) for load in model.inbound.loads.values())

@@ -16,6 +16,7 @@ from ..exchange.topology import Topology
 from ..scenario.schema import Scenario
 from .backpressure import BackPressureMonitor
 from .clients import SmtpClientSource
+from .connections import InboundConnections
 from .engine import Environment
 from .faults import schedule as schedule_fault
 from .internet import InternetSenders
@@ -52,6 +53,7 @@ class Model:
         self.hop_log = self.recorder.hop if self.recorder.keep_hops else None
         self.stations: list[Station] = []  # every queue of every server, in the order they were made
         self.network = Network()
+        self.inbound = InboundConnections(scenario)
         self.network.listeners.append(self._internet_changed)
         self.router = Router(self)
         self.hubs: dict[str, HubTransport] = {}
