@@ -181,8 +181,9 @@ def test_smtp_relay_queues_have_no_core_queue_in_a_whole_run():
 
 @pytest.fixture(scope="module")
 def link_down():
-    """site-link-down with hops: at 11:00 the link returns and 786 messages flood LON-HUB1's Categorizer for
-    less than a minute, between two 1-minute queue samples."""
+    """site-link-down with hops: at 11:00 the link returns and DEN-HUB1's backlog floods LON-HUB1's Categorizer
+    (240 messages at once, through DEN-HUB1's 20 connections) for about a minute, between two 1-minute queue
+    samples that see at most 2."""
     return shared_run(scenario_file("site-link-down", record="hops", tracking_log=False))
 
 
@@ -206,10 +207,10 @@ def test_max_queue_length_is_the_true_maximum_between_samples(link_down):
         assert row["max_queue_length"] == most_between(*held(entered, left), warmup, end), queue
         assert row["max_waiting"] == most_between(*held(entered, started), warmup, end), queue
     flood = stations.loc["LON-HUB1\\Submission"]
-    assert flood["max_queue_length"] == 786 and flood["max_waiting"] == 782
-    assert result.summary()["max_queue_length"]["LON-HUB1\\Submission"] == 786  # one definition everywhere
+    assert flood["max_queue_length"] > 200 and flood["max_waiting"] > 200
+    assert result.summary()["max_queue_length"]["LON-HUB1\\Submission"] == flood["max_queue_length"]  # one definition
     sampled = result.queues[result.queues["queue"] == "LON-HUB1\\Submission"]["length"].max()
-    assert sampled < 100  # the samples, a minute apart, miss the flood
+    assert sampled < 10  # the samples, a minute apart, miss the flood
 
 
 def test_the_busiest_hours_queue_lengths_are_exact(link_down):
@@ -240,4 +241,4 @@ def test_the_queue_figure_draws_the_most_held_in_each_bin(link_down):
         truth = [most_between(times, counts, b, b + QUEUE_BIN) for b in starts]
         assert list(drawn) == truth, server
     flood = next(line for line in panels["LON-HUB1"].get_lines() if line.get_label() == "Submission")
-    assert max(flood.get_ydata()) == 786
+    assert max(flood.get_ydata()) == result.stations.set_index("queue").loc["LON-HUB1\\Submission", "max_queue_length"]

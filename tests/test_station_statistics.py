@@ -180,14 +180,15 @@ def test_server_table_gives_core_and_thread_utilisation():
 
 
 def test_max_queue_length_ignores_a_burst_before_warm_up():
-    """Mail held in the Outbox while the only Hub is down floods its Store Driver just before warm-up."""
+    """Mail held in the Outbox while the only Hub is down floods its Submission queue just before warm-up (the
+    Store Driver takes no time here, so the Outbox retry hands it everything at once)."""
     scenario = one_site(hubs=1, rate="3/s", duration="2h", warmup="40m", record="hops",
                         faults=[{"server": "HUB1", "down_at": "5m", "up_at": "30m"}])  # fmt: skip
-    scenario["sites"][0]["hubs"][0].update(max_concurrent_mailbox_submissions=2)
-    scenario["stages"] = {**ZERO_STAGES, "store_driver_submit": {"dist": "constant", "mean": "100ms"}}
+    scenario["sites"][0]["hubs"][0].update(categorizer_threads=2)
+    scenario["stages"] = {**ZERO_STAGES, "categorizer": {"dist": "constant", "mean": "100ms"}}
     result = sim.run(scenario)
     hops = result.hops
-    submit = hops[hops["station"] == "StoreDriverSubmission"]
+    submit = hops[hops["station"] == "Submission"]
     # messages waiting, and held, at each arrival after warm-up (where both peak), counted from the hop records
     after = submit[submit["queued_at"] >= 2400].sort_values("queued_at")
     queued, started = submit["queued_at"].to_numpy(), submit["started_at"].to_numpy()
@@ -196,7 +197,7 @@ def test_max_queue_length_ignores_a_burst_before_warm_up():
     waiting = [int(((queued <= t) & (started > t)).sum()) for t in instants]
     held = [int(((queued <= t) & (finished > t)).sum()) for t in instants]
     burst = [int(((queued <= t) & (started > t)).sum()) for t in (1801, 1900)]
-    row = result.stations.set_index("queue").loc["HUB1\\StoreDriverSubmission"]
+    row = result.stations.set_index("queue").loc["HUB1\\Submission"]
     assert max(burst) > 1000  # the burst before warm-up
     assert row["max_waiting"] == max(waiting) < 20
     assert row["max_queue_length"] == max(held) < 20

@@ -9,8 +9,8 @@ and the next one tried; there is never a Hub of another site as a fallback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from .timers import Timers
 
@@ -23,7 +23,13 @@ class Available(Protocol):
 
 
 class RoundRobin:
-    """Rotates over `hubs`, skipping those that do not take mail now."""
+    """Rotates over `hubs`, skipping those that do not take mail now.
+
+    `choose(free)` also skips a Hub for which `free(hub)` is False: one whose submission threads are all
+    busy (MaxConcurrentMailboxSubmissions, DOMAIN.md 1.1 event 1009), or whose Receive connector serves
+    no more connections from this sender (MaxInboundConnectionPerSource, DOMAIN.md 5.2). A local Hub that
+    takes mail but is not free is waited for: the local Hub "will always be chosen" (DOMAIN.md 1.1).
+    """
 
     __slots__ = ("hubs", "next_index", "local")
 
@@ -32,21 +38,21 @@ class RoundRobin:
         self.next_index = 0
         self.local = local
 
-    def choose(self):
-        """The next Hub that takes mail, or None when none does."""
+    def choose(self, free: Callable[[Any], bool] | None = None):
+        """The next Hub that takes mail (and is `free`), or None when none does."""
         local = self.local
         if local is not None and local.accepting:
-            return local
+            return local if free is None or free(local) else None
         hubs = self.hubs
         count = len(hubs)
         start = self.next_index
         hub = hubs[start]
-        if hub.accepting:  # the usual case: the next Hub in turn takes mail
+        if hub.accepting and (free is None or free(hub)):  # the usual case: the next Hub in turn takes mail
             self.next_index = start + 1 if start + 1 < count else 0
             return hub
-        for offset in range(count):
+        for offset in range(1, count):
             hub = hubs[(start + offset) % count]
-            if hub.accepting:
+            if hub.accepting and (free is None or free(hub)):
                 self.next_index = (start + offset + 1) % count
                 return hub
         return None

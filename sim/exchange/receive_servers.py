@@ -7,6 +7,9 @@ Where DOMAIN.md is silent or marks a value UNCONFIRMED, the choice made is writt
   mechanisms Tls, ExchangeServer. DOMAIN.md says only that it "is also ready to receive mail from
   the Internet" (so AnonymousUsers) and the Edge Subscription authenticates Hubs (so ExchangeServers
   with ExchangeServer auth); Partners is the usual Edge value. UNCONFIRMED.
+- Connection limits (DOMAIN.md 5.2, UNCONFIRMED for 2007): the Hub's "Default SERVER" serves unlimited
+  connections in all ("the Default connector is 'unlimited'", E2010 [3rd-party]); every other connector
+  takes the schema's defaults, 5000 in all (a new connector's E2010 value) and 20 per source (E2010+).
 - The Edge's default connector has DomainSecureEnabled true: "The default value for DomainSecureEnabled
   is $true for default Receive connectors defined on an Edge server" (E2010+ New-ReceiveConnector
   reference, DOMAIN.md 3); the other defaults keep false. UNCONFIRMED for 2007.
@@ -41,6 +44,7 @@ def hub_default_connectors(server: str) -> list[ReceiveConnector]:
             bindings=["0.0.0.0:25"],
             permission_groups=list(HUB_DEFAULT_GROUPS),
             auth_mechanisms=list(HUB_DEFAULT_AUTH),
+            max_inbound_connection=None,
         ),
         ReceiveConnector(
             name=f"Client {server}",
@@ -136,12 +140,27 @@ def _describe(connector: ReceiveConnector) -> str:
     return (
         f"{', '.join(connector.effective_bindings)} from {', '.join(connector.remote_ip_ranges)}; "
         f"groups {', '.join(connector.effective_groups) or '(none)'}; auth {', '.join(connector.effective_auth)}; "
-        f"max {size}, {connector.max_recipients_per_message} recipients"
+        f"max {size}, {connector.max_recipients_per_message} recipients; {_connections(connector)}"
     )
 
 
+def _connections(connector: ReceiveConnector) -> str:
+    """'5000 connections, 20 per source': MaxInboundConnection and MaxInboundConnectionPerSource."""
+
+    def text(limit: int | None) -> str:
+        return "unlimited" if limit is None else str(limit)
+
+    return (f"{text(connector.max_inbound_connection)} connections, "
+            f"{text(connector.max_inbound_connection_per_source)} per source")  # fmt: skip
+
+
+LIMITS = ("max_inbound_connection", "max_inbound_connection_per_source")
+"""The connection limits a connector written out may leave at their UNCONFIRMED defaults."""
+
+
 def assumed_receive_defaults(scenario: Scenario) -> list[str]:
-    """Lines for `exsim validate`: default connectors assumed, and usage-type defaults relied on."""
+    """Lines for `exsim validate`: default connectors assumed, and usage-type and connection-limit defaults
+    relied on."""
     servers = receiving_servers(scenario)
     lines = []
     by_role: dict[str, list[ServerInfo]] = {}
@@ -166,9 +185,9 @@ def assumed_receive_defaults(scenario: Scenario) -> list[str]:
                 )
                 if value is None
             ]
-            if missing:
-                lines.append(
-                    f"{info.name} / {connector.name}: {' and '.join(missing)} from usage "
-                    f"{connector.usage}: {_describe(connector)}"
-                )
+            defaulted = [name for name in LIMITS if name not in connector.model_fields_set]
+            assumed = [f"{' and '.join(missing)} from usage {connector.usage}"] if missing else []
+            assumed += [f"{' and '.join(defaulted)} by default"] if defaulted else []
+            if assumed:
+                lines.append(f"{info.name} / {connector.name}: {'; '.join(assumed)}: {_describe(connector)}")
     return lines

@@ -10,8 +10,12 @@ Every `back_pressure.sample_interval` (2 s) one event samples each monitored ser
   against 80 / 120 / 200 (event 15004).
 Each resource rises to Medium at its Medium threshold and to High at its High threshold; it falls
 from High only below Medium, and to Normal only below Normal (hysteresis). The server's level is the highest of its resources'. At Medium it takes mail only from
-senders of the organisation; at High it refuses every SMTP connection (452 4.3.1) and its Store
-Driver takes no submissions; delivery of what is queued goes on (sim.model.roles.transport).
+senders of the organisation; at High it refuses every SMTP connection (452 4.3.1: the sender's queue
+waits in Retry) and its Store Driver takes nothing from the Outboxes and commits none of the submissions
+in progress (sim.model.submission); delivery of what is queued goes on (sim.model.roles.transport). So
+the drive passes High by at most what was committed since the sample before (bounded by the cores,
+the submission threads and the SMTP connections: sim.model.connections) plus the SMTP sessions already
+past DATA when High was sampled.
 """
 
 from __future__ import annotations

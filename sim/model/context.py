@@ -46,6 +46,7 @@ class Context(Protocol):
     stations: list[Station]
     mailbox_servers: dict[str, Any]
     hop_log: Callable | None
+    inbound: Any  # the Receive connectors' connection limits (sim.model.connections.InboundConnections)
 
     @property
     def transport_servers(self) -> dict[str, Any]:

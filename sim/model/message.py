@@ -31,6 +31,7 @@ class Message:
         "delayed",
         "poison",
         "crashes",
+        "session",
     )
 
     def __init__(
@@ -63,6 +64,7 @@ class Message:
         self.delayed = False  # a delay DSN was sent
         self.poison = None  # it crashes the categorizer (decided at its first categorization)
         self.crashes = 0  # Transport service crashes it was part of
+        self.session = None  # the SMTP connection it holds until the receiver commits it (sim.model.connections)
 
     def copy_for(self, recipients: list[int]) -> Message:
         """A bifurcated copy carrying `recipients`, with its own copy of the path so far."""

@@ -16,6 +16,7 @@ from ..exchange.topology import Topology
 from ..scenario.schema import Scenario
 from .backpressure import BackPressureMonitor
 from .clients import SmtpClientSource
+from .connections import InboundConnections
 from .engine import Environment
 from .faults import schedule as schedule_fault
 from .internet import InternetSenders
@@ -30,6 +31,7 @@ from .roles.mailbox import MailboxServer
 from .routing import Router
 from .station import Station
 from .statistics import mark_warmup
+from .submission import SiteBacklog
 from .workload import MailSource
 
 
@@ -52,6 +54,7 @@ class Model:
         self.hop_log = self.recorder.hop if self.recorder.keep_hops else None
         self.stations: list[Station] = []  # every queue of every server, in the order they were made
         self.network = Network()
+        self.inbound = InboundConnections(scenario)
         self.network.listeners.append(self._internet_changed)
         self.router = Router(self)
         self.hubs: dict[str, HubTransport] = {}
@@ -66,15 +69,17 @@ class Model:
             edge = self.edges[spec.name] = EdgeTransport(self, spec)
             self.router.add_server(edge, spec.subscribed_site)
         self.mailbox_servers: dict[str, MailboxServer] = {}
+        backlogs = {site.name: SiteBacklog() for site in scenario.sites}
         for site in scenario.sites:
             for spec in site.mailbox_servers:
                 local = self.hubs[spec.name] if spec.is_hub else None
                 selector = RoundRobin(hubs_by_site[site.name], local)
                 self.mailbox_servers[spec.name] = MailboxServer(
                     self.env, spec.name, topology.index[spec.name], site.name, selector,
-                    scenario.mail_submission.retry_interval, self.recorder, scenario.transport)  # fmt: skip
+                    scenario.mail_submission.retry_interval, self.recorder, scenario.transport,
+                    backlogs[site.name])  # fmt: skip
         for hub in self.hubs.values():
-            hub.connect(self.mailbox_servers)
+            hub.connect(self.mailbox_servers, backlogs[hub.site])
         self.sources: list = []
         ids = count(1)
         for site in scenario.sites:

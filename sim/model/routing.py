@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..exchange.policies import RoundRobin
 from ..exchange.routing import INFINITE, DomainRouting, NextHop, Server
 from .roles.internet_queue import InternetQueue
-from .roles.queues import RelayStation
+from .roles.relay import RelayStation
 
 if TYPE_CHECKING:
     from .context import Context

@@ -128,7 +128,7 @@ class Station:
                     if pool is not None:
                         pool.free -= 1
                     self._start(msg, now)  # no wait: skip the deque round trip and the _try_start loop
-                    held = self.busy + self.aside  # the queue length: nothing waits
+                    held = len(self.in_service) + self.aside  # the queue length: nothing waits
                     if held > self.peak_length:
                         self.peak_length = held
                     return
@@ -140,8 +140,9 @@ class Station:
         waiting = len(queue)
         if waiting > self.peak_waiting:
             self.peak_waiting = waiting
-        if waiting + self.busy + self.aside > self.peak_length:
-            self.peak_length = waiting + self.busy + self.aside
+        held = waiting + len(self.in_service) + self.aside  # not busy: a relay's thread outlives its message
+        if held > self.peak_length:
+            self.peak_length = held
 
     def requeue(self, msg: Message) -> None:
         """A deferred message tries again: it waits in line like an arrival, but counts as a retry."""
@@ -379,8 +380,9 @@ class Station:
         waiting = len(self.queue)
         if waiting > self.peak_waiting:
             self.peak_waiting = waiting
-        if waiting + self.busy + self.aside > self.peak_length:
-            self.peak_length = waiting + self.busy + self.aside
+        held = waiting + len(self.in_service) + self.aside  # not busy: a relay's thread outlives its message
+        if held > self.peak_length:
+            self.peak_length = held
 
     def close_interval(self, length: int, waiting: int) -> tuple[int, int]:
         """At a queue sample: the most messages held and waiting at once since the previous sample (the interval

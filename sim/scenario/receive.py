@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from .connectors import MB, SizeLimit
+from .connectors import MB, CountLimit, SizeLimit
 
 # ---- names -------------------------------------------------------------------------------------
 
@@ -236,6 +236,18 @@ class ReceiveConnector(_Strict):
     require_tls: bool = Field(False, description="RequireTLS: mail only after STARTTLS (451 5.7.3 otherwise)")
     max_message_size: SizeLimit = Field(10 * MB, gt=0, description="MaxMessageSize (10 MB); unlimited for none")
     max_recipients_per_message: int = Field(200, ge=1, description="MaxRecipientsPerMessage (200)")
+    max_inbound_connection: CountLimit = Field(
+        5000,
+        ge=1,
+        description="MaxInboundConnection: SMTP connections the connector serves at once, from all sources; "
+        "unlimited for none (5000 on a new connector, E2010 [3rd-party]; UNCONFIRMED for 2007, DOMAIN.md 5.2)",
+    )
+    max_inbound_connection_per_source: CountLimit = Field(
+        20,
+        ge=1,
+        description="MaxInboundConnectionPerSource: connections it serves at once from one IP address; a sending "
+        "Exchange server keeps the rest of its mail queued (20, E2010+; UNCONFIRMED for 2007, DOMAIN.md 5.2)",
+    )
     extended_rights: list[RightGrant] = Field(
         default_factory=list,
         description="Add-ADPermission grants on the connector, e.g. "

@@ -289,7 +289,11 @@ class MailSubmission(_Strict):
     """The Mailbox servers' Mail Submission Service."""
 
     retry_interval: Duration = Field(
-        30.0, gt=0, description="wait before trying again while no Hub of the site is up (UNCONFIRMED)"
+        30.0,
+        gt=0,
+        description="wait before the Outbox is tried again while no Hub of the site takes mail (its Transport "
+        "service down, or back pressure at High); mail waiting for a busy submission thread is taken as soon as "
+        "one is free (UNCONFIRMED: DOMAIN.md 1.1 has no number)",
     )
 
 

@@ -11,6 +11,8 @@ Every stage runs on the Hub's cores (`Cpu`), so `cores` bounds capacity; thread 
 MaxConcurrentMailboxDeliveries bound concurrency. The Categorizer bifurcates by next hop: one copy per
 destination Mailbox server in this site, one per next-hop site or connector queue, never one per
 recipient (sim/model/roles/categorizer.py). Where mail for a domain goes is decided once per domain and cached.
+The Store Driver pulls from the Outboxes of its site with its submission threads and commits nothing at
+High back pressure (sim/model/submission.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..antivirus import categorizer_service
 from ..message import Message
 from ..resources import Pool
 from ..station import UNBOUNDED, Station
+from ..submission import SiteBacklog, has_free_thread
 from .categorizer import DomainHops, bifurcate, poison_check
 from .holding import PoisonQueue, UnreachableQueue
 from .queues import MailboxDelivery
@@ -49,7 +52,7 @@ class HubTransport(TransportServer):
         encryption = _mapi_encryption_costs(model)
         self.submit = self.stage(
             "StoreDriverSubmission", "Stage", spec.max_concurrent_mailbox_submissions, "store_driver_submit",
-            self._submitted if checks_needed else self.categorizer.put,
+            self._submitted if checks_needed else self._taken,
             kind=partial(EncryptedStoreDriver, encryption) if encryption else Station,
         )  # fmt: skip
         self.receive = self.stage("SmtpReceive", "Stage", UNBOUNDED, "smtp_receive", self._received)
@@ -59,6 +62,8 @@ class HubTransport(TransportServer):
         self.poison_queue = self.add(PoisonQueue(model, self))
         self.is_poison = poison_check(model, self)
         self.delivery_threads = Pool(spec.max_concurrent_mailbox_deliveries, "delivery_threads")
+        self.backlog = SiteBacklog()  # the Outboxes of this site (set by connect)
+        self.outbox_of: dict[int, object] = {}  # this site's Mailbox servers by index: where a refused message goes
         self.mailbox_hop: list = []  # by destination Mailbox server index
         self.slot_bounds, self.slot_hop = [], []  # the next hop of mailbox m: slot_hop[bisect_right(slot_bounds, m)]
         self.domain_hops = DomainHops(self, model.router.for_domain)
@@ -88,9 +93,12 @@ class HubTransport(TransportServer):
             *super().thread_limits(),
         ]
 
-    def connect(self, mailbox_servers: dict) -> None:
-        """Make a mailbox delivery queue per local Mailbox server, and find the next hop of every other one."""
+    def connect(self, mailbox_servers: dict, backlog: SiteBacklog) -> None:
+        """Make a mailbox delivery queue per local Mailbox server, and find the next hop of every other one;
+        `backlog` is the Outboxes of this site, which the Store Driver pulls from."""
         model, topology = self.model, self.model.topology
+        self.backlog = backlog
+        self.outbox_of = {server.index: server for server in backlog.mailbox_servers}
         self.mailbox_hop = [None] * len(topology.servers)
         for name in topology.mailbox_servers:
             index = topology.index[name]
@@ -121,9 +129,32 @@ class HubTransport(TransportServer):
         msg.path.append(self.index)
         self.submit.put(msg)
 
+    def _pull(self) -> None:
+        """A submission thread came free: the Store Driver takes the oldest message waiting for this Hub."""
+        if self.accepting and not self.submit.zero and has_free_thread(self):
+            server = self.backlog.oldest_for(self)
+            if server is not None:
+                server.hand_next(self)
+
     # -- pipeline --------------------------------------------------------------------------------
+    def _taken(self, msg: Message) -> None:
+        """Store Driver submission done, with nothing to check: the thread takes the next message."""
+        if self.backlog.waiting:
+            self._pull()
+        self.categorizer.put(msg)
+
     def _submitted(self, msg: Message) -> None:
-        """Store Driver submission committed the message: log RECEIVE, apply organisation limits."""
+        """Store Driver submission committed the message: log RECEIVE, apply organisation limits.
+
+        At High nothing is committed: the message is still in its Outbox (sim/model/submission.py).
+        """
+        if not self.accepting:
+            self.submissions -= 1
+            msg.path.pop()
+            self.outbox_of[msg.origin].refused(msg)
+            return
+        if self.backlog.waiting:
+            self._pull()
         self.held_bytes += msg.size
         if self.track is not None:
             self.new_internal_id(msg)

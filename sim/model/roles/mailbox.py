@@ -2,8 +2,9 @@
 
 DOMAIN.md 1.1: the local Hub always, when this server also holds the Hub role and takes mail;
 otherwise round robin over the Hubs of this AD site that take mail (Transport service up, back
-pressure below High); never a Hub of another site. While none does, the message waits in the Outbox
-and the service tries again every `mail_submission.retry_interval`. While the Mailbox server itself
+pressure below High) and have a submission thread free; never a Hub of another site. While none does,
+the message waits in the Outbox: a Hub's Store Driver takes it when a thread comes free, and the
+service tries again every `mail_submission.retry_interval` (sim.model.submission). While the Mailbox server itself
 is down its users' mail waits in their Outboxes and nothing can be delivered to its mailboxes (the
 Hubs' delivery queues to it go to Retry). Mail that waits long enough gets a delay DSN, then expires
 (MessageExpirationTimeout) into an NDR: nothing is lost.
@@ -19,7 +20,7 @@ from ...exchange.record import NDR
 from ...exchange.status import EXPIRED
 from ...exchange.timers import server_timers
 from ..message import Message
-from ..retry import Outbox
+from ..submission import SiteBacklog, SubmissionOutbox, has_free_thread
 
 if TYPE_CHECKING:
     from ..engine import Environment
@@ -30,7 +31,7 @@ class MailboxServer:
     """One Mailbox server's Mail Submission Service and the Outbox messages wait in."""
 
     def __init__(self, env: Environment, name: str, index: int, site: str, selector: RoundRobin,
-                 retry_interval: float, recorder: Recorder, transport) -> None:  # fmt: skip
+                 retry_interval: float, recorder: Recorder, transport, backlog: SiteBacklog) -> None:  # fmt: skip
         self.env = env
         self.name = name
         self.index = index
@@ -40,8 +41,10 @@ class MailboxServer:
         self.up = True
         self.down = 0  # faults holding the server down
         self.delivery_queues: list = []  # the Hubs' delivery queues to this server
-        self.outbox = Outbox(env, RetryPolicy.constant(retry_interval), self._choose, self._hand_to,
-                             server_timers(transport, None, "Hub"), self._expired, self._delayed)  # fmt: skip
+        self.outbox = SubmissionOutbox(env, RetryPolicy.constant(retry_interval), self._choose, self._hand_to,
+                                       server_timers(transport, None, "Hub"), self._expired, self._delayed,
+                                       backlog)  # fmt: skip
+        backlog.mailbox_servers.append(self)
         self.track = recorder.logger(index, env, "SUBMIT", "STOREDRIVER")  # the tracking log's SUBMIT events, if kept
         self._internal_ids = 0
         self.submit = self.outbox.put
@@ -51,8 +54,15 @@ class MailboxServer:
         if not self.up:
             return None
         hub = self.selector.choose()
-        if hub is None and any(h.up for h in self.selector.hubs):
-            self.recorder.refused_and_retried += 1  # a Hub is up but back pressure refuses the submission
+        if hub is not None:
+            submit = hub.submit
+            if submit.busy < submit.limit:  # the usual case: the Hub in turn has a submission thread free
+                return hub
+            hub = self.selector.choose(has_free_thread)  # the next one in turn that has (the rotation is the same)
+        if hub is None:
+            hubs = self.selector.hubs
+            if any(h.up for h in hubs) and not any(h.accepting for h in hubs):
+                self.recorder.refused_and_retried += 1  # a Hub is up but back pressure refuses the submission
         return hub
 
     def _hand_to(self, hub, msg: Message) -> None:
@@ -62,6 +72,15 @@ class MailboxServer:
             msg.internal_id = self._internal_ids
             self.track(msg, hub.index)
         hub.submit_from_mailbox(msg)
+
+    def hand_next(self, hub) -> None:
+        """`hub`'s Store Driver has a submission thread free: it takes the head of this Outbox."""
+        self._hand_to(hub, self.outbox.take())
+
+    def refused(self, msg: Message) -> None:
+        """The Hub did not commit the message (back pressure reached High): it waits in the Outbox again."""
+        self.recorder.refused_and_retried += 1
+        self.outbox.put_back(msg)
 
     def _expired(self, msg: Message) -> None:
         self.recorder.expire(msg)

@@ -4,10 +4,8 @@
   queue goes to Retry and tries again on the server's schedule (glitch, transient, then
   outbound-connection-failure retries); a message refused on its own (4xx) is deferred and retried on
   the same schedule; mail waiting too long gets a delay DSN, then expires (sim.model.deadlines).
-- `RelayStation`: relays by SMTP to one of several Exchange servers: the Hubs of another AD site, the
-  source servers of a Send connector, the Edges of a subscription, the Hubs of an Edge's site. With no
-  Hub of the target site reachable it backs off along the same least-cost path and relays to the Hubs of
-  the closest reachable site on it (queue at point of failure, DOMAIN.md 2).
+- `SmtpQueue`: what every queue that sends by SMTP shares; `RelayStation` (sim/model/roles/relay.py)
+  relays to other Exchange servers.
 - `MailboxDelivery`: the Store Driver's delivery queue to one Mailbox server (fails while it is down).
 The Internet queues are in sim/model/roles/internet_queue.py; Unreachable and Poison in holding.py.
 """
@@ -17,9 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ...exchange.policies import RoundRobin
-from ...exchange.status import CONNECT_FAILED, INSUFFICIENT_RESOURCES, MAILBOX_UNAVAILABLE
-from ...exchange.topology import Route
+from ...exchange.status import MAILBOX_UNAVAILABLE
 from ..deadlines import Deadlines
 from ..message import Message
 from ..retry import RetryTimer
@@ -135,82 +131,6 @@ class SmtpQueue(DeliveryQueue):
     def finish(self, msg: Message) -> None:
         """The SMTP session ended: decide from the other end's answer where the message goes."""
         raise NotImplementedError
-
-
-class RelayStation(SmtpQueue):
-    """A remote delivery queue that relays by SMTP to one of several Exchange servers."""
-
-    __slots__ = ("selector", "route", "network", "backoffs", "log_sent")
-    FAST_START = False
-
-    def __init__(self, model: Context, owner, name: str, delivery_type: str, selector: RoundRobin, route: Route,
-                 connector: str = "", backoffs: tuple = ()) -> None:  # fmt: skip
-        super().__init__(model, owner, name, delivery_type, connector or "Intra-Organization SMTP Send Connector")
-        self.selector = selector
-        self.route = route
-        self.network = model.network
-        self.backoffs = backoffs  # (route to a closer site on the path, its Hubs' RoundRobin), closest to target first
-        self.next_hop = name
-        self.log_sent = model.recorder.logger(owner.index, model.env, "SEND", "SMTP", self.connector,
-                                              "250 2.6.0 Queued mail for delivery")  # fmt: skip
-        # zero (no event: handed straight on) only when the whole transfer is free: no session time, free path
-        self.zero = self.zero and route.free
-
-    def unavailable(self) -> str | None:
-        """None when a Hub of the target site, or of a closer site on the path, can take mail now."""
-        network = self.network
-        if network.path_up(self.route.segment) and self.selector.any_up():
-            return None
-        for route, selector in self.backoffs:
-            if network.path_up(route.segment) and selector.any_up():
-                return None
-        up = any(hub.up for hub in self.selector.hubs) and network.path_up(self.route.segment)
-        return INSUFFICIENT_RESOURCES if up else CONNECT_FAILED
-
-    def _target(self) -> tuple | None:
-        """(server, route): a Hub of the target site if one answers, else of the closest reachable site on the path."""
-        network = self.network
-        if network.path_up(self.route.segment):
-            hub = self.selector.choose()
-            if hub is not None:
-                return hub, self.route
-        for route, selector in self.backoffs:
-            if network.path_up(route.segment):
-                hub = selector.choose()
-                if hub is not None:
-                    return hub, route
-        return None
-
-    def service_time(self, msg: Message) -> float:
-        """Connection time: the SMTP session plus the path's latency and the bytes over its bandwidth."""
-        target = msg.next_hub = self._target()
-        route = target[1] if target is not None else self.route
-        return self._draw() + self._per_kb * msg.kb + route.transfer_time(msg.size)
-
-    def finish(self, msg: Message) -> None:
-        """The session ended (or, for a zero-time relay, the message just arrived): hand it to the server
-        chosen when the transfer started, or choose one now. If that server stopped meanwhile, or none
-        answers, the message stays at the head of this queue (Retry when none answers)."""
-        target = msg.next_hub or self._target()
-        msg.next_hub = None
-        server = target[0] if target is not None else None
-        if server is None or not server.up:
-            self.put_back(msg)
-            return
-        if not server.accepts(msg):  # back pressure at Medium: only senders of the organisation
-            owner = self.owner
-            owner.recorder.refused_and_retried += 1
-            if owner.track is not None:
-                owner.track("DEFER", "SMTP", msg, peer=server.index, connector=self.connector,
-                            status=INSUFFICIENT_RESOURCES)  # fmt: skip
-            self.defer(msg, INSUFFICIENT_RESOURCES)
-            return
-        owner = self.owner
-        if self.log_sent is not None:
-            self.log_sent(msg, server.index)
-        self.sent(msg)
-        owner.left(msg)
-        server.receive_smtp(msg)
 
 
 class MailboxDelivery(DeliveryQueue):

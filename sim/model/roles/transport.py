@@ -93,7 +93,11 @@ class TransportServer:
         self.receive.put(msg)
 
     def _received(self, msg: Message) -> None:
-        """SMTP Receive committed the message to the queue database."""
+        """SMTP Receive committed the message to the queue database: 250, and the connection closes."""
+        session = msg.session
+        if session is not None:
+            msg.session = None
+            session.close()
         self.held_bytes += msg.size
         if self.track is not None:
             self.new_internal_id(msg)
@@ -143,6 +147,11 @@ class TransportServer:
             return
         self.up = False
         self._admission()
+        for msg in list(self.receive.held()):  # the connections it served close; what it received waits here
+            session = msg.session
+            if session is not None:
+                msg.session = None
+                session.close()
         for station in self.stations:
             station.stop()
         self.cpu.reset()
