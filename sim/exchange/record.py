@@ -194,6 +194,11 @@ class RunRecord:
     load_entries: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     """Cumulative entries (new messages and retries) of every station since the start, one row per sample, one
     column per station (index into `stations`)."""
+    outbox_servers: list[str] = field(default_factory=list)
+    """The Mailbox servers whose Outboxes were sampled, in the order of `outbox_samples`' second axis."""
+    outbox_samples: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3), dtype=np.int64))
+    """Per sample and Mailbox server: messages waiting in its Outbox, messages that began to wait there so far,
+    and 1 when no Hub could take its mail (the server down, or no Hub of its site up below High)."""
 
     def tracking(self) -> TrackingTable:
         """The message tracking events as columns (empty when the tracking log was off), expanded on first use;

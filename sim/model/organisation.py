@@ -150,6 +150,7 @@ class Model:
             entries = [station.arrivals + station.requeued for station in self.stations]
             recorder.sample_load(sum(source.generated for source in self.sources), _core_seconds(servers, self.env.now),
                                  entries)  # fmt: skip
+            recorder.sample_outboxes(self.mailbox_servers.values())
             yield self.env.timeout(interval)
 
     def _internet_changed(self) -> None:

@@ -79,6 +79,8 @@ class Recorder:
         self.load_core_seconds = array("d")  # their cumulative core-seconds, row-major by sample
         self.load_entries = array("q")  # every station's cumulative entries (sim.results.overload), by sample
         self.load_entry_counts = array("q")  # how many stations each sample's row of load_entries has
+        self.outbox_servers: list[str] = []  # Mailbox servers whose Outboxes are sampled, in order
+        self.outbox_rows = array("q")  # per sample and server: messages waiting, entered so far, blocked (0/1)
         # message tracking log: each event's time, its TRACK_INTS (row-major), the recipients it names (one flat
         # array), its TRACK_KIND combinations by code; and each message's constants
         # 32-bit codes, ids and recipient positions: half the memory of 64-bit ones. They reach 2**31 only past
@@ -307,6 +309,20 @@ class Recorder:
         self.load_core_seconds.extend(core_seconds.values())
         self.load_entries.extend(entries)
         self.load_entry_counts.append(len(entries))
+
+    def sample_outboxes(self, mailbox_servers: Iterable) -> None:
+        """At each sample, right after `sample_load`: each Outbox's waiting messages, the messages that began to
+        wait there so far, and whether no Hub could take its mail (sim.results.overload tests their growth)."""
+        if not self.outbox_servers:
+            self.outbox_servers = [server.name for server in mailbox_servers]
+        rows = self.outbox_rows
+        for server in mailbox_servers:
+            outbox = server.outbox
+            rows.extend((len(outbox.waiting), outbox.entered, server.outbox_blocked))
+
+    def outbox_columns(self) -> np.ndarray:
+        """The Outbox samples as a (samples x servers x 3) matrix: waiting, entered, blocked."""
+        return _ints(self.outbox_rows).reshape(-1, max(len(self.outbox_servers), 1), 3)
 
     def entries_columns(self) -> np.ndarray:
         """Cumulative entries as a (samples x stations) matrix; a station made later had none before."""

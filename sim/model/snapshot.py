@@ -100,6 +100,7 @@ def snapshot(model: Model) -> RunRecord:
     record.latency_submitted = np.array(recorder.latency_submitted, dtype=np.float64)
     record.expired_submitted = np.array(recorder.expired_submitted, dtype=np.float64)
     record.load_entries = recorder.entries_columns()
+    record.outbox_servers, record.outbox_samples = list(recorder.outbox_servers), recorder.outbox_columns()
     record.load_generated = np.array(recorder.load_generated, dtype=np.int64)
     record.load_servers = list(recorder.load_servers)
     record.load_core_seconds = np.array(recorder.load_core_seconds, dtype=np.float64).reshape(

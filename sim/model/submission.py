@@ -63,17 +63,19 @@ class SiteBacklog:
 class SubmissionOutbox(Outbox):
     """A Mailbox server's Outbox: a retry hands each Hub what its free threads take; Hubs pull the rest."""
 
-    __slots__ = ("backlog",)
+    __slots__ = ("backlog", "entered")
 
     def __init__(self, env: Environment, policy: RetryPolicy, choose: Callable, send: Callable, timers: Timers,
                  on_expire: Callable[[Message], None], on_delay: Callable[[Message], None],
                  backlog: SiteBacklog) -> None:  # fmt: skip
         super().__init__(env, policy, choose, send, timers, on_expire, on_delay)
         self.backlog = backlog
+        self.entered = 0  # messages that began to wait here (the overload test's entries, sim.results.overload)
 
     def _wait(self, msg: Message) -> None:
         super()._wait(msg)
         self.backlog.waiting += 1
+        self.entered += 1
 
     def _again(self) -> None:
         while self.waiting:
@@ -97,6 +99,7 @@ class SubmissionOutbox(Outbox):
         if self.deadlines is not None:
             self.deadlines.waiting(msg)
         self.backlog.waiting += 1
+        self.entered += 1
         self.timer.schedule()
 
     def expire(self, msg: Message) -> None:

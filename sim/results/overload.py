@@ -1,10 +1,12 @@
 """The overload verdict: did arrivals outpace service at some queue, beyond what chance explains?
 
 A queue is overloaded over a window when its backlog grew by more than a stable queue's can. The test,
-for every queue that serves mail (not the Unreachable or Poison queue) and every window of WINDOW
-seconds starting on a BIN boundary inside the generation window [warmup, duration] (the whole
+for every queue that serves mail (not the Unreachable or Poison queue), every Mailbox server's Outbox (where
+mail waits for a Store Driver submission thread: the Hub pulls it, sim.model.submission) and every window
+of WINDOW seconds starting every STEP seconds inside the generation window [warmup, duration] (the whole
 generation window when it is shorter), leaving out a window in which the queue was in Retry or
-Suspended at a sample (mail waits there for a next hop or a service, not for capacity):
+Suspended at a sample, or an Outbox had no Hub to take its mail (it waits for a next hop, a service or back
+pressure, not for capacity):
 
     G = queue length at the window's end - at its start      (Get-Queue's MessageCount, exact at samples)
     E = messages that entered the queue in the window         (new messages and retries)
@@ -97,28 +99,44 @@ def windows(record: RunRecord) -> list[tuple[int, int]]:
     return found
 
 
+def _queues(record: RunRecord) -> tuple[list[tuple[str, str]], np.ndarray, np.ndarray, np.ndarray]:
+    """Every queue the test looks at, as (queue, server) names and per sample and queue: length, cumulative
+    entries, and whether it waited for something other than capacity. The stations that serve mail, then each
+    Mailbox server's Outbox (the Store Driver pulls from it with its threads, so a Hub short of them grows the
+    Outbox, not a queue of its own)."""
+    lengths, waiting = _dense(record)
+    entries = record.load_entries[:, : lengths.shape[1]]
+    serving = [i for i, row in enumerate(record.stations) if row["threads"] != 0
+               and row["delivery_type"] != "Unreachable"]  # fmt: skip
+    names = [(record.stations[i]["queue"], record.stations[i]["server"]) for i in serving]
+    lengths, entries, waiting = lengths[:, serving], entries[:, serving], waiting[:, serving]
+    outboxes = record.outbox_samples
+    if len(outboxes) == len(record.sample_times) and record.outbox_servers:
+        names += [(f"{server}\\Outbox", server) for server in record.outbox_servers]
+        lengths = np.hstack([lengths, outboxes[:, :, 0]])
+        entries = np.hstack([entries, outboxes[:, :, 1]])
+        waiting = np.hstack([waiting, outboxes[:, :, 2].astype(bool)])
+    return names, lengths, entries, waiting
+
+
 def growth(record: RunRecord) -> list[dict]:
     """The worst window of every queue the growth test flags: queue, server, start, end, G, E, D, z."""
     if not len(record.load_entries) or len(record.load_entries) != len(record.sample_times):
         return []
-    lengths, waiting = _dense(record)
-    entries = record.load_entries
-    serving = np.array([row["threads"] != 0 and row["delivery_type"] != "Unreachable" for row in record.stations])
+    names, lengths, entries, waiting = _queues(record)
     worst: dict[int, dict] = {}
     for first, last in windows(record):
         grew = lengths[last] - lengths[first]
-        entered = entries[last, : lengths.shape[1]] - entries[first, : lengths.shape[1]]
+        entered = entries[last] - entries[first]
         left = entered - grew
         z = grew / np.sqrt(np.maximum(entered + left, 1))
         held_back = waiting[first : last + 1].any(axis=0)
-        for station in np.flatnonzero(serving & ~held_back & (grew >= GROWTH_MIN) & (z > Z)):
-            if station not in worst or z[station] > worst[station]["z"]:
-                row = record.stations[station]
-                worst[station] = {"queue": row["queue"], "server": row["server"],
-                                  "start": float(record.sample_times[first]), "end": float(record.sample_times[last]),
-                                  "grew": int(grew[station]), "entered": int(entered[station]),
-                                  "left": int(left[station]), "z": float(z[station])}  # fmt: skip
-    return [worst[station] for station in sorted(worst)]
+        for i in np.flatnonzero(~held_back & (grew >= GROWTH_MIN) & (z > Z)):
+            if i not in worst or z[i] > worst[i]["z"]:
+                worst[i] = {"queue": names[i][0], "server": names[i][1], "start": float(record.sample_times[first]),
+                            "end": float(record.sample_times[last]), "grew": int(grew[i]),
+                            "entered": int(entered[i]), "left": int(left[i]), "z": float(z[i])}  # fmt: skip
+    return [worst[i] for i in sorted(worst)]
 
 
 def still_queued(record: RunRecord) -> dict[str, int]:

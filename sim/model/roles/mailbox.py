@@ -50,6 +50,12 @@ class MailboxServer:
         self.submit = self.outbox.put
         """A user sent a message: notify a Hub, or keep it in the Outbox while none takes it."""
 
+    @property
+    def outbox_blocked(self) -> bool:
+        """No Hub could take mail from this Outbox now: the server is down, or no Hub of its site is up below High
+        (its mail waits for that, not for a thread: sim.results.overload leaves such time out)."""
+        return not self.up or not any(hub.accepting for hub in self.selector.hubs)
+
     def _choose(self):
         if not self.up:
             return None
