@@ -99,10 +99,14 @@ class Outbox(Generic[T]):
             if hop is None:
                 self.timer.schedule()
                 return
-            msg = self.waiting.popleft()
-            msg.waiting = None
-            self.send(hop, msg)
+            self.send(hop, self.take())
         self.timer.succeeded()
+
+    def take(self) -> Message:
+        """The head of the line, leaving it."""
+        msg = self.waiting.popleft()
+        msg.waiting = None
+        return msg
 
     def held(self) -> Iterator[Message]:
         """The messages waiting."""

@@ -77,21 +77,10 @@ class SubmissionOutbox(Outbox):
         self.backlog.waiting += 1
         self.entered += 1
 
-    def _again(self) -> None:
-        while self.waiting:
-            hop = self.choose()
-            if hop is None:
-                self.timer.schedule()
-                return
-            self.send(hop, self.take())
-        self.timer.succeeded()
-
     def take(self) -> Message:
         """The head of the Outbox, taken by a Hub's Store Driver."""
-        msg = self.waiting.popleft()
-        msg.waiting = None
         self.backlog.waiting -= 1
-        return msg
+        return super().take()
 
     def put_back(self, msg: Message) -> None:
         """A Hub did not commit the message (High): it is still in the Outbox, first in line for the retry."""
