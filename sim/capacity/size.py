@@ -140,14 +140,8 @@ def objective_values(runs: pd.DataFrame, name: str) -> pd.Series:
     return runs[columns].max(axis=1) if columns else pd.Series(math.nan, index=runs.index)
 
 
-def judge(candidate: Candidate, runs: pd.DataFrame, combos: list[frozenset[str]], slos: dict, final: bool) -> bool:
-    """Fill the candidate's figures and verdict from the runs so far; True when the verdict is decided."""
-    candidate.notes = []  # judged afresh at each look
-    if not (runs["status"] == "ok").all():
-        candidate.notes.append("a run failed: " + runs.loc[runs["status"] != "ok", "error"].iloc[0])
-        candidate.simulated_pass = False
-        return True
-    candidate.undelivered = int(runs[[c for c in UNDELIVERED if c in runs]].max(axis=1).max()) if len(runs) else 0
+def _run_failures(candidate: Candidate, runs: pd.DataFrame) -> bool:
+    """Notes and True for what fails a candidate whatever its figures: an overloaded run, mail held at the end."""
     failed = False
     if runs["overloaded"].any():
         failed = True
@@ -157,28 +151,44 @@ def judge(candidate: Candidate, runs: pd.DataFrame, combos: list[frozenset[str]]
         failed = True
         worst = runs.loc[stuck, "in_queue_at_end"].max()
         candidate.notes.append(f"{worst:,.0f} recipients still held at the end of a run (mail waiting for a Hub)")
-    decided = True
+    return failed
+
+
+def _objective(candidate: Candidate, runs: pd.DataFrame, combos: list, name: str, target: float) -> tuple[bool, bool]:
+    """Judge one objective over every case: (failed, decided); fill its figures at the worst case."""
+    values = objective_values(runs, name)
+    failed = bool((values == math.inf).any())
+    if failed:
+        candidate.notes.append(f"{name}: {candidate.undelivered:,} recipients submitted in the hour that matters "
+                               "were not delivered by the end")  # fmt: skip
+    decided, worst = True, None
+    for variant, group in values.groupby(runs["variant"]):
+        found = interval(group)
+        high = math.inf if math.isinf(group.max()) else found.high if math.isfinite(found.high) else found.mean
+        if worst is None or high > worst[1]:
+            worst = (found.mean, high, variant)
+        if found.n >= 2 and found.low > target:
+            failed = True  # the whole interval is over the target
+        elif not (found.n >= 2 and high <= target):
+            decided = False
+    candidate.simulated[name] = worst[:2]
+    down = sorted(combos[int(worst[2])])
+    candidate.worst = ", ".join(down) + " down" if down else "all Hubs up"
+    return failed, decided
+
+
+def judge(candidate: Candidate, runs: pd.DataFrame, combos: list[frozenset[str]], slos: dict, final: bool) -> bool:
+    """Fill the candidate's figures and verdict from the runs so far; True when the verdict is decided."""
+    candidate.notes = []  # judged afresh at each look
+    if not (runs["status"] == "ok").all():
+        candidate.notes.append("a run failed: " + runs.loc[runs["status"] != "ok", "error"].iloc[0])
+        candidate.simulated_pass = False
+        return True
+    candidate.undelivered = int(runs[[c for c in UNDELIVERED if c in runs]].max(axis=1).max()) if len(runs) else 0
+    failed, decided = _run_failures(candidate, runs), True
     for name, target in slos.items():
-        values = objective_values(runs, name)
-        if (values == math.inf).any():
-            failed = True
-            candidate.notes.append(f"{name}: {candidate.undelivered:,} recipients submitted in the hour that matters "
-                                   "were not delivered by the end")  # fmt: skip
-        worst = None
-        for variant, group in values.groupby(runs["variant"]):
-            found = interval(group)
-            high = found.high if math.isfinite(found.high) else found.mean
-            if math.isinf(group.max()):
-                high = math.inf
-            if worst is None or high > worst[1]:
-                worst = (found.mean, high, variant)
-            if found.n >= 2 and found.low > target:
-                failed = True  # the whole interval is over the target
-            elif not (found.n >= 2 and high <= target):
-                decided = False
-        candidate.simulated[name] = worst[:2]
-        down = sorted(combos[int(worst[2])])
-        candidate.worst = ", ".join(down) + " down" if down else "all Hubs up"
+        objective_failed, objective_decided = _objective(candidate, runs, combos, name, target)
+        failed, decided = failed or objective_failed, decided and objective_decided
     if failed:
         candidate.simulated_pass = False
         return True
@@ -219,7 +229,25 @@ def size(scenario: Scenario | str, parameter: str, values: list, slos: dict[str,
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     executor = executor or SerialExecutor()
     seeds = replication_seeds(base.seed if seed is None else seed, replications)
-    site = site_of(parameter)
+    window, notes = _run_window(base, slos, levers)
+    candidates, built = [], {}
+    for value in values:
+        candidate, built[value] = _candidate(base, parameter, value, slos, failures, levers, window, notes)
+        candidates.append(candidate)
+
+    def simulate(candidate: Candidate) -> None:
+        started = time.perf_counter()
+        variant, combos = built[candidate.value]
+        simulate_candidate(candidate, variant, combos, slos, seeds, executor, "early_stop" in levers)
+        _progress(progress, parameter, candidate, time.perf_counter() - started)
+
+    answer = walk(candidates, simulate)
+    explain(candidates, base, failures)
+    return Sizing(parameter, dict(slos), failures, candidates, answer, notes)
+
+
+def _run_window(base: Scenario, slos: dict[str, float], levers: frozenset[str]) -> tuple[dict, list[str]]:
+    """The overrides every simulated run gets (the focus window, a drain) and the notes that say so."""
     window = focus(base) if "window" in levers else {}
     notes = [_window_note(base, window)] if window else []
     latency = [target for name, target in slos.items() if name.startswith("latency")]
@@ -228,29 +256,34 @@ def size(scenario: Scenario | str, parameter: str, values: list, slos: dict[str,
         window["drain"] = drain
         notes.append(f"each run drains for {format_duration(drain)} after the last message, so mail still held at "
                      "the end has certainly missed its latency objective")  # fmt: skip
-    built, candidates = {}, []
-    for value in values:
-        variant = load_scenario(base, {parameter: value})
-        combos, same = distinct_cases(variant, site, failures) if "cases" in levers else \
-            (down_combinations(variant, site, failures), [])  # fmt: skip
-        figures = analytic_figures(variant, combos, slos)
-        built[value] = (load_scenario(variant, window) if window else variant, combos)
-        notes += [note for note in same if note not in notes]
-        candidate = Candidate(value, figures, meets(figures, slos))
-        empty = sorted({s for down in combos for s in sites_without_hubs(variant, down)})
-        if empty:
-            candidate.notes.append(f"no Hub left in site {', '.join(empty)}: its mail can never move (not simulated)")
-            candidate.simulated_pass = False
-        candidates.append(candidate)
-    first = next((i for i, c in enumerate(candidates) if c.analytic_pass), len(candidates) - 1)
-    index, answer, step = first, None, None
+    return window, notes
+
+
+def _candidate(base: Scenario, parameter: str, value, slos: dict, failures: int, levers: frozenset[str],
+               window: dict, notes: list[str]) -> tuple[Candidate, tuple[Scenario, list]]:  # fmt: skip
+    """One candidate with its analytic verdict, and (the scenario to simulate, its cases); adds case notes."""
+    variant = load_scenario(base, {parameter: value})
+    site = site_of(parameter)
+    combos, same = distinct_cases(variant, site, failures) if "cases" in levers else \
+        (down_combinations(variant, site, failures), [])  # fmt: skip
+    notes += [note for note in same if note not in notes]
+    figures = analytic_figures(variant, combos, slos)
+    candidate = Candidate(value, figures, meets(figures, slos))
+    empty = sorted({s for down in combos for s in sites_without_hubs(variant, down)})
+    if empty:
+        candidate.notes.append(f"no Hub left in site {', '.join(empty)}: its mail can never move (not simulated)")
+        candidate.simulated_pass = False
+    return candidate, (load_scenario(variant, window) if window else variant, combos)
+
+
+def walk(candidates: list[Candidate], simulate) -> object | None:
+    """From the analytic boundary, walk down while candidates pass or up until one does; the answer's value."""
+    index = next((i for i, c in enumerate(candidates) if c.analytic_pass), len(candidates) - 1)
+    answer, step = None, None
     while 0 <= index < len(candidates):
         candidate = candidates[index]
         if candidate.simulated_pass is None:
-            started = time.perf_counter()
-            variant, combos = built[candidate.value]
-            simulate_candidate(candidate, variant, combos, slos, seeds, executor, "early_stop" in levers)
-            _progress(progress, parameter, candidate, time.perf_counter() - started)
+            simulate(candidate)
         if candidate.simulated_pass:
             answer = candidate.value
             if step == +1:
@@ -261,8 +294,7 @@ def size(scenario: Scenario | str, parameter: str, values: list, slos: dict[str,
         else:
             step = +1
         index += step
-    explain(candidates, base, failures)
-    return Sizing(parameter, dict(slos), failures, candidates, answer, notes)
+    return answer
 
 
 def _window_note(scenario: Scenario, window: dict) -> str:
