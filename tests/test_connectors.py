@@ -19,7 +19,7 @@ from sim.exchange.send_connectors import (
     size_and_recipient_verdict,
 )
 from sim.exchange.status import MESSAGE_TOO_LARGE, NO_ROUTE, TOO_MANY_RECIPIENTS
-from sim.scenario.checks_connectors import accepted_domain_problems, source_site_problems
+from sim.scenario.checks.connectors import accepted_domain_problems, source_site_problems
 from sim.scenario.connectors import MB, AcceptedDomain, AddressSpace, OrganizationLimits, SendConnector
 
 # Three AD sites in a line: A --10-- B --10-- C (A to C costs 20).

@@ -3,7 +3,7 @@
 Which connector a message uses, and what an accepted domain means for a recipient, are Exchange's
 rules and live in sim.exchange (send_connectors, domains). Here is only what a scenario file may
 say and how it is checked: address spaces as TechNet aa998662 allows them, sizes with units or
-'unlimited', and one default accepted domain at most (sim.scenario.checks_connectors).
+'unlimited', and one default accepted domain at most (sim.scenario.checks.connectors).
 """
 
 from __future__ import annotations

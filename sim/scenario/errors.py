@@ -7,6 +7,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+
+CROSS_CHECK = "cross_check"
+"""The error type of a rule across the scenario (sim.scenario.checks) inside a ValidationError."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -58,3 +64,26 @@ def short_repr(value: Any, limit: int = 60) -> str:
     """A value as a message shows it: its repr, cut to `limit` characters."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_path(path: str) -> tuple:
+    """'sites[0].hubs[1].cores' -> ('sites', 0, 'hubs', 1, 'cores'): the inverse of format_path."""
+    loc: list = []
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        loc.append(int(part[1:-1]) if part.startswith("[") else part)
+    return tuple(loc)
+
+
+def with_problems(error: ValidationError | None, problems: list[Problem], title: str) -> ValidationError:
+    """One ValidationError holding pydantic's shape errors (if any) and the cross-check problems, each at its key
+    path (type CROSS_CHECK, the message in ctx)."""
+    line_errors = []
+    for item in error.errors() if error is not None else []:
+        line = {"type": item["type"], "loc": item["loc"], "input": item["input"]}
+        if "ctx" in item:
+            line["ctx"] = item["ctx"]
+        line_errors.append(line)
+    for problem in problems:
+        custom = PydanticCustomError(CROSS_CHECK, "{message}", {"message": problem.message, "path": problem.path})
+        line_errors.append({"type": custom, "loc": parse_path(problem.path), "input": None})
+    return ValidationError.from_exception_data(title, line_errors)

@@ -11,7 +11,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .checks import check_scenario
 from .errors import Problem, ScenarioError, short_repr
 from .overrides import apply_overrides
 from .schema import Scenario
@@ -34,16 +33,10 @@ def load_scenario(
         raw = read_yaml(Path(source))
     if overrides:
         apply_overrides(raw, overrides, label)
-    problems = []
     try:
-        scenario = Scenario.model_validate(raw)
+        return Scenario.model_validate(raw)
     except ValidationError as error:
-        problems = problems_from(error, raw)
-    reported = {p.path for p in problems}
-    problems += [p for p in check_scenario(raw) if p.path not in reported]  # one line per key path
-    if problems:
-        raise ScenarioError(problems, label)
-    return scenario
+        raise ScenarioError(problems_from(error, raw), label) from None
 
 
 def read_yaml(path: Path) -> dict:

@@ -8,8 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from .checks import nearest
-from .errors import Problem, ScenarioError
+from .errors import Problem, ScenarioError, nearest
 from .hub_count import resize_hubs
 from .introspect import is_list_field, model_in
 from .schema import Scenario

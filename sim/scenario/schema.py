@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .checks import cross_checks, timing
 from .clients import SmtpClient
 from .connectors import AcceptedDomain, AcceptedDomainField, OrganizationLimits, SendConnector
 from .distributions import CountDistribution, Service, SizeDistribution, coerce_shorthand
+from .errors import with_problems
 from .faults import Fault
 from .hub_count import default_hub_names, resize_hubs
 from .perimeter import EdgeServer, Internet, RecipientDomain
@@ -302,10 +304,10 @@ class Scenario(_Strict):
 
     name: str = Field("unnamed scenario", description="a title for reports")
     description: str = Field("", description="what this scenario teaches or asks")
-    duration: Duration = Field(8 * 3600.0, gt=0, description="simulated time during which mail is generated")
+    duration: Duration = Field(timing.DURATION, gt=0, description="simulated time during which mail is generated")
     warmup: Duration = Field(0.0, ge=0, description="mail submitted before this is left out of latency statistics")
     drain: Duration = Field(
-        0.0, ge=0, description="after duration, no new mail; run this much longer to let queues empty"
+        timing.DRAIN, ge=0, description="after duration, no new mail; run this much longer to let queues empty"
     )
     seed: int = Field(1, description="root seed of every named random stream")
     domain: str = Field("contoso.com", min_length=1, description="SMTP domain of the organisation's mailboxes")
@@ -359,19 +361,20 @@ class Scenario(_Strict):
         description="UTC date of the run's first day, for tracking log timestamps",
     )
 
-    @model_validator(mode="after")
-    def _warmup_inside(self):
-        if self.warmup >= self.duration:
-            raise ValueError("warmup must be shorter than duration")
-        return self
-
-    @model_validator(mode="after")
-    def _internet_hubs_exist(self):
-        hubs = [hub.name for site in self.sites for hub in site.all_hubs]
-        for name in self.workload.internet_hubs:
-            if name not in hubs:
-                raise ValueError(f"workload.internet_hubs: no Hub named {name!r} (Hubs: {', '.join(hubs)})")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _cross_checked(cls, data, handler):
+        """The rules across the scenario (sim.scenario.checks) run on the mapping as given, beside the shape check,
+        and come out in one ValidationError with it: every way of building a Scenario checks them, and a file's
+        mistakes are all reported at once."""
+        problems = cross_checks(data) if isinstance(data, dict) else []
+        try:
+            scenario = handler(data)
+        except ValidationError as error:
+            raise with_problems(error, problems, cls.__name__) from None
+        if problems:
+            raise with_problems(None, problems, cls.__name__)
+        return scenario
 
     @property
     def end_time(self) -> float:

@@ -13,8 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .checks import nearest
-from .errors import Problem, format_path, short_repr
+from .errors import CROSS_CHECK, Problem, format_path, nearest, short_repr
 from .introspect import is_list_field, model_in
 from .schema import Scenario
 from .units import format_duration, parse_duration
@@ -44,7 +43,11 @@ def problems_from(error: ValidationError, raw: Any = None) -> list[Problem]:
     line, not one per branch: the most specific branch error if there is one, else "must be A or B".
     """
     grouped: dict[tuple, list[tuple[dict, bool]]] = {}
+    crossed = []
     for item in error.errors():
+        if item["type"] == CROSS_CHECK:  # a rule across the scenario (sim.scenario.checks): its own words
+            crossed.append(Problem(item["ctx"]["path"], item["ctx"]["message"]))
+            continue
         loc = _clean_loc(item["loc"], keep_last=item["type"] == "extra_forbidden")
         grouped.setdefault(loc, []).append((item, loc != tuple(item["loc"])))
     problems = []
@@ -58,7 +61,8 @@ def problems_from(error: ValidationError, raw: Any = None) -> list[Problem]:
             plain += branches
         for item in plain:
             problems.append(_problem(loc, item, raw))
-    return problems
+    reported = {problem.path for problem in problems}
+    return problems + [problem for problem in crossed if problem.path not in reported]  # one line per key path
 
 
 def _merge_branches(branches: list[dict]) -> dict:

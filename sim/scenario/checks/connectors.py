@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from . import loose
-from .connectors import AcceptedDomain, SendConnector, normalise_domain
-from .errors import nearest
-from .names import lookup
+from ..connectors import AcceptedDomain, SendConnector, normalise_domain
+from ..errors import nearest
+from ..names import lookup
+from . import read
 
 
 def accepted_domain_problems(
@@ -23,7 +23,7 @@ def accepted_domain_problems(
     """
     problems, seen, default = [], {}, None
     for i, entry in enumerate(accepted):
-        name = loose.get(entry, "domain")
+        name = read.get(entry, "domain")
         if isinstance(name, str):
             key = normalise_domain(name)
             if key in seen:
@@ -31,7 +31,7 @@ def accepted_domain_problems(
                     (f"{prefix}[{i}].domain", f"duplicate accepted domain {name!r} (also {prefix}[{seen[key]}])")
                 )
             seen.setdefault(key, i)
-        if loose.get(entry, "default") is True:
+        if read.get(entry, "default") is True:
             if default is not None:
                 problems.append(
                     (
@@ -58,7 +58,7 @@ def source_site_problems(
     known = list(site_of_server)
     seen_names: dict[str, int] = {}
     for i, connector in enumerate(connectors):
-        name = loose.get(connector, "name")
+        name = read.get(connector, "name")
         if isinstance(name, str):
             key = name.casefold()
             if key in seen_names:
@@ -70,7 +70,7 @@ def source_site_problems(
                     )
                 )
             seen_names.setdefault(key, i)
-        servers = loose.get(connector, "source_servers")
+        servers = read.get(connector, "source_servers")
         if not isinstance(servers, list):
             continue
         first: tuple[str, str] | None = None  # (server, site) of the first known source server

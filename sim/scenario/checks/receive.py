@@ -10,23 +10,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import loose
-from .receive import ALL_ADDRESSES, default_bindings, ip_text, parse_binding, parse_ip, parse_range
+from ..receive import ALL_ADDRESSES, default_bindings, ip_text, parse_binding, parse_ip, parse_range
+from . import read
 
 
 def _raw_servers(raw: Mapping) -> list[tuple[str, str | None, Any]]:
     """(key path, name, settings mapping) of each Hub, co-located Hub role and Edge in a raw scenario."""
     found = []
-    for i, site in enumerate(loose.items(raw.get("sites"))):
-        for j, hub in enumerate(loose.items(loose.get(site, "hubs"))):
-            found.append((f"sites[{i}].hubs[{j}]", loose.get(hub, "name"), hub))
-        for j, mbx in enumerate(loose.items(loose.get(site, "mailbox_servers"))):
-            if "hub" in loose.items(loose.get(mbx, "roles")):
+    for i, site in enumerate(read.items(raw.get("sites"))):
+        for j, hub in enumerate(read.items(read.get(site, "hubs"))):
+            found.append((f"sites[{i}].hubs[{j}]", read.get(hub, "name"), hub))
+        for j, mbx in enumerate(read.items(read.get(site, "mailbox_servers"))):
+            if "hub" in read.items(read.get(mbx, "roles")):
                 found.append(
-                    (f"sites[{i}].mailbox_servers[{j}].hub", loose.get(mbx, "name"), loose.get(mbx, "hub") or {})
+                    (f"sites[{i}].mailbox_servers[{j}].hub", read.get(mbx, "name"), read.get(mbx, "hub") or {})
                 )
-    for j, edge in enumerate(loose.items(raw.get("edges"))):
-        found.append((f"edges[{j}]", loose.get(edge, "name"), edge))
+    for j, edge in enumerate(read.items(raw.get("edges"))):
+        found.append((f"edges[{j}]", read.get(edge, "name"), edge))
     return found
 
 
@@ -44,16 +44,16 @@ def receive_problems(raw: Mapping) -> list[tuple[str, str]]:
     problems = []
     seen_ip: dict[str, str] = {}
     for path, name, spec in _raw_servers(raw):
-        ip = _try(parse_ip, loose.get(spec, "ip")) if loose.get(spec, "ip") is not None else None
+        ip = _try(parse_ip, read.get(spec, "ip")) if read.get(spec, "ip") is not None else None
         if ip is not None:
             if ip in seen_ip:
                 problems.append((f"{path}.ip", f"IP address {ip_text(ip)} is also used by {seen_ip[ip]}"))
             seen_ip.setdefault(ip, path)
         names: dict[str, int] = {}
         listening: dict[tuple, int] = {}
-        for k, connector in enumerate(loose.items(loose.get(spec, "receive_connectors"))):
+        for k, connector in enumerate(read.items(read.get(spec, "receive_connectors"))):
             where = f"{path}.receive_connectors[{k}]"
-            cname = loose.get(connector, "name")
+            cname = read.get(connector, "name")
             if isinstance(cname, str):
                 if cname.lower() in names:
                     problems.append(
@@ -64,16 +64,16 @@ def receive_problems(raw: Mapping) -> list[tuple[str, str]]:
                         )
                     )
                 names.setdefault(cname.lower(), k)
-            bindings = loose.get(connector, "bindings")
+            bindings = read.get(connector, "bindings")
             if bindings is None:
-                bindings = list(default_bindings(loose.get(connector, "usage")))
-            ranges = loose.get(connector, "remote_ip_ranges")
+                bindings = list(default_bindings(read.get(connector, "usage")))
+            ranges = read.get(connector, "remote_ip_ranges")
             ranges = [ALL_ADDRESSES] if ranges is None else ranges
-            parsed = [_try(parse_range, r) for r in loose.items(ranges)]
+            parsed = [_try(parse_range, r) for r in read.items(ranges)]
             if not parsed or None in parsed:
                 continue
             key_ranges = frozenset(parsed)
-            for binding in loose.items(bindings):
+            for binding in read.items(bindings):
                 bound = _try(parse_binding, binding)
                 if bound is None:
                     continue
@@ -90,8 +90,8 @@ def receive_problems(raw: Mapping) -> list[tuple[str, str]]:
                     break
                 listening.setdefault(key, k)
     users: dict[str, int] = {}
-    for k, user in enumerate(loose.items(raw.get("smtp_users"))):
-        uname = loose.get(user, "name")
+    for k, user in enumerate(read.items(raw.get("smtp_users"))):
+        uname = read.get(user, "name")
         if isinstance(uname, str):
             if uname.lower() in users:
                 problems.append(
