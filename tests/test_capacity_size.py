@@ -7,12 +7,12 @@ import json
 import pandas as pd
 import pytest
 from conftest import ZERO_STAGES, one_site
+from queueing_theory import mmc_mean_wait
 
 import sim
 from sim.capacity.analytic import evaluate
 from sim.capacity.size import down_combinations, size
 from sim.cli import main
-from sim.results.theory import mmc_mean_wait
 
 RATE, SLO = 3.0, 1.3  # messages/s of exponential 1 s categorizer work; objective on the mean latency (wait + 1 s)
 

@@ -15,6 +15,7 @@ import ssl
 import subprocess
 
 import pytest
+from smtp_helpers import smtplib_view
 from test_smtp_session import org
 
 from sim.exchange.domain_security import PeerCertificate, certificate_matches
@@ -22,7 +23,6 @@ from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import load_scenario
 from sim.smtp import SmtpDecisions, session
 from sim.smtp.serving import ThreadedEndpoint
-from sim.smtp.wire import smtplib_view
 
 PARTNER_IP = "198.51.100.20"
 CONNECTORS = [

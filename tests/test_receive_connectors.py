@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from smtp_helpers import anonymous_relay_granted
 from test_smtp_session import GRANT, connector, org
 
 from sim.cli import main
-from sim.exchange.receive_rules import (
-    ANONYMOUS,
-    Identity,
-    anonymous_relay_granted,
-    covering_intervals,
-    resolve_rights,
-    select_connector,
-)
+from sim.exchange.receive_rules import ANONYMOUS, Identity, covering_intervals, resolve_rights, select_connector
 from sim.exchange.receive_servers import receiving_servers
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import load_scenario

@@ -19,12 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
+from smtp_helpers import smtplib_view
 
 from sim.cli import main
 from sim.scenario.loading import load_scenario
 from sim.smtp import session
 from sim.smtp.serving import ThreadedEndpoint
-from sim.smtp.wire import parse_listen, parse_port_map, smtplib_view
+from sim.smtp.wire import parse_listen, parse_port_map
 
 ANON_RELAY_RIGHT = {"principal": "NT AUTHORITY\\ANONYMOUS LOGON", "right": "ms-Exch-SMTP-Accept-Any-Recipient"}
 PASSWORD = "P@ssw0rd-rehearsal"

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 from conftest import ZERO_STAGES, one_site, shared_run, station_rows
+from queueing_theory import mmc_mean_wait
 from scipy import stats
 
 import sim
@@ -21,7 +22,6 @@ from sim.model.random import Constant
 from sim.model.resources import Cpu
 from sim.model.station import Station
 from sim.model.statistics import mark_warmup, station_row
-from sim.results.theory import mmc_mean_wait
 
 
 def message(n: int) -> Message:

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 from conftest import ZERO_STAGES, one_site, station_rows
+from queueing_theory import erlang_c, mmc_mean_wait
 from scipy import stats
 
 import sim
-from sim.results.theory import erlang_c, mmc_mean_wait
 
 SERVICE_MEAN = 1.0  # seconds
 SERVERS = 2

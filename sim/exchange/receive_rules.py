@@ -202,14 +202,6 @@ def resolve_rights(connector: ReceiveConnector, identity: Identity) -> frozenset
     return frozenset(rights - denied)
 
 
-def anonymous_relay_granted(connector: ReceiveConnector) -> bool:
-    """True when the connector grants Accept-Any-Recipient to unauthenticated clients: explicitly to
-    ANONYMOUS LOGON, or through ExternalAuthoritative (every connecting host counts as an Exchange server)."""
-    if "ExternalAuthoritative" in connector.effective_auth:
-        return ACCEPT_ANY_RECIPIENT in resolve_rights(connector, Identity("externally_secured"))
-    return ACCEPT_ANY_RECIPIENT in resolve_rights(connector, ANONYMOUS)
-
-
 def covering_intervals(
     connector: ReceiveConnector, rivals: Iterable[ReceiveConnector], local_ip: str, port: int
 ) -> list[tuple[int, int]]:

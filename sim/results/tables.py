@@ -18,11 +18,6 @@ from . import columns
 from .clock import beside, start_of
 
 
-def _names(record: RunRecord) -> np.ndarray:
-    """Server names by index, with "" at index -1 (no server: an NDR or a rejection)."""
-    return np.array([*record.servers, ""], dtype=object)
-
-
 def _wrap(codes: np.ndarray, size: int) -> np.ndarray:
     """Indexes as numpy reads them: -1 is the last of `size` (e.g. "" at the end of a list of names)."""
     codes = np.asarray(codes, dtype=np.int64)

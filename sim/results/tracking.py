@@ -9,7 +9,7 @@ events logged by a Mailbox server's Mail Submission service), UTF-8 with a byte-
 (Windows), five `#` header lines, then one comma-separated row per event in the 21-field Exchange 2007 order.
 
 Pipeline: `format_log(raw, start, org_servers)` -> `write_logs(log, folder)` -> `read_logs(folder)` ->
-`sim.tracking_analysis.rebuild_deliveries(log)`. The fields and file names are in sim.results.tracking_fields,
+`tests/tracking_rebuild.rebuild_deliveries(log)` (the tests rebuild deliveries from the log alone). The fields and file names are in sim.results.tracking_fields,
 the writer and reader in sim.results.tracking_files; both are re-exported here.
 """
 
@@ -75,9 +75,6 @@ REQUIRED_RAW = (
     "total_bytes",
     "sender",
 )
-
-ORG_NETWORK = "10.0.0.0/8"
-EXTERNAL_NETWORK = "192.0.2.0/24"  # TEST-NET-1 (RFC 5737): documentation addresses, never routed
 
 
 # -- formatting ----------------------------------------------------------------------------------

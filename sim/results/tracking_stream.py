@@ -198,7 +198,6 @@ class RowReader:
         self.problem_count = 0
         self.lines = 0
         self.rows_read = 0
-        self.files_read = 0
 
     def problem(self, path: Path, line: int, reason: str) -> None:
         """Record a skipped line (raise MalformedLine in strict mode); keep the first 1,000 named."""
@@ -260,7 +259,6 @@ class RowReader:
         #Fields: line begins; a row is all its fields, or a tuple of the `fields` named. Problems are
         recorded on the way. One loop for both, with no call per line on the common path."""
         path = log.path
-        self.files_read += 1
         state = _FileState(path)
         columns: Columns | None = None
         count = when = event = -1

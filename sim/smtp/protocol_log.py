@@ -32,7 +32,7 @@ import csv
 import io
 import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -244,13 +244,3 @@ class ProtocolLogSession:
         """`-`: the connection closed (Local, Remote or Remote(SocketError)); later events are dropped."""
         self._event("-", "", context)
         self.closed = True
-
-
-def read_protocol_log(path: str | Path) -> Iterator[dict[str, str]]:
-    """The events of a protocol log file as dicts keyed by FIELDS (the `#` header lines skipped)."""
-    with Path(path).open(encoding="utf-8", newline="") as handle:
-        rows = csv.reader(line for line in handle if not line.startswith("#"))
-        for row in rows:
-            if len(row) != len(FIELDS):
-                raise ValueError(f"{path}: a line with {len(row)} fields, expected {len(FIELDS)}: {row}")
-            yield dict(zip(FIELDS, row, strict=True))

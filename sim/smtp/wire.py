@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .replies import Reply
-
 log = logging.getLogger("exsim.smtpd")
 
 DEFAULT_PORT_MAP: dict[int, int] = {2525: 25, 2587: 587}
@@ -41,12 +39,6 @@ class Listener:
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
-
-
-def smtplib_view(reply: Reply) -> tuple[int, bytes]:
-    """What Python's smtplib returns for this reply: (code, lines joined by newlines, without codes)."""
-    first = f"{reply.enhanced} {reply.text}".strip()
-    return reply.code, "\n".join([first, *reply.lines]).encode()
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -1,4 +1,5 @@
-"""Queueing theory the model is checked against: Erlang C for M/M/c stations, Little's law."""
+"""Queueing theory the tests check the model against, written apart from the model and from sim.capacity.analytic:
+Erlang C for M/M/c stations."""
 
 from __future__ import annotations
 

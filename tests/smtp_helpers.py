@@ -1,0 +1,39 @@
+"""Helpers the SMTP tests share: how smtplib sees a reply, a protocol log read back, anonymous relay on a connector.
+
+They answer questions only the tests ask, so they live here rather than in sim/.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from sim.exchange.receive_rules import ANONYMOUS, Identity, resolve_rights
+from sim.scenario.receive import ACCEPT_ANY_RECIPIENT, ReceiveConnector
+from sim.smtp.protocol_log import FIELDS
+from sim.smtp.replies import Reply
+
+
+def smtplib_view(reply: Reply) -> tuple[int, bytes]:
+    """What Python's smtplib returns for this reply: (code, lines joined by newlines, without codes)."""
+    first = f"{reply.enhanced} {reply.text}".strip()
+    return reply.code, "\n".join([first, *reply.lines]).encode()
+
+
+def anonymous_relay_granted(connector: ReceiveConnector) -> bool:
+    """True when the connector grants Accept-Any-Recipient to unauthenticated clients: explicitly to
+    ANONYMOUS LOGON, or through ExternalAuthoritative (every connecting host counts as an Exchange server)."""
+    if "ExternalAuthoritative" in connector.effective_auth:
+        return ACCEPT_ANY_RECIPIENT in resolve_rights(connector, Identity("externally_secured"))
+    return ACCEPT_ANY_RECIPIENT in resolve_rights(connector, ANONYMOUS)
+
+
+def read_protocol_log(path: str | Path) -> Iterator[dict[str, str]]:
+    """The events of a protocol log file as dicts keyed by FIELDS (the `#` header lines skipped)."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader(line for line in handle if not line.startswith("#"))
+        for row in rows:
+            if len(row) != len(FIELDS):
+                raise ValueError(f"{path}: a line with {len(row)} fields, expected {len(FIELDS)}: {row}")
+            yield dict(zip(FIELDS, row, strict=True))
