@@ -38,8 +38,8 @@ DRAWS = 20_000
 
 
 @dataclass
-class Station:
-    """One M/M/c station of the network: arrivals per second, mean service in seconds, c servers."""
+class MMc:
+    """One M/M/c station of the open network (named apart from sim.model's Station, which it approximates): arrivals per second, mean service in seconds, c servers."""
 
     server: str
     name: str
@@ -95,10 +95,10 @@ class Station:
 
 
 @dataclass
-class Network:
+class OpenNetwork:
     """Every station of one candidate, and each recipient class's route through them."""
 
-    stations: dict[tuple[str, str], Station] = field(default_factory=dict)
+    stations: dict[tuple[str, str], MMc] = field(default_factory=dict)
     routes: list[tuple[float, list[tuple[str, str]], float]] = field(default_factory=list)
     """(share of recipients, stations visited, fixed delay such as site links) per recipient class."""
 
@@ -106,14 +106,14 @@ class Network:
         """Add `rate` visits of mean core time `service` to a stage (and so to its server's cores)."""
         key = (server, name)
         if key not in self.stations:
-            self.stations[key] = Station(server, name, 0.0, 0.0, min(threads, UNBOUNDED))
+            self.stations[key] = MMc(server, name, 0.0, 0.0, min(threads, UNBOUNDED))
         station = self.stations[key]
         total = station.arrivals + rate
         if total > 0:
             station.service = (station.arrivals * station.service + rate * service) / total
         station.arrivals = total
 
-    def wait(self, key: tuple[str, str], cores: dict[str, Station]) -> float:
+    def wait(self, key: tuple[str, str], cores: dict[str, MMc]) -> float:
         """The wait at a stage: the larger of its thread wait and its server's core wait (none at a zero stage)."""
         if self.stations[key].service <= 0:
             return 0.0
@@ -123,7 +123,7 @@ class Network:
         """Figures of the candidate: mean and p-quantile latency, largest utilisation and queue (p-quantile)."""
         cores = {}
         for server in {server for server, _ in self.stations}:
-            cores[server] = Station(server, "cores", 0.0, 0.0, cores_of[server])
+            cores[server] = MMc(server, "cores", 0.0, 0.0, cores_of[server])
         for (server, _), station in self.stations.items():
             if station.service <= 0:
                 continue  # a stage of zero time costs no core (and no event)
@@ -190,7 +190,7 @@ def _counts(distribution) -> np.ndarray:
 class _Flows:
     """Adds the visits of one class of mail (users' or the Internet's) entering at given Hubs."""
 
-    def __init__(self, net: Network, scenario: Scenario, up: dict, hubs: dict) -> None:
+    def __init__(self, net: OpenNetwork, scenario: Scenario, up: dict, hubs: dict) -> None:
         self.net, self.scenario, self.up, self.hubs = net, scenario, up, hubs
         self.stages = scenario.stages
 
@@ -241,19 +241,28 @@ class _Flows:
                            self.cost("store_driver_deliver", recipients, kb), hub.max_concurrent_mailbox_deliveries)  # fmt: skip
 
 
-def network(scenario: Scenario, down: frozenset[str] = frozenset()) -> tuple[Network, dict[str, int]]:
+def network(scenario: Scenario, down: frozenset[str] = frozenset()) -> tuple[OpenNetwork, dict[str, int]]:
     """The open network of a scenario with the Hubs in `down` stopped for the whole run."""
-    workload, internet = scenario.workload, scenario.internet
+    workload = scenario.workload
     servers = [m for site in scenario.sites for m in site.mailbox_servers]
     total = sum(m.mailboxes for m in servers) or 1
     internal = 1.0 - workload.unknown_share - sum(d.share for d in workload.domains)
     share = {m.name: m.mailboxes / total * internal for m in servers}
     up = {site.name: [h for h in site.all_hubs if h.name not in down] for site in scenario.sites}
     hubs = {h.name: h for site in scenario.sites for h in site.all_hubs}
-    net = Network()
+    net = OpenNetwork()
     flows = _Flows(net, scenario, up, hubs)
-    counts, kb = _counts(workload.recipients), workload.size.mean_value / 1024
     rates = sent_rates(scenario)
+    _users(flows, scenario, up, rates, share)
+    _internet(flows, scenario, up, hubs, down, {m.name: m.mailboxes / total for m in servers})
+    _routes(net, scenario, up, share, submitted_sites=rates)
+    return net, {name: hub.cores for name, hub in hubs.items()}
+
+
+def _users(flows: _Flows, scenario: Scenario, up: dict, rates: dict[str, float], share: dict[str, float]) -> None:
+    """Users' mail enters at Store Driver submission: a co-located Hub takes its own server's, the site's
+    dedicated Hubs share the rest evenly (the Mail Submission Service's round robin)."""
+    counts, kb = _counts(scenario.workload.recipients), scenario.workload.size.mean_value / 1024
     for site in scenario.sites:
         colocated = {h.name for h in up[site.name]} & {m.name for m in site.mailbox_servers}
         shared = sum(rates.get(m.name, 0.0) for m in site.mailbox_servers if m.name not in colocated)
@@ -264,27 +273,32 @@ def network(scenario: Scenario, down: frozenset[str] = frozenset()) -> tuple[Net
         for hub, rate in submitted.items():
             if rate > 0:
                 flows.enter(hub, site, rate, "StoreDriverSubmission", counts, share, kb)
+
+
+def _internet(flows: _Flows, scenario: Scenario, up: dict, hubs: dict, down: frozenset[str],
+              mailbox_share: dict[str, float]) -> None:  # fmt: skip
+    """The profile's Internet share enters at SMTP Receive of the Hubs it reaches: through the Edges (their
+    subscribed sites' Hubs; the Edges filtered unknown recipients out) or at the Internet-facing Hubs."""
     inbound = internet_rate(scenario)
-    if inbound > 0:
-        if workload.internet_inbound == "edges":
-            entry = [
-                h for e in scenario.edges for s in scenario.sites if s.name == e.subscribed_site for h in up[s.name]
-            ]
-            known = {m.name: m.mailboxes / total for m in servers}  # the Edges filtered unknown recipients out
-        else:
-            entry = [hubs[n] for n in workload.internet_hubs if n not in down] or [h for s in scenario.sites
-                                                                                   for h in up[s.name]]  # fmt: skip
-            known = {m.name: m.mailboxes / total * (1 - internet.unknown_recipient_share) for m in servers}
-        entry = list({h.name: h for h in entry}.values())
-        site_of = {h.name: s for s in scenario.sites for h in s.all_hubs}
-        counts_in, kb_in = _counts(internet.recipients), internet.size.mean_value / 1024
-        for hub in entry:
-            flows.enter(hub.name, site_of[hub.name], inbound / len(entry), "SmtpReceive", counts_in, known, kb_in)
-    _routes(net, scenario, up, share, submitted_sites=rates)
-    return net, {name: hub.cores for name, hub in hubs.items()}
+    if inbound <= 0:
+        return
+    workload, internet = scenario.workload, scenario.internet
+    if workload.internet_inbound == "edges":
+        subscribed = {e.subscribed_site for e in scenario.edges}
+        entry = [h for s in scenario.sites if s.name in subscribed for h in up[s.name]]
+        known = dict(mailbox_share)
+    else:
+        listed = [hubs[n] for n in workload.internet_hubs if n not in down]
+        entry = listed or [h for s in scenario.sites for h in up[s.name]]
+        known = {name: part * (1 - internet.unknown_recipient_share) for name, part in mailbox_share.items()}
+    entry = list({h.name: h for h in entry}.values())
+    site_of = {h.name: s for s in scenario.sites for h in s.all_hubs}
+    counts, kb = _counts(internet.recipients), internet.size.mean_value / 1024
+    for hub in entry:
+        flows.enter(hub.name, site_of[hub.name], inbound / len(entry), "SmtpReceive", counts, known, kb)
 
 
-def _routes(net: Network, scenario: Scenario, up: dict, share: dict, submitted_sites: dict) -> None:
+def _routes(net: OpenNetwork, scenario: Scenario, up: dict, share: dict, submitted_sites: dict) -> None:
     """Recipient classes: from each site's Hubs to each destination site's Mailbox servers, by share."""
     total = sum(submitted_sites.values()) or 1.0
     for site in scenario.sites:
