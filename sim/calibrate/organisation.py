@@ -158,39 +158,8 @@ def infer_organisation(tally: Tally, site_map: dict[str, str] | None = None, ano
             "MessageTracking folders of the Hub Transport and Mailbox servers too, not only the Edges'"
         )
     notes: list[str] = []
-    site: dict[int, str] = {}
-    if site_map:
-        missing = [names[i] for i in internal if names[i] not in site_map]
-        if missing:
-            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            raise CalibrationError(f"--sites: no site for {shown} (seen in the logs); add a line "
-                                   f"'{missing[0]},SITE' for each")  # fmt: skip
-        site = {i: site_map[names[i]] for i in internal}
-        crossing = sum(n for (h, m), n in tally.storedriver.items() if h in site and m in site and site[h] != site[m])
-        if crossing:
-            notes.append(f"{crossing:,} STOREDRIVER rows join a Hub and a Mailbox server the site map puts in "
-                         "different sites, which Exchange 2007 never does: check the site map")  # fmt: skip
-    else:
-        groups = sorted(
-            (sorted(g, key=lambda i: names[i]) for g in _components(internal, tally.storedriver)),
-            key=lambda g: names[g[0]],
-        )
-        for group, name in zip(groups, _site_names([[names[i] for i in g] for g in groups])):
-            site.update({i: name for i in group})
-    internal_sites = set(site.values())
-    for i, (r, _) in roles.items():
-        if "edge" in r:
-            if site_map and site_map.get(names[i]) in internal_sites:
-                site[i] = site_map[names[i]]
-                continue
-            partners: dict[str, int] = {}
-            for (a, b), n in tally.smtp.items():
-                other = b if a == i else a if b == i else None
-                if other is not None and other in site:
-                    partners[site[other]] = partners.get(site[other], 0) + n
-            if not partners:
-                notes.append(f"Edge {names[i]} relayed with no Hub in the logs: put in the first site")
-            site[i] = max(sorted(partners), key=partners.get) if partners else site[internal[0]]
+    site = _mapped_sites(tally, internal, site_map, notes) if site_map else _inferred_sites(tally, internal)
+    _place_edges(tally, roles, site, site_map, internal, notes)
     site_list = sorted({site[i] for i in internal})
     kinds = {names[i]: ("mailbox" if "mailbox" in r else r[0], site[i]) for i, (r, _) in roles.items()}
     server_names, site_names = pseudonyms(kinds, site_list) if anonymise else ({n: n for n in kinds}, {})
@@ -199,11 +168,64 @@ def infer_organisation(tally: Tally, site_map: dict[str, str] | None = None, ano
         i: ServerInfo(server_names[names[i]], r, rename(site[i]), sum(tally.events[i]), why)
         for i, (r, why) in roles.items()
     }
+    out_sites = sorted(rename(s) for s in site_list)
+    relays = _relays_between_sites(tally, servers)
+    links = [(a, b, relays.get((a, b), 0)) for k, a in enumerate(out_sites) for b in out_sites[k + 1 :]]
+    return Organisation(servers, out_sites, not site_map, links, notes)
+
+
+def _mapped_sites(tally: Tally, internal: list[int], site_map: dict[str, str], notes: list[str]) -> dict[int, str]:
+    """Each Hub's and Mailbox server's site from the site map (every one must be in it)."""
+    names = tally.names
+    missing = [names[i] for i in internal if names[i] not in site_map]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise CalibrationError(f"--sites: no site for {shown} (seen in the logs); add a line "
+                               f"'{missing[0]},SITE' for each")  # fmt: skip
+    site = {i: site_map[names[i]] for i in internal}
+    crossing = sum(n for (h, m), n in tally.storedriver.items() if h in site and m in site and site[h] != site[m])
+    if crossing:
+        notes.append(f"{crossing:,} STOREDRIVER rows join a Hub and a Mailbox server the site map puts in "
+                     "different sites, which Exchange 2007 never does: check the site map")  # fmt: skip
+    return site
+
+
+def _inferred_sites(tally: Tally, internal: list[int]) -> dict[int, str]:
+    """Sites as the servers STOREDRIVER rows join (Exchange 2007 submits and delivers only within a site)."""
+    names = tally.names
+    groups = sorted((sorted(g, key=lambda i: names[i]) for g in _components(internal, tally.storedriver)),
+                    key=lambda g: names[g[0]])  # fmt: skip
+    site: dict[int, str] = {}
+    for group, name in zip(groups, _site_names([[names[i] for i in g] for g in groups])):
+        site.update({i: name for i in group})
+    return site
+
+
+def _place_edges(tally: Tally, roles: dict, site: dict[int, str], site_map: dict[str, str] | None,
+                 internal: list[int], notes: list[str]) -> None:  # fmt: skip
+    """Each Edge in the site the map gives, else the site of the Hubs it relayed with most."""
+    names, internal_sites = tally.names, set(site.values())
+    for i, (r, _) in roles.items():
+        if "edge" not in r:
+            continue
+        if site_map and site_map.get(names[i]) in internal_sites:
+            site[i] = site_map[names[i]]
+            continue
+        partners: dict[str, int] = {}
+        for (a, b), n in tally.smtp.items():
+            other = b if a == i else a if b == i else None
+            if other is not None and other in site:
+                partners[site[other]] = partners.get(site[other], 0) + n
+        if not partners:
+            notes.append(f"Edge {names[i]} relayed with no Hub in the logs: put in the first site")
+        site[i] = max(sorted(partners), key=partners.get) if partners else site[internal[0]]
+
+
+def _relays_between_sites(tally: Tally, servers: dict[int, ServerInfo]) -> dict[tuple[str, str], int]:
+    """SMTP rows between servers of two different sites, per pair of sites (names in order)."""
     relays: dict[tuple[str, str], int] = {}
     for (a, b), n in tally.smtp.items():
         if a in servers and b in servers and servers[a].site != servers[b].site:
             pair = tuple(sorted((servers[a].site, servers[b].site)))
             relays[pair] = relays.get(pair, 0) + n
-    out_sites = sorted(rename(s) for s in site_list)
-    links = [(a, b, relays.get((a, b), 0)) for k, a in enumerate(out_sites) for b in out_sites[k + 1 :]]
-    return Organisation(servers, out_sites, not site_map, links, notes)
+    return relays
