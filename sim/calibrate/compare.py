@@ -28,6 +28,9 @@ from .read import calibrate
 Z_FLAG = 3.0
 """|z| above this: the difference is more than sampling error."""
 
+QUANTILES = (0.5, 0.9, 0.99)
+"""The quantiles of size and latency set side by side."""
+
 
 @dataclass(frozen=True)
 class Row:
@@ -103,12 +106,28 @@ def _curve_rows(observed: Curve, simulated: Curve) -> list[Row]:
 def compare(observed: Calibration, simulated: Calibration) -> list[Row]:
     """Every figure both calibrations have, observed first."""
     rows = _curve_rows(observed.submissions, simulated.submissions)
-    sim_servers = {m.name: m for m in simulated.mailbox_servers}
+    for part in (_server_rows, _message_rows, _destination_rows, _internet_rows, _latency_rows):
+        rows += part(observed, simulated)
+    n_obs, n_sim = max(observed.recipients.n, 1), max(simulated.recipients.n, 1)
+    rows.append(Row("Other", "expansions per 1,000 messages", observed.expansions / n_obs * 1000,
+                    simulated.expansions / n_sim * 1000))  # fmt: skip
+    return rows
+
+
+def _server_rows(observed: Calibration, simulated: Calibration) -> list[Row]:
+    """Submissions a day per Mailbox server."""
+    rows, sim_servers = [], {m.name: m for m in simulated.mailbox_servers}
     for m in observed.mailbox_servers:
         other = sim_servers.get(m.name)
         if m.curve and other is not None and other.curve:
             rows.append(_rate_row("Submissions", f"{m.name} a day", m.curve.per_day(), m.curve.total,
                                   other.curve.per_day(), other.curve.total))  # fmt: skip
+    return rows
+
+
+def _message_rows(observed: Calibration, simulated: Calibration) -> list[Row]:
+    """Recipients per message and sizes."""
+    rows = []
     a, b = observed.recipients, simulated.recipients
     if a.n and b.n:
         rows.append(_mean_row("Messages", "recipients per message, mean", a.mean, math.sqrt(a.variance), a.n,
@@ -116,8 +135,13 @@ def compare(observed: Calibration, simulated: Calibration) -> list[Row]:
     a, b = observed.sizes, simulated.sizes
     if a.n and b.n:
         rows.append(_mean_row("Messages", "size, mean (bytes)", a.mean, a.std, a.n, b.mean, b.std, b.n))
-        for p in (0.5, 0.9, 0.99):
-            rows.append(Row("Messages", f"size, p{round(p * 100)} (bytes)", a.quantile(p), b.quantile(p)))
+        rows += [Row("Messages", f"size, p{round(p * 100)} (bytes)", a.quantile(p), b.quantile(p)) for p in QUANTILES]
+    return rows
+
+
+def _destination_rows(observed: Calibration, simulated: Calibration) -> list[Row]:
+    """Where mail goes, per site and in all."""
+    rows = []
     for site, shares in observed.shares.items():
         other = simulated.shares.get(site)
         if other is None or not shares.total or not other.total:
@@ -127,24 +151,32 @@ def compare(observed: Calibration, simulated: Calibration) -> list[Row]:
                             ("internet", "to the Internet"), ("ndr", "NDR")):  # fmt: skip
             rows.append(_share_row("Where mail goes", f"{label}: {words}", shares.share(name), shares.total,
                                    other.share(name), other.total))  # fmt: skip
-    if observed.internet is not None and simulated.internet is not None:
-        a_rate = observed.internet.total / _hours(observed.internet)
-        b_rate = simulated.internet.total / _hours(simulated.internet)
-        rows.append(_rate_row("Internet", "messages accepted an hour", a_rate, observed.internet.total, b_rate,
-                              simulated.internet.total))  # fmt: skip
-        c, d = observed.internet_recipients, simulated.internet_recipients
-        rows.append(_mean_row("Internet", "recipients per message, mean", c.mean, math.sqrt(c.variance), c.n,
-                              d.mean, math.sqrt(d.variance), d.n))  # fmt: skip
-        e, f = observed.internet_sizes, simulated.internet_sizes
-        rows.append(_mean_row("Internet", "size, mean (bytes)", e.mean, e.std, e.n, f.mean, f.std, f.n))
+    return rows
+
+
+def _internet_rows(observed: Calibration, simulated: Calibration) -> list[Row]:
+    """Internet mail accepted an hour, its recipients and sizes."""
+    if observed.internet is None or simulated.internet is None:
+        return []
+    a_rate = observed.internet.total / _hours(observed.internet)
+    b_rate = simulated.internet.total / _hours(simulated.internet)
+    c, d = observed.internet_recipients, simulated.internet_recipients
+    e, f = observed.internet_sizes, simulated.internet_sizes
+    return [_rate_row("Internet", "messages accepted an hour", a_rate, observed.internet.total, b_rate,
+                      simulated.internet.total),
+            _mean_row("Internet", "recipients per message, mean", c.mean, math.sqrt(c.variance), c.n, d.mean,
+                      math.sqrt(d.variance), d.n),
+            _mean_row("Internet", "size, mean (bytes)", e.mean, e.std, e.n, f.mean, f.std, f.n)]  # fmt: skip
+
+
+def _latency_rows(observed: Calibration, simulated: Calibration) -> list[Row]:
+    """Latency quantiles per path."""
+    rows = []
     for path, bins in observed.latency.items():
         other = simulated.latency.get(path)
         if other is not None and other.n:
-            for p in (0.5, 0.9, 0.99):
-                rows.append(Row("Latency (s)", f"{path}, p{round(p * 100)}", bins.quantile(p), other.quantile(p)))
-    n_obs, n_sim = max(observed.recipients.n, 1), max(simulated.recipients.n, 1)
-    rows.append(Row("Other", "expansions per 1,000 messages", observed.expansions / n_obs * 1000,
-                    simulated.expansions / n_sim * 1000))  # fmt: skip
+            rows += [Row("Latency (s)", f"{path}, p{round(p * 100)}", bins.quantile(p), other.quantile(p))
+                     for p in QUANTILES]  # fmt: skip
     return rows
 
 

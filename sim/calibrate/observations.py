@@ -38,11 +38,15 @@ def _pct(x: float) -> str:
 
 def observations(cal: Calibration, mailboxes: dict[str, int] | None = None) -> list[str]:
     """One line per derived figure the schema cannot hold."""
-    lines: list[str] = []
+    return [*_submissions(cal), *_destinations(cal, mailboxes), *_internet(cal), *_latency(cal), *_lists_and_ndrs(cal)]
+
+
+def _submissions(cal: Calibration) -> list[str]:
+    """Submissions per weekday, the busiest hour, and each Mailbox server's own curve."""
     weekday = cal.submissions.weekday()
     seen = [f"{WEEKDAYS[d][:3]} {v:,.0f}" for d, v in enumerate(weekday) if not math.isnan(v)]
-    lines.append("Submissions per weekday (a day): " + (", ".join(seen) if seen else "no whole weekday in the logs")
-                 + "; the scenario has one day, the mean of those observed.")  # fmt: skip
+    lines = ["Submissions per weekday (a day): " + (", ".join(seen) if seen else "no whole weekday in the logs")
+             + "; the scenario has one day, the mean of those observed."]  # fmt: skip
     when, n = cal.busiest_hour
     per_hour = cal.submissions.per_day() / 24.0
     if n:
@@ -55,16 +59,27 @@ def observations(cal: Calibration, mailboxes: dict[str, int] | None = None) -> l
             peak = max(range(24), key=lambda h: -1 if math.isnan(rates[h]) else rates[h])
             lines.append(f"{m.name}: {m.curve.per_day():,.0f} submissions a day, busiest hour {peak:02d}:00 "
                          f"({rates[peak]:,.0f}/h); the scenario gives every server the same curve.")  # fmt: skip
+    return lines
+
+
+def _destinations(cal: Calibration, mailboxes: dict[str, int] | None) -> list[str]:
+    """Where the recipients of mail submitted here went, beside what the scenario's mailbox counts imply."""
     shares = cal.shares["all"]
-    if shares.total:
-        line = (f"Recipients of mail submitted here ({shares.total:,}): {_pct(shares.share('in_site'))} delivered in "
-                f"the sender's site, {_pct(shares.share('other_sites'))} in other sites, "
-                f"{_pct(shares.share('internet'))} sent to the Internet, {_pct(shares.share('ndr'))} NDRs")  # fmt: skip
-        if mailboxes:
-            implied = implied_shares(cal, mailboxes)
-            line += (f"; the scenario's mailbox counts give {_pct(implied['in_site'])} in the sender's site "
-                     f"(recipients are drawn over all mailboxes)")  # fmt: skip
-        lines.append(line + ".")
+    if not shares.total:
+        return []
+    line = (f"Recipients of mail submitted here ({shares.total:,}): {_pct(shares.share('in_site'))} delivered in "
+            f"the sender's site, {_pct(shares.share('other_sites'))} in other sites, "
+            f"{_pct(shares.share('internet'))} sent to the Internet, {_pct(shares.share('ndr'))} NDRs")  # fmt: skip
+    if mailboxes:
+        implied = implied_shares(cal, mailboxes)
+        line += (f"; the scenario's mailbox counts give {_pct(implied['in_site'])} in the sender's site "
+                 f"(recipients are drawn over all mailboxes)")  # fmt: skip
+    return [line + "."]
+
+
+def _internet(cal: Calibration) -> list[str]:
+    """Internet mail accepted per hour, and mail from outside that reached Hubs directly."""
+    lines = []
     if cal.internet is not None and cal.internet.total:
         observed = [r for r in cal.internet.hourly() if not math.isnan(r)]
         if observed:
@@ -75,16 +90,25 @@ def observations(cal: Calibration, mailboxes: dict[str, int] | None = None) -> l
     if at_hubs:
         lines.append(f"{at_hubs:,} messages reached Hubs by SMTP from hosts outside the organisation (Internet "
                      "without an Edge, POP3/IMAP4 clients, applications): not in the scenario.")  # fmt: skip
-    for path, bins in cal.latency.items():
-        lines.append(f"Latency {path}: {bins.n:,} recipients, median {bins.quantile(0.5):.3g} s, p90 "
-                     f"{bins.quantile(0.9):.3g} s, p99 {bins.quantile(0.99):.3g} s (the calibration target).")  # fmt: skip
+    return lines
+
+
+def _latency(cal: Calibration) -> list[str]:
+    """Latency per path: the calibration target."""
+    return [f"Latency {path}: {bins.n:,} recipients, median {bins.quantile(0.5):.3g} s, p90 "
+            f"{bins.quantile(0.9):.3g} s, p99 {bins.quantile(0.99):.3g} s (the calibration target)."
+            for path, bins in cal.latency.items()]  # fmt: skip
+
+
+def _lists_and_ndrs(cal: Calibration) -> list[str]:
+    """Distribution lists, NDRs by code, and recipients whose message never entered in the logs."""
     messages = cal.recipients.n
     if cal.expansions:
-        lines.append(f"Distribution lists: {cal.expansions:,} expansions ({cal.expansions / max(messages, 1) * 1000:.1f} "
-                     f"per 1,000 messages), {cal.members.mean:.1f} members each on average; the model has no "
-                     "distribution lists (recipients are as submitted).")  # fmt: skip
+        lines = [f"Distribution lists: {cal.expansions:,} expansions ({cal.expansions / max(messages, 1) * 1000:.1f} "
+                 f"per 1,000 messages), {cal.members.mean:.1f} members each on average; the model has no "
+                 "distribution lists (recipients are as submitted)."]  # fmt: skip
     else:
-        lines.append("Distribution lists: no EXPAND event in the logs.")
+        lines = ["Distribution lists: no EXPAND event in the logs."]
     if cal.ndr_codes:
         total = sum(cal.ndr_codes.values())
         codes = ", ".join(f"{code} {n:,}" for code, n in cal.ndr_codes.items())
