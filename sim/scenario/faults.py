@@ -52,7 +52,7 @@ class Fault(BaseModel):
     mttr: Duration | None = Field(None, gt=0, description="random: mean time to repair (exponential)")
 
     @model_validator(mode="after")
-    def _one_target_one_schedule(self):
+    def _one_target(self):
         if self.service is not None and self.kind != "transport":
             raise ValueError(f"service: transport says the Transport service stops; a {self.kind} fault takes none")
         needed = TARGET_FIELD[self.kind]  # a missing target is reported by sim.scenario.checks.faults, with its key
@@ -63,6 +63,10 @@ class Fault(BaseModel):
             raise ValueError("a site_link fault names the two sites the link joins")
         if self.kind == "partition" and self.sites == []:
             raise ValueError("a partition names at least one site to cut off")
+        return self
+
+    @model_validator(mode="after")
+    def _one_schedule(self):
         forms = [self.down_at is not None, self.every is not None or self.for_ is not None,
                  self.mtbf is not None or self.mttr is not None]  # fmt: skip
         if sum(forms) != 1:

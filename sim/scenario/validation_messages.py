@@ -108,7 +108,6 @@ def _problem(loc: tuple, item: dict, raw: Any = None) -> Problem:
     if kind not in ("extra_forbidden", "missing"):
         loc = _written_loc(raw, loc)
     given = _raw_at(raw, loc, given)
-    show = _unit_formatter(loc)
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
         known = list(model.model_fields) if model else []
@@ -119,43 +118,47 @@ def _problem(loc: tuple, item: dict, raw: Any = None) -> Problem:
         return Problem(format_path(loc), f"required key is missing{about}")
     if kind in ("value_error", "assertion_error"):
         return _own_message(loc, item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, "), given)
-    if kind == "union_mismatch":
-        message = item["msg"]
-    elif kind == "greater_than":
-        message = f"must be greater than {show(ctx['gt'])}"
-    elif kind == "greater_than_equal":
-        message = f"must be {show(ctx['ge'])} or more"
-    elif kind == "less_than":
-        message = f"must be less than {show(ctx['lt'])}"
-    elif kind == "less_than_equal":
-        message = f"must be {show(ctx['le'])} or less"
-    elif kind == "too_short":
-        count = ctx.get("min_length", 1)
-        return Problem(
-            format_path(loc), f"must have at least {count} item{'s' * (count != 1)}, got {ctx.get('actual_length', 0)}"
-        )
-    elif kind == "too_long":
-        count = ctx.get("max_length", 0)
-        return Problem(
-            format_path(loc), f"must have at most {count} item{'s' * (count != 1)}, got {ctx.get('actual_length', '?')}"
-        )
-    elif kind == "string_too_short":
-        message = "must not be empty"
-    elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        model = _model_at(loc)
-        keys = f" with keys such as {', '.join(list(model.model_fields)[:4])}" if model else ""
-        message = f"must be a mapping (key: value){keys}"
-    elif kind in _TYPE_WORDS or kind == "literal_error":
-        message = f"must be {_expected(item)}"
-    else:
-        message = item["msg"].replace("Input should be", "must be", 1)
-    message += f", got {short_repr(given)}"
+    if kind in ("too_short", "too_long"):
+        return Problem(format_path(loc), _length_message(kind, ctx))
+    message = f"{_expectation(loc, item, kind, ctx)}, got {short_repr(given)}"
     if kind in ("literal_error", "union_mismatch") and isinstance(given, str):
         choices = re.findall(r"'([^']*)'", ctx.get("expected", "") or item["msg"])
         close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
         if close:
             message += f" (did you mean {close[0]!r}?)"
     return Problem(format_path(loc), message)
+
+
+_BOUNDS = {"greater_than": ("gt", "must be greater than {}"), "greater_than_equal": ("ge", "must be {} or more"),
+           "less_than": ("lt", "must be less than {}"), "less_than_equal": ("le", "must be {} or less")}  # fmt: skip
+"""Pydantic's bound errors: the context key holding the bound, and the sentence it goes in."""
+
+
+def _expectation(loc: tuple, item: dict, kind: str, ctx: dict) -> str:
+    """What the value at `loc` must be, in plain words ("must be 1 or more"), its unit shown as in the file."""
+    if kind == "union_mismatch":
+        return item["msg"]
+    if kind in _BOUNDS:
+        key, sentence = _BOUNDS[kind]
+        return sentence.format(_unit_formatter(loc)(ctx[key]))
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        model = _model_at(loc)
+        keys = f" with keys such as {', '.join(list(model.model_fields)[:4])}" if model else ""
+        return f"must be a mapping (key: value){keys}"
+    if kind in _TYPE_WORDS or kind == "literal_error":
+        return f"must be {_expected(item)}"
+    return item["msg"].replace("Input should be", "must be", 1)
+
+
+def _length_message(kind: str, ctx: dict) -> str:
+    """A list too short or too long: how many items it must have, and how many it has."""
+    if kind == "too_short":
+        count = ctx.get("min_length", 1)
+        return f"must have at least {count} item{'s' * (count != 1)}, got {ctx.get('actual_length', 0)}"
+    count = ctx.get("max_length", 0)
+    return f"must have at most {count} item{'s' * (count != 1)}, got {ctx.get('actual_length', '?')}"
 
 
 def _own_message(loc: tuple, message: str, given: Any) -> Problem:

@@ -31,36 +31,44 @@ def _target(at: str, kind: str, fault, names: dict[str, list[str]]) -> list[Prob
     needed = TARGET_FIELD[kind]
     if read.get(fault, needed) is None:
         return [Problem(f"{at}.{needed}", f"required key is missing: {Fault.model_fields[needed].description}")]
-    transport = names["hubs"] + names["edges"]
     if kind in ("transport", "server"):
-        server = read.get(fault, "server")
-        if not isinstance(server, str):
-            return []
-        if kind == "transport" and server in names["mailbox"] and server not in transport:
-            return [Problem(f"{at}.server", f"{server!r} is a Mailbox server without the Hub role; a fault stops the "
-                            f"Transport service of a Hub or Edge Transport server (those servers: "
-                            f"{', '.join(transport) or 'none'})")]  # fmt: skip
-        known = transport if kind == "transport" else list(dict.fromkeys(transport + names["mailbox"]))
-        if server not in known:
-            what = "Hub or Edge Transport server" if kind == "transport" else "server"
-            return [Problem(f"{at}.server", f"unknown {what} {server!r}{nearest(server, known)}")]
-        return []
+        return _server_target(at, kind, read.get(fault, "server"), names)
     if kind in ("site_link", "partition"):
-        sites = read.get(fault, "sites")
-        problems = [Problem(f"{at}.sites[{j}]", f"unknown site {site!r}{nearest(str(site), names['sites'])}")
-                    for j, site in enumerate(read.items(sites)) if site not in names["sites"]]  # fmt: skip
-        if kind == "site_link" and not problems and len(read.items(sites)) == 2:
-            a, b = sites
-            if frozenset((a, b)) not in names["links"]:
-                problems.append(Problem(f"{at}.sites", f"no site link joins {a!r} and {b!r}; name the two sites "
-                                        "of a link under site_links"))  # fmt: skip
-        return problems
+        return _site_target(at, kind, read.get(fault, "sites"), names)
     if kind == "send_connector":
         connector = read.get(fault, "connector")
         if isinstance(connector, str) and connector not in names["connectors"]:
             return [Problem(f"{at}.connector", f"unknown Send connector {connector!r}"
                             f"{nearest(connector, names['connectors'])}")]  # fmt: skip
     return []
+
+
+def _server_target(at: str, kind: str, server, names: dict[str, list[str]]) -> list[Problem]:
+    """A transport fault names a Hub or Edge; a server fault any server."""
+    if not isinstance(server, str):
+        return []
+    transport = names["hubs"] + names["edges"]
+    if kind == "transport" and server in names["mailbox"] and server not in transport:
+        return [Problem(f"{at}.server", f"{server!r} is a Mailbox server without the Hub role; a fault stops the "
+                        f"Transport service of a Hub or Edge Transport server (those servers: "
+                        f"{', '.join(transport) or 'none'})")]  # fmt: skip
+    known = transport if kind == "transport" else list(dict.fromkeys(transport + names["mailbox"]))
+    if server not in known:
+        what = "Hub or Edge Transport server" if kind == "transport" else "server"
+        return [Problem(f"{at}.server", f"unknown {what} {server!r}{nearest(server, known)}")]
+    return []
+
+
+def _site_target(at: str, kind: str, sites, names: dict[str, list[str]]) -> list[Problem]:
+    """A partition names known sites; a site_link fault two sites a link joins."""
+    problems = [Problem(f"{at}.sites[{j}]", f"unknown site {site!r}{nearest(str(site), names['sites'])}")
+                for j, site in enumerate(read.items(sites)) if site not in names["sites"]]  # fmt: skip
+    if kind == "site_link" and not problems and len(read.items(sites)) == 2:
+        a, b = sites
+        if frozenset((a, b)) not in names["links"]:
+            problems.append(Problem(f"{at}.sites", f"no site link joins {a!r} and {b!r}; name the two sites "
+                                    "of a link under site_links"))  # fmt: skip
+    return problems
 
 
 def _schedule(at: str, fault, end_time: float) -> list[Problem]:

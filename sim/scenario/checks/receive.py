@@ -49,46 +49,7 @@ def receive_problems(raw: Mapping) -> list[tuple[str, str]]:
             if ip in seen_ip:
                 problems.append((f"{path}.ip", f"IP address {ip_text(ip)} is also used by {seen_ip[ip]}"))
             seen_ip.setdefault(ip, path)
-        names: dict[str, int] = {}
-        listening: dict[tuple, int] = {}
-        for k, connector in enumerate(read.items(read.get(spec, "receive_connectors"))):
-            where = f"{path}.receive_connectors[{k}]"
-            cname = read.get(connector, "name")
-            if isinstance(cname, str):
-                if cname.lower() in names:
-                    problems.append(
-                        (
-                            f"{where}.name",
-                            f"duplicate Receive connector name {cname!r} on "
-                            f"{name or 'this server'} (also receive_connectors[{names[cname.lower()]}])",
-                        )
-                    )
-                names.setdefault(cname.lower(), k)
-            bindings = read.get(connector, "bindings")
-            if bindings is None:
-                bindings = list(default_bindings(read.get(connector, "usage")))
-            ranges = read.get(connector, "remote_ip_ranges")
-            ranges = [ALL_ADDRESSES] if ranges is None else ranges
-            parsed = [_try(parse_range, r) for r in read.items(ranges)]
-            if not parsed or None in parsed:
-                continue
-            key_ranges = frozenset(parsed)
-            for binding in read.items(bindings):
-                bound = _try(parse_binding, binding)
-                if bound is None:
-                    continue
-                key = (bound, key_ranges)
-                if key in listening and listening[key] != k:
-                    problems.append(
-                        (
-                            f"{where}.remote_ip_ranges",
-                            f"{ip_text(bound[0])}:{bound[1]} with these remote IP ranges is already "
-                            f"used by receive_connectors[{listening[key]}] of {name or 'this server'}; "
-                            "Exchange needs different remote IP ranges or a different binding",
-                        )
-                    )
-                    break
-                listening.setdefault(key, k)
+        problems += _connector_problems(path, name, read.items(read.get(spec, "receive_connectors")))
     users: dict[str, int] = {}
     for k, user in enumerate(read.items(raw.get("smtp_users"))):
         uname = read.get(user, "name")
@@ -99,3 +60,46 @@ def receive_problems(raw: Mapping) -> list[tuple[str, str]]:
                 )
             users.setdefault(uname.lower(), k)
     return problems
+
+
+def _connector_problems(path: str, server: str | None, connectors: list) -> list[tuple[str, str]]:
+    """One server's Receive connectors: names unique, and no two on one IP:port with the same remote ranges."""
+    problems: list[tuple[str, str]] = []
+    names: dict[str, int] = {}
+    listening: dict[tuple, int] = {}
+    for k, connector in enumerate(connectors):
+        where = f"{path}.receive_connectors[{k}]"
+        cname = read.get(connector, "name")
+        if isinstance(cname, str):
+            if cname.lower() in names:
+                problems.append((f"{where}.name", f"duplicate Receive connector name {cname!r} on "
+                                 f"{server or 'this server'} (also receive_connectors[{names[cname.lower()]}])"))  # fmt: skip
+            names.setdefault(cname.lower(), k)
+        clash = _binding_clash(connector, k, listening)
+        if clash is not None:
+            bound, other = clash
+            problems.append((f"{where}.remote_ip_ranges", f"{ip_text(bound[0])}:{bound[1]} with these remote IP "
+                             f"ranges is already used by receive_connectors[{other}] of {server or 'this server'}; "
+                             "Exchange needs different remote IP ranges or a different binding"))  # fmt: skip
+    return problems
+
+
+def _binding_clash(connector, k: int, listening: dict[tuple, int]) -> tuple[tuple, int] | None:
+    """(binding, the other connector's index) where connector k listens like an earlier one; records its own."""
+    bindings = read.get(connector, "bindings")
+    if bindings is None:
+        bindings = list(default_bindings(read.get(connector, "usage")))
+    ranges = read.get(connector, "remote_ip_ranges")
+    parsed = [_try(parse_range, r) for r in read.items([ALL_ADDRESSES] if ranges is None else ranges)]
+    if not parsed or None in parsed:
+        return None
+    key_ranges = frozenset(parsed)
+    for binding in read.items(bindings):
+        bound = _try(parse_binding, binding)
+        if bound is None:
+            continue
+        key = (bound, key_ranges)
+        if key in listening and listening[key] != k:
+            return bound, listening[key]
+        listening.setdefault(key, k)
+    return None
