@@ -217,67 +217,67 @@ class Topology:
         self._check_site(source)
         self._check_site(target)
         if source == target:
-            return Route(
-                (source,),
-                0,
-                0.0,
-                float("inf"),
-                source,
-                (source,),
-                f"same AD site {source}: delivered by its own Hubs, no site link crossed",
-            )
+            return Route((source,), 0, 0.0, float("inf"), source, (source,),
+                         f"same AD site {source}: delivered by its own Hubs, no site link crossed")  # fmt: skip
         tree = self._tree(source)
         if target not in tree.dist:
             raise ValueError(f"no route from AD site {source!r} to {target!r}: no IP site link path joins them")
+        path, decided = self._least_cost_path(tree, source, target)
+        cost, hops = divmod(tree.dist[target], self._scale)
+        # Direct relay, unless a hub site lies strictly between source and target.
+        hub_stops = [s for s in path[1:-1] if s in self.hub_sites and self.hubs_by_site.get(s)]
+        next_hop = hub_stops[0] if hub_stops else target
+        segment = tuple(path[: path.index(next_hop) + 1])
+        links = [self.graph.edges[a, b] for a, b in pairwise(segment)]
+        latency = sum(link["latency"] for link in links)
+        bandwidth = min(link["bandwidth"] for link in links)
+        reason = self._reason(path, cost, hops, tree.max_hops[target], decided, hub_stops)
+        return Route(tuple(path), cost, latency, bandwidth, next_hop, segment, reason)
+
+    def _least_cost_path(self, tree: _Tree, source: str, target: str) -> tuple[list[str], tuple | None]:
+        """The path and, where the site-name tie-break decided, (chosen, other, the site after them).
+
+        Walk back from the target over links that keep (cost, hops) optimal, taking the lowest site name
+        each time: that is the lowest-cost, fewest-hop path whose sites, read from the destination back,
+        sort first, which is Exchange's third tie-break.
+        """
         scale, graph, dist = self._scale, self.graph, tree.dist
-        # Walk back from the target over links that keep (cost, hops) optimal, taking the lowest site name
-        # each time: that is the lowest-cost, fewest-hop path whose sites, read from the destination back,
-        # sort first, which is Exchange's third tie-break.
         path, node, decided = [target], target, None
         while node != source:
-            before = sorted(
-                (
-                    y
-                    for y in graph.adj[node]
-                    if y in dist and dist[y] + graph.edges[y, node]["cost"] * scale + 1 == dist[node]
-                ),
-                key=site_order,
-            )
+            before = sorted((y for y in graph.adj[node]
+                             if y in dist and dist[y] + graph.edges[y, node]["cost"] * scale + 1 == dist[node]),
+                            key=site_order)  # fmt: skip
             if decided is None and len(before) > 1:
                 decided = (before[0], before[1], node)
             node = before[0]
             path.append(node)
         path.reverse()
-        cost, hops = divmod(dist[target], scale)
+        return path, decided
 
-        # Direct relay, unless a hub site lies strictly between source and target.
-        hub_stops = [s for s in path[1:-1] if s in self.hub_sites and self.hubs_by_site.get(s)]
-        hubless = [s for s in path[1:-1] if s in self.hub_sites and not self.hubs_by_site.get(s)]
-        next_hop = hub_stops[0] if hub_stops else target
-        segment = tuple(path[: path.index(next_hop) + 1])
-        links = [graph.edges[a, b] for a, b in pairwise(segment)]
-        latency = sum(link["latency"] for link in links)
-        bandwidth = min(link["bandwidth"] for link in links)
-
+    def _reason(self, path: list[str], cost: int, hops: int, most_hops: int, decided: tuple | None,
+                hub_stops: list[str]) -> str:  # fmt: skip
+        """Why this route: the path and cost, and each rule that decided (Exchange cost, hops, names, hub sites)."""
+        target = path[-1]
         reason = f"least-cost path {'>'.join(path)}, cost {cost}"
-        exchange = [f"{a}-{b}" for a, b in pairwise(path) if graph.edges[a, b]["exchange_cost"]]
+        exchange = [f"{a}-{b}" for a, b in pairwise(path) if self.graph.edges[a, b]["exchange_cost"]]
         if exchange:
             reason += f" (Exchange cost on {', '.join(exchange)})"
-        if tree.max_hops[target] > hops:
-            reason += f"; fewest hops ({hops}) beat an equal-cost path of {tree.max_hops[target]} hops"
+        if most_hops > hops:
+            reason += f"; fewest hops ({hops}) beat an equal-cost path of {most_hops} hops"
         if decided is not None:
             chosen, other, after = decided
             where = "the destination" if after == target else after
             reason += f"; at equal cost and hops {chosen} sorts before {other} as the site before {where}"
         if hub_stops:
-            reason += f"; stops at hub site {next_hop}"
+            reason += f"; stops at hub site {hub_stops[0]}"
             if len(hub_stops) > 1:
                 reason += f" (then {', '.join(hub_stops[1:])})"
         else:
             reason += f"; direct relay to {target}"
+        hubless = [s for s in path[1:-1] if s in self.hub_sites and not self.hubs_by_site.get(s)]
         if hubless:
             reason += f"; hub site {', '.join(hubless)} has no Hub Transport server and is passed over (UNCONFIRMED)"
-        return Route(tuple(path), cost, latency, bandwidth, next_hop, segment, reason)
+        return reason
 
     def _tree(self, source: str) -> _Tree:
         """Lowest (cost, hops) from `source` to every reachable site, computed once per source."""
