@@ -87,12 +87,24 @@ class MailTransaction:
         if self.identity.kind == "partner":  # each MAIL FROM proves its domain again
             self.identity = ANONYMOUS
         authoritative = self.decisions.domain_type(parts[1]) == "authoritative"
+        refusal = self._sender_refusal(parts[1], authoritative)
+        if refusal is not None:
+            return refusal
+        limit = self._max_size()
+        if size is not None and limit is not None and size > limit:
+            return TOO_BIG
+        self.sender = address.strip().strip("<>")
+        self.binary = (body or "").upper() == "BINARYMIME"
+        return SENDER_OK
+
+    def _sender_refusal(self, domain: str, authoritative: bool) -> Reply | None:
+        """Back pressure, RequireTLS, Domain Security, then the rights to submit and to send as this sender."""
         level = self.decisions.pressure()
         if level == "High" or (level == "Medium" and not authoritative):
             return INSUFFICIENT_RESOURCES
         if self.connector.require_tls and not self.tls:
             return REQUIRE_TLS_TO_SEND
-        refusal = self._domain_security(parts[1])
+        refusal = self._domain_security(domain)
         if refusal is not None:
             return refusal
         rights = self.rights
@@ -102,12 +114,7 @@ class MailTransaction:
             needed = ACCEPT_AUTHORITATIVE_SENDER if authoritative else ACCEPT_ANY_SENDER
             if needed not in rights:
                 return CANNOT_SEND_AS
-        limit = self._max_size()
-        if size is not None and limit is not None and size > limit:
-            return TOO_BIG
-        self.sender = address.strip().strip("<>")
-        self.binary = (body or "").upper() == "BINARYMIME"
-        return SENDER_OK
+        return None
 
     def _domain_security(self, domain: str) -> Reply | None:
         outcome = domain_secure_check(
