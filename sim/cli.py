@@ -113,7 +113,7 @@ def cmd_run(args) -> int:
 def cmd_validate(args) -> int:
     """Check a scenario, print its topology and assumptions, then any Receive connector warnings (exit 0)."""
     from .capacity.ratios import ratio_lines
-    from .exchange.receive_warnings import receive_warnings
+    from .exchange.receive.warnings import receive_warnings
     from .exchange.topology import Topology
 
     scenario = _load(args)

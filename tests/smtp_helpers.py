@@ -9,7 +9,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from sim.exchange.receive_rules import ANONYMOUS, Identity, resolve_rights
+from sim.exchange.receive.rules import ANONYMOUS, Identity, resolve_rights
 from sim.scenario.receive import ACCEPT_ANY_RECIPIENT, ReceiveConnector
 from sim.smtp.protocol_log import FIELDS
 from sim.smtp.replies import Reply

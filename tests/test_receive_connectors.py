@@ -7,8 +7,8 @@ from smtp_helpers import anonymous_relay_granted
 from test_smtp_session import GRANT, connector, org
 
 from sim.cli import main
-from sim.exchange.receive_rules import ANONYMOUS, Identity, covering_intervals, resolve_rights, select_connector
-from sim.exchange.receive_servers import receiving_servers
+from sim.exchange.receive.rules import ANONYMOUS, Identity, covering_intervals, resolve_rights, select_connector
+from sim.exchange.receive.servers import receiving_servers
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import load_scenario
 from sim.scenario.receive import ACCEPT_ANY_RECIPIENT, ANONYMOUS_LOGON, SUBMIT, ReceiveConnector, parse_range

@@ -11,7 +11,7 @@ the rest stay queued at the sender, in its remote delivery queue, which is where
 
 Decisions (DOMAIN.md is silent on them):
 - The connector is the one the receiver selects for a connection from the sender's address to port 25
-  (sim.exchange.receive_rules.select_connector); with none, the connection is not limited.
+  (sim.exchange.receive.rules.select_connector); with none, the connection is not limited.
 - A sender whose every candidate server serves it as many connections as it may waits for one of them to
   close (the queue stays Active) instead of trying and being refused with 421 4.3.2 and retrying at once.
 - When the receiving server's Transport service stops, the connections it was serving close: the sender's
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..exchange.receive_rules import select_connector
-from ..exchange.receive_servers import receiving_servers
+from ..exchange.receive.rules import select_connector
+from ..exchange.receive.servers import receiving_servers
 
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import BaseModel
 
-from ..exchange.receive_servers import assumed_receive_defaults
+from ..exchange.receive.servers import assumed_receive_defaults
 from ..exchange.topology import Topology, site_order
 from ..scenario.schema import Scenario
 from ..scenario.units import format_duration

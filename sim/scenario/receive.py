@@ -2,7 +2,7 @@
 
 What a scenario may say about Receive connectors and SMTP accounts (DOMAIN.md 3), and the IPv4
 syntax it is written in. Which connector takes a connection, what rights a client gets and the
-defaults every server has are Exchange's rules: sim.exchange.receive_rules and receive_servers.
+defaults every server has are Exchange's rules: sim.exchange.receive (rules, servers).
 
 - The usage type -> default permission groups and auth mechanisms mapping is the Exchange 2010+
   New-ReceiveConnector table, used as a stand-in: UNCONFIRMED for Exchange 2007 (DOMAIN.md 3).

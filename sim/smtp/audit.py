@@ -9,7 +9,7 @@ Every finding has a level and a one-line reason:
   more than 256 addresses), or **clear-text Basic** (AUTH LOGIN taken before STARTTLS).
 - WARN: a relay scoped to a handful (at most HANDFUL) of Internet addresses, named; mail of a Domain
   Security partner taken without its certificate; settings Exchange accepts that probably do not mean
-  what was meant (sim.exchange.receive_warnings).
+  what was meant (sim.exchange.receive.warnings).
 - NOTE: a relay scoped to at most 256 non-Internet addresses (application servers, an appliance); the
   connector takes anonymous submissions; Domain Security in force; a connector never selected.
 - OK: what was checked and holds.
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from ..exchange.domain_security import PeerCertificate
-from ..exchange.receive_rules import GROUP_RIGHTS, covering_intervals
-from ..exchange.receive_servers import receiving_servers
-from ..exchange.receive_warnings import ReceiveWarning, receive_warnings
+from ..exchange.receive.rules import GROUP_RIGHTS, covering_intervals
+from ..exchange.receive.servers import receiving_servers
+from ..exchange.receive.warnings import ReceiveWarning, receive_warnings
 from ..scenario.receive import ReceiveConnector, ip_text, parse_binding
 from .address_space import addresses, internet_parts, size
 from .audit_report import format_audit, ranges_text

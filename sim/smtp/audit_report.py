@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..exchange.receive_rules import ANONYMOUS, Identity, resolve_rights
+from ..exchange.receive.rules import ANONYMOUS, Identity, resolve_rights
 from ..scenario.receive import ReceiveConnector, ip_text
 from .address_space import size
 

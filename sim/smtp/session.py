@@ -51,8 +51,8 @@ from typing import TYPE_CHECKING
 
 from ..exchange.domain_security import PeerCertificate, requests_client_certificate
 from ..exchange.domains import classify_domain
-from ..exchange.receive_rules import ANONYMOUS, Identity, Selection, resolve_rights, select_connector
-from ..exchange.receive_servers import ServerInfo, receiving_servers
+from ..exchange.receive.rules import ANONYMOUS, Identity, Selection, resolve_rights, select_connector
+from ..exchange.receive.servers import ServerInfo, receiving_servers
 from ..scenario.receive import ReceiveConnector, parse_ip
 from .replies import (
     ALREADY_AUTHENTICATED,
@@ -123,7 +123,7 @@ class SmtpDecisions:
         return level
 
     def select(self, client_ip: str, port: int, local_ip: str | None = None) -> Selection:
-        """The Receive connector Exchange gives this connection (sim.exchange.receive_rules)."""
+        """The Receive connector Exchange gives this connection (sim.exchange.receive.rules)."""
         return select_connector(self.connectors, local_ip or self.info.ip, port, client_ip)
 
     def domain_type(self, domain: str) -> str | None:
@@ -142,7 +142,7 @@ class SmtpDecisions:
         return entry is not None and entry.password == password
 
     def rights(self, connector: ReceiveConnector, identity: Identity) -> frozenset[str]:
-        """The extended rights `identity` holds on `connector` (sim.exchange.receive_rules)."""
+        """The extended rights `identity` holds on `connector` (sim.exchange.receive.rules)."""
         return resolve_rights(connector, identity)
 
     # -- a connection ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..exchange.domain_security import domain_secure_check
-from ..exchange.receive_rules import ANONYMOUS, Identity
+from ..exchange.receive.rules import ANONYMOUS, Identity
 from ..scenario.receive import (
     ACCEPT_ANY_RECIPIENT,
     ACCEPT_ANY_SENDER,

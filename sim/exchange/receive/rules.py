@@ -2,7 +2,7 @@
 
 Pure and deterministic (no clock, no I/O), so the SMTP session model (`sim.smtp.session`), the live
 endpoint and `exsim audit` all call the same functions: one decision code path. The schema is in
-sim/scenario/receive.py and the connectors every server has by default in receive_servers.py.
+sim/scenario/receive.py and the connectors every server has by default in servers.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..scenario.receive import (
+from ...scenario.receive import (
     ACCEPT_ANY_RECIPIENT,
     ACCEPT_ANY_SENDER,
     ACCEPT_AUTHORITATIVE_SENDER,

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..scenario.errors import nearest
-from ..scenario.receive import host_bits_fix
-from .receive_rules import principal_matches, well_known_principals
-from .receive_servers import receiving_servers
+from ...scenario.errors import nearest
+from ...scenario.receive import host_bits_fix
+from .rules import principal_matches, well_known_principals
+from .servers import receiving_servers
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..scenario.schema import Scenario
+    from ...scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..scenario.connectors import MB
-from ..scenario.receive import ReceiveConnector, ip_text
+from ...scenario.connectors import MB
+from ...scenario.receive import ReceiveConnector, ip_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..scenario.schema import Scenario
+    from ...scenario.schema import Scenario
 
 HUB_DEFAULT_GROUPS = ("ExchangeUsers", "ExchangeServers", "ExchangeLegacyServers")
 HUB_DEFAULT_AUTH = ("Tls", "Integrated", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer")
