@@ -38,5 +38,7 @@ doctest_global_setup = "from exsim_examples import enter_workdir, exsim, write_s
 
 html_theme = "furo"
 html_title = f"exsim {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["exsim.css"]
 html_last_updated_fmt = None
+autodoc_class_signature = "separated"

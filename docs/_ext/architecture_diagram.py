@@ -1,7 +1,7 @@
-"""The architecture picture, drawn with matplotlib at build time: the layers and a run's data flow.
+"""The architecture pictures, drawn with matplotlib at build time: the layers and a run's data flow.
 
-Left: the layers of the import-linter contract, read from pyproject.toml, top to bottom (a package imports
-only from the rows below it; packages on one row may not import each other). Right: what one `sim.run`
+The first: the layers of the import-linter contract, read from pyproject.toml, top to bottom (a package imports
+only from the rows below it; packages on one row may not import each other). The second: what one `sim.run`
 hands from stage to stage, each box coloured as the layer that owns it. The layers come from the contract
 itself, so a package added there shows up here (with "see its docstring" until OWNS says what it holds);
 the flow is the list FLOW below. Written as SVG (text as paths: no font needed to view it), byte for byte
@@ -21,8 +21,8 @@ else:  # Sphinx 8.1 and older still run on 3.10
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTPUT = "_generated/architecture.svg"
-"""Where the picture is written, under the docs' source folder (ignored by git)."""
+OUTPUT = "_generated"
+"""Where the pictures are written (layers.svg, flow.svg), under the docs' source folder (ignored by git)."""
 
 OWNS = {
     "__main__": "python -m sim",
@@ -68,55 +68,77 @@ def _box(ax, x, y, w, h, colour, title, text, mono=True):
     ax.text(x + w / 2, y + h * 0.28, text, ha="center", va="center", fontsize=7.5, color="#333333")
 
 
-def draw(path: Path) -> None:
-    """Draw the picture into `path` (SVG)."""
+def _figure(width: float, height: float):
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "exsim-docs"
     from matplotlib.figure import Figure
 
-    rows = layers()
-    colour = {name: COLOURS[i % len(COLOURS)] for i, row in enumerate(rows) for name in row}
-    fig = Figure(figsize=(13, 7.6))
+    fig = Figure(figsize=(width, height))
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, 13)
-    ax.set_ylim(0, 7.6)
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
     ax.axis("off")
+    return fig, ax
 
-    ax.text(0.3, 7.3, "Layers: imports only go down", fontsize=12, weight="bold")
-    step, height, left, width = 0.76, 0.62, 0.3, 5.6
+
+def _save(fig, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="svg", metadata={"Date": None})
+
+
+def colours() -> dict[str, str]:
+    """Each package's colour: one per row of the contract, the same in both pictures."""
+    return {name: COLOURS[i % len(COLOURS)] for i, row in enumerate(layers()) for name in row}
+
+
+def draw_layers(path: Path) -> None:
+    """The layers of the contract, top first, as an SVG at `path`."""
+    rows, colour = layers(), colours()
+    step, height, left, width = 0.76, 0.62, 0.15, 5.6
+    fig, ax = _figure(6.6, 0.75 + len(rows) * step)
+    top = len(rows) * step - height + 0.1
     for i, row in enumerate(rows):
-        y = 6.5 - i * step
+        y = top - i * step
         w = (width - 0.1 * (len(row) - 1)) / len(row)
         for j, name in enumerate(row):
             _box(ax, left + j * (w + 0.1), y, w, height, colour[name], name, OWNS.get(name, "see its docstring"))
-    ax.annotate("", xy=(6.15, 6.5 - (len(rows) - 1) * step), xytext=(6.15, 6.5 + height),
+    ax.annotate("", xy=(6.0, 0.1), xytext=(6.0, top + height),
                 arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 1.5})  # fmt: skip
-    ax.text(6.3, 3.9, "may import", rotation=270, va="center", fontsize=9, color="#555555")
+    ax.text(6.15, (top + height) / 2, "may import", rotation=270, va="center", fontsize=9, color="#555555")
+    ax.text(left, top + height + 0.2, "Layers: imports only go down", fontsize=12, weight="bold")
+    _save(fig, path)
 
-    ax.text(7.0, 7.3, "A run's data flow (sim.run)", fontsize=12, weight="bold")
-    step, height, left, width = 1.15, 0.72, 7.0, 4.0
+
+def draw_flow(path: Path) -> None:
+    """A run's data flow, each stage coloured as its layer, as an SVG at `path`."""
+    colour = colours()
+    step, height, left, width = 1.15, 0.72, 0.15, 4.2
+    fig, ax = _figure(6.6, 0.55 + len(FLOW) * step)
+    top = len(FLOW) * step - height - 0.1
     for i, (name, text, layer, call) in enumerate(FLOW):
-        y = 6.35 - i * step
+        y = top - i * step
         _box(ax, left, y, width, height, colour.get(layer, "#ffffff"), name, text, mono=layer is not None)
         if call:
             ax.annotate("", xy=(left + width / 2, y - step + height), xytext=(left + width / 2, y),
                         arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 1.2})  # fmt: skip
             ax.text(left + width / 2 + 0.12, y - (step - height) / 2, call, va="center", fontsize=8, family="monospace")
-    top, bottom = 6.35 - 3 * step + height / 2, 6.35 - 5 * step + height / 2
-    ax.annotate("", xy=(left + width, top), xytext=(left + width, bottom),
+    model = top - 3 * step + height / 2
+    results = top - 5 * step + height / 2
+    ax.annotate("", xy=(left + width, model), xytext=(left + width, results),
                 arrowprops={"arrowstyle": "-|>", "color": "#8a3b3b", "lw": 1.2, "ls": "--",
                             "connectionstyle": "arc3,rad=0.45"})  # fmt: skip
-    ax.text(left + width + 0.85, (top + bottom) / 2, "queue_view(at):\nthe run replayed\nto that instant\n(sim.model.instant)",
+    ax.text(left + width + 0.75, (model + results) / 2, "queue_view(at):\nthe run replayed\nto that instant\n(sim.model.instant)",
             fontsize=7.5, color="#8a3b3b", va="center")  # fmt: skip
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    matplotlib.rcParams["svg.hashsalt"] = "exsim-docs"
-    fig.savefig(path, format="svg", metadata={"Date": None})
+    ax.text(left, top + height + 0.2, "A run's data flow (sim.run)", fontsize=12, weight="bold")
+    _save(fig, path)
 
 
 def _on_builder_inited(app: Sphinx) -> None:
-    draw(Path(app.srcdir) / OUTPUT)
+    folder = Path(app.srcdir) / OUTPUT
+    draw_layers(folder / "layers.svg")
+    draw_flow(folder / "flow.svg")
 
 
 def setup(app: Sphinx) -> dict:

@@ -53,11 +53,18 @@ def _inner_models(annotation) -> Iterator[type[BaseModel]]:
         yield from _inner_models(argument)
 
 
-def _quantity(metadata) -> str | None:
+def _quantity(metadata, annotation=None) -> str | None:
+    """The kind of quantity a field holds, from its validators or those of the type inside an Optional."""
     for item in metadata:
         name = getattr(getattr(item, "func", None), "__name__", "")
         if name in QUANTITIES:
             return QUANTITIES[name]
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _quantity(typing.get_args(annotation)[1:])
+    for argument in typing.get_args(annotation):
+        found = _quantity((), argument)
+        if found:
+            return found
     return None
 
 
@@ -97,39 +104,44 @@ def _joined(parts: list[list[nodes.Node]], separator: str) -> list[nodes.Node]:
     return joined
 
 
-def default_text(field) -> str:
-    """A field's default as it would be written in the scenario file."""
+def quantity_text(kind: str | None, value):
+    """A value in base units as a scenario file would write it: 8h, 10MB, 100Mbps, 2/s."""
     from sim.scenario.units import format_duration
 
+    if kind is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if kind == "duration":
+        return format_duration(value)
+    if kind == "rate":
+        return f"{value:g}/s"
+    base, units = (1024, ("B", "KB", "MB", "GB")) if kind == "size" else (1000, ("bps", "kbps", "Mbps", "Gbps"))
+    power = 0
+    while power < len(units) - 1 and value and value % base ** (power + 1) == 0:
+        power += 1
+    return f"{value / base**power:g}{units[power]}"
+
+
+def default_text(field) -> tuple[str, bool]:
+    """A field's default as a scenario file would write it, and whether that is a value (else words)."""
     if field.default is PydanticUndefined and field.default_factory is None:
-        return "required"
+        return "required", False
     value = field.default_factory() if field.default_factory is not None else field.default
     if isinstance(value, BaseModel):
         shown = value.model_dump(exclude_none=True)
         if len(shown) > 4 or any(isinstance(item, (dict, list)) for item in shown.values()):
-            return "see its fields"
-        return ", ".join(_setting(value, key, item) for key, item in shown.items() if item != 0 or key == "mean")
+            return "see its fields", False
+        return ", ".join(_setting(value, key, item) for key, item in shown.items() if item != 0 or key == "mean"), True
     if value is None:
-        return "empty"
-    quantity = _quantity(field.metadata)
-    if quantity == "duration" and isinstance(value, (int, float)):
-        return format_duration(value)
-    if quantity in ("size", "bandwidth", "rate") and isinstance(value, float):
-        unit = {"size": "B", "bandwidth": "bps", "rate": "/s"}[quantity]
-        return f"{value:g} {unit}"
+        return "empty", False
+    value = quantity_text(_quantity(field.metadata, field.annotation), value)
     if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return repr(value) if value else "''"
-    return str(value)
+        return str(value).lower(), True
+    return (str(value) if value != "" else "''"), True
 
 
 def _setting(model: BaseModel, key: str, value) -> str:
-    from sim.scenario.units import format_duration
-
-    if _quantity(type(model).model_fields[key].metadata) == "duration":
-        value = format_duration(value)
-    return f"{key}={value}"
+    field = type(model).model_fields[key]
+    return f"{key}={quantity_text(_quantity(field.metadata, field.annotation), value)}"
 
 
 def described(text: str) -> nodes.paragraph:
@@ -157,24 +169,25 @@ def _row(cells: list[list[nodes.Node] | nodes.Node]) -> nodes.row:
 
 def fields_table(model: type[BaseModel]) -> nodes.table:
     """The table of one model's fields: key, type, default, description."""
-    widths = (18, 22, 18, 42)
+    widths = (20, 20, 17, 43)
     group = nodes.tgroup(cols=len(widths))
     group.extend(nodes.colspec(colwidth=width) for width in widths)
     head = nodes.thead()
     head += _row([[nodes.Text(title)] for title in ("key", "type", "default", "description")])
     body = nodes.tbody()
     for name, field in model.model_fields.items():
+        text, is_value = default_text(field)
         body += _row(
             [
                 [nodes.literal(text=field.alias or name)],
                 type_nodes(field.annotation, field.metadata),
-                [nodes.Text(default_text(field))],
+                [nodes.literal(text=text) if is_value else nodes.Text(text)],
                 described(field.description or ""),
             ]
         )
     group += head
     group += body
-    table = nodes.table(classes=["scenario-fields"])
+    table = nodes.table(classes=["scenario-fields", "colwidths-given"])
     table += group
     return table
 
