@@ -30,9 +30,9 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "_generated"]
 default_role = "literal"  # the docstrings write `name` for code, as Markdown does
 myst_heading_anchors = 3
+smartquotes = False  # `--set` in a docstring stays two hyphens
 
 autodoc_member_order = "bysource"
-autodoc_default_options = {"show-inheritance": False}
 
 doctest_global_setup = "from exsim_examples import enter_workdir, exsim, write_scenario\nenter_workdir()\n"
 
@@ -41,4 +41,17 @@ html_title = f"exsim {release}"
 html_static_path = ["_static"]
 html_css_files = ["exsim.css"]
 html_last_updated_fmt = None
-autodoc_class_signature = "separated"
+
+
+def _no_model_signature(app, what, name, obj, options, signature, return_annotation):
+    """A scenario model's signature lists every field; the scenario file reference shows them as a table."""
+    from pydantic import BaseModel
+
+    if what == "class" and isinstance(obj, type) and issubclass(obj, BaseModel):
+        return "", None
+    return None
+
+
+def setup(app):
+    """Hooks of this project's own."""
+    app.connect("autodoc-process-signature", _no_model_signature)
