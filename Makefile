@@ -24,11 +24,12 @@ test: $(STAMP)
 
 # The documentation (docs/, Sphinx): HTML into docs/_build/html, warnings as errors. docs-test runs the
 # examples on its pages (Sphinx's doctest builder); tests/test_docs.py does both on every `make test`.
+# -E reads every page again: pages made by docs/_ext from the code are never left stale (a few seconds).
 docs: $(STAMP)
-	$(BIN)/python -m sphinx -W --keep-going -b html -d docs/_build/doctrees docs docs/_build/html
+	$(BIN)/python -m sphinx -E -W --keep-going -b html -d docs/_build/doctrees docs docs/_build/html
 
 docs-test: $(STAMP)
-	$(BIN)/python -m sphinx -W --keep-going -b doctest -d docs/_build/doctrees docs docs/_build/doctest
+	$(BIN)/python -m sphinx -E -W --keep-going -b doctest -d docs/_build/doctrees docs docs/_build/doctest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_network.py
