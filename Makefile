@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test docs docs-test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -18,9 +18,18 @@ demo: $(STAMP)
 # The suite's files are shared out over the cores (pytest-xdist), each file whole on one worker so the runs
 # its tests share are made once: about 3 minutes on 2 cores instead of 4 to 5.
 test: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks docs
+	$(BIN)/ruff format --check sim tests benchmarks docs
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# The documentation (docs/, Sphinx): HTML into docs/_build/html, warnings as errors. docs-test runs the
+# examples on its pages (Sphinx's doctest builder); tests/test_docs.py does both on every `make test`.
+# -E reads every page again: pages made by docs/_ext from the code are never left stale (a few seconds).
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -E -W --keep-going -b html -d docs/_build/doctrees docs docs/_build/html
+
+docs-test: $(STAMP)
+	$(BIN)/python -m sphinx -E -W --keep-going -b doctest -d docs/_build/doctrees docs docs/_build/doctest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_network.py
@@ -34,4 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_size.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache docs/_build docs/_generated

@@ -8,6 +8,7 @@ organisation, its workload and where its mail goes (`organisation`, `derive`), w
 `report`).
 
 Layer: between `cli` and `runner` (it runs the calibrated scenario for the report through `sim.runner`).
+From Python::
 
     import sim
     calibration = sim.calibrate(["logs/"])          # a Calibration: plain data, no address or subject

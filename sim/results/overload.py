@@ -6,7 +6,7 @@ mail waits for a Store Driver submission thread: the Hub pulls it, sim.model.sub
 of WINDOW seconds starting every STEP seconds inside the generation window [warmup, duration] (the whole
 generation window when it is shorter), leaving out a window in which the queue was in Retry or
 Suspended at a sample, or an Outbox had no Hub to take its mail (it waits for a next hop, a service or back
-pressure, not for capacity):
+pressure, not for capacity)::
 
     G = queue length at the window's end - at its start      (Get-Queue's MessageCount, exact at samples)
     E = messages that entered the queue in the window         (new messages and retries)
