@@ -4,7 +4,7 @@ exsim's benchmark reports its speed relative to this file, so it is written the
 way a typical SimPy user would write it (one process per message,
 ``with resource.request() as req: yield req; yield env.timeout(service)``,
 Python's ``random.Random``) and deliberately NOT optimised. Do not speed it up:
-that would move the yardstick. See /work/shared/PERFORMANCE.md.
+that would move the yardstick. See benchmarks/README.md.
 
 Network: 3 Mailbox sources (Poisson, 2 msg/s each) -> 2 Hubs in round robin
 (c=4) -> 30% to the single Hub of site 2 (c=4) -> mailbox delivery (c=8).

@@ -1,7 +1,7 @@
 """Back pressure that holds (issue 19 point 4): at High nothing more is committed, so the queue drive stops
 just past High; inbound SMTP is bounded by the connection limits and waits at the sender.
 
-Every expected value is worked out by hand from the scenario and ../shared/DOMAIN.md, never read from a run:
+Every expected value is worked out by hand from the scenario and docs/exchange/back-pressure.md, never read from a run:
 - scenarios/back-pressure.yaml: a 2 GB queue drive, High = floor(100 x (2048 - 500) / 2048) = 75 % (SP1,
   DOMAIN.md 6); one Hub with the default 4 cores and 20 Store Driver submission threads
   (MaxConcurrentMailboxSubmissions, DOMAIN.md 5.1); sizes lognormal with a 200 KB mean.

@@ -3,7 +3,7 @@
 A station keeps its own FIFO (a deque) and a count of busy threads, and schedules exactly one event per
 service, the completion; the callback starts the next message and hands this one on. That is how
 Exchange itself works (fixed thread limits such as MaxConcurrentMailboxDeliveries), and it runs about
-3.5x faster than a SimPy process per message (../shared/PERFORMANCE.md). A stage of zero time costs
+3.5x faster than a SimPy process per message (benchmarks/README.md). A stage of zero time costs
 no event: the message is handed straight on.
 
 Three things may bound a service: the station's own `limit` (threads), a `Pool` of threads shared by

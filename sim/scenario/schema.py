@@ -2,7 +2,7 @@
 
 Every field has a default and a description, so `exsim schema` gives editors autocompletion and
 `exsim validate` can show what was assumed. Values marked UNCONFIRMED in their description are
-stand-ins where ../shared/DOMAIN.md found no Exchange 2007 source: always overridable, never hidden.
+stand-ins where docs/exchange/ found no Exchange 2007 source: always overridable, never hidden.
 Cross-references (names of sites and servers, rules across keys) are checked by `sim.scenario.checks`, which
 Scenario runs in its own model validator beside the shape check.
 """
