@@ -104,3 +104,16 @@ def test_each_exchange_topic_says_what_it_rests_on_where_it_lives_and_what_tests
     assert re.search(r"\*\*(\[E2007\]|\[later version|\[3rd-party\]|UNCONFIRMED)", facts), "no fact tagged"
     assert re.search(r"Sources?:|TechNet|learn \w+|help\s+\w+|the Wrox book|reference", facts), "no source cited"
     assert re.search(r"`sim/[\w/]+\.py`", ours) and re.search(r"Tested by `tests/test_\w+\.py`", ours)
+
+
+def test_the_examples_in_docstrings_run():
+    """Every `>>>` example in a module of sim/ runs and prints what it shows (doctest)."""
+    import doctest
+    import importlib
+
+    modules = sorted(path for path in (ROOT / "sim").rglob("*.py") if ">>>" in path.read_text(encoding="utf-8"))
+    assert modules, "no docstring examples found: the scan is broken"
+    for path in modules:
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        failed, tried = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+        assert tried and not failed, name

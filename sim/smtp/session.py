@@ -8,9 +8,13 @@ and returns a `SessionState` whose methods (`ehlo`, `starttls`, `auth`, `mail_fr
 command lines reach them through sim.smtp.conversation (the grammar is sim.smtp.syntax), and MAIL, RCPT,
 DATA, BDAT and RSET live in sim.smtp.transaction, which `SessionState` inherits.
 
+    >>> from sim.scenario.loading import load_scenario
+    >>> from sim.smtp import session
+    >>> scenario = load_scenario({"sites": [{"name": "A", "hubs": [{"name": "HUB1"}],
+    ...                                       "mailbox_servers": [{"name": "MBX1"}]}]})
     >>> t = session(scenario, "HUB1", "192.0.2.7", 25,
     ...             [("EHLO", "client.example"), ("MAIL", "a@fabrikam.com"), ("RCPT", "b@northwind.example")])
-    >>> t.decisive.code
+    >>> t.decisive.code  # the Default connector takes no anonymous mail: 530 5.7.1 Client was not authenticated
     530
 
 Replies use the codes and texts of DOMAIN.md section 3 (taken from a later Exchange build's
