@@ -8,8 +8,6 @@ when a field has an error; load_scenario keeps one line per key path.
 
 from __future__ import annotations
 
-import networkx as nx
-
 from . import loose
 from .checks_connectors import accepted_domain_problems, source_site_problems
 from .checks_faults import fault_problems, link_pairs
@@ -145,10 +143,21 @@ def _hub_per_site(sites: list[dict]) -> list[Problem]:
     return problems
 
 
+def _reachable(neighbours: dict[str, set[str]], start: str) -> set[str]:
+    """Every site joined to `start` by site links (a walk of the graph: no networkx, so loading stays quick)."""
+    seen, todo = {start}, [start]
+    while todo:
+        for other in neighbours.get(todo.pop(), ()):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return seen
+
+
 def _site_links(raw: dict, sites: list[dict]) -> list[Problem]:
     names = [n for n in map(loose.name, sites) if n]
-    problems, graph = [], nx.Graph()
-    graph.add_nodes_from(names)
+    problems: list[Problem] = []
+    neighbours: dict[str, set[str]] = {name: set() for name in names}
     for i, link in enumerate(loose.items(raw.get("site_links"))):
         ends = loose.get(link, "sites")
         if not isinstance(ends, (list, tuple)) or len(ends) != 2:
@@ -161,12 +170,14 @@ def _site_links(raw: dict, sites: list[dict]) -> list[Problem]:
         if ends[0] == ends[1]:
             problems.append(Problem(f"site_links[{i}].sites", "a site link joins two different sites"))
         if not problems:
-            graph.add_edge(*ends)
+            neighbours[ends[0]].add(ends[1])
+            neighbours[ends[1]].add(ends[0])
     if problems:
         return problems
     with_mail = [loose.name(s) for s in sites if loose.items(s.get("mailbox_servers")) and loose.name(s)]
+    reached = _reachable(neighbours, with_mail[0]) if with_mail else set()
     for site in with_mail[1:]:
-        if not nx.has_path(graph, with_mail[0], site):
+        if site not in reached:
             problems.append(
                 Problem(
                     "site_links",

@@ -6,8 +6,6 @@ few repeat a Fault validator because pydantic skips a model's own validator once
 
 from __future__ import annotations
 
-import networkx as nx
-
 from . import loose
 from .errors import Problem, nearest
 from .faults import TARGET_FIELD, Fault
@@ -79,12 +77,12 @@ def _schedule(at: str, fault, end_time: float) -> list[Problem]:
 
 def link_pairs(raw: dict) -> set[frozenset]:
     """The pairs of sites a site link joins."""
-    graph = nx.Graph()
+    pairs = set()
     for link in loose.items(raw.get("site_links")):
         ends = loose.get(link, "sites")
         if isinstance(ends, (list, tuple)) and len(ends) == 2 and all(isinstance(e, str) for e in ends):
-            graph.add_edge(*ends)
-    return {frozenset(edge) for edge in graph.edges}
+            pairs.add(frozenset(ends))
+    return pairs
 
 
 def _seconds(value) -> float:
