@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .figure import ExsimFigure
+
 
 def _label(values: dict) -> str:
     return ", ".join(f"{path.rsplit('.', 1)[-1]}={value}" for path, value in values.items()) or None
@@ -23,7 +25,7 @@ def metric_against(variants: pd.DataFrame, metric: str, x: str, others: Sequence
     if rows.empty:
         known = ", ".join(sorted(variants["figure"].unique()))
         raise ValueError(f"no figure {metric!r} in the sweep; choose one of {known}")
-    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    fig = ExsimFigure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     groups = rows.groupby(list(others), sort=True) if others else [((), rows)]
     for key, group in groups:
@@ -47,7 +49,7 @@ def metric_against(variants: pd.DataFrame, metric: str, x: str, others: Sequence
 
 def sizing_figure(candidates: pd.DataFrame, parameter: str, metric: str, slo: float, answer=None) -> Figure:
     """A sizing's `metric` against the parameter: simulated mean and upper 95% end (worst case), analytic, objective."""
-    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    fig = ExsimFigure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     x = candidates[parameter]
     analytic = candidates.get(f"analytic_{metric}")

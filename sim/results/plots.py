@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .style import THRESHOLD_COLOR, clock_axis, hours, new_figure, shade_faults, tidy, title
+from .figure import new_figure
+from .style import THRESHOLD_COLOR, clock_axis, hours, shade_faults, tidy, title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from .figure import ExsimFigure
 from .style import clock_axis, shade_faults, title
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ HELD_BIN = 300.0
 def faults(result: ResultView) -> Figure:
     """Top: one row per fault target (down) and per server under back pressure (Medium, High).
     Bottom: messages in transport queues over time, stacked by the queue's status."""
-    fig = Figure(figsize=(10, 6), layout="constrained")
+    fig = ExsimFigure(figsize=(10, 6), layout="constrained")
     timeline, held = fig.subplots(2, 1, sharex=True, height_ratios=(1, 2))
     end = result.end_time / 3600.0
     rows = _timeline_rows(result, end)

@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 
 from ..scenario.schema import Scenario
 from ..scenario.units import format_duration
+from .figure import ExsimFigure
 from .style import FAULT_COLOR, ROLE_COLORS
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None) -> Figure:
     most = max((len(_servers(site, scenario.edges)) for site in scenario.sites), default=0)
     extra = max(0, most - 4) * 0.28
     if ax is None:
-        fig = Figure(figsize=(min(16.0, max(7.0, 2.9 * (width + 1.2))),
+        fig = ExsimFigure(figsize=(min(16.0, max(7.0, 2.9 * (width + 1.2))),
                               min(14.0, max(4.0, 2.4 * (height + 1.4)) + extra)), layout="constrained")  # fmt: skip
         ax = fig.add_subplot()
     for link in scenario.site_links:

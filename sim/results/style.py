@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 if TYPE_CHECKING:
@@ -23,11 +22,6 @@ ROLE_COLORS = {"Hub": "#1f77b4", "Mailbox": "#2ca02c", "Mailbox+Hub": "#17becf",
 """A server's colour by role, in every figure that draws servers."""
 FAULT_COLOR = "#d62728"
 THRESHOLD_COLOR = "#d62728"
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """A Figure with constrained layout, the size in inches."""
-    return Figure(figsize=(width, height), layout="constrained")
 
 
 def title(ax: Axes, what: str, name: str) -> None:
