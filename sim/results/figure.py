@@ -3,7 +3,7 @@
 A bare `matplotlib.figure.Figure` (no pyplot) shows in Jupyter as the text `<Figure size 1050x720 with 3 Axes>`
 unless `%matplotlib inline` has registered a formatter for it, and exsim never touches pyplot, so a learner
 saw no picture at all. `_repr_png_` is IPython's rich display hook: the figure draws itself to PNG when it is
-the value of a cell or passed to `display()`, with no global state and no `plt.show()`. Where the inline
+the value of a cell or passed to `display()`, with no global state and nothing shown by the library. Where the inline
 backend is active its own formatter takes precedence; either way one picture is shown.
 """
 

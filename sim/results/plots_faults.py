@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
 KIND_LABELS = {"transport": "transport service", "server": "server", "site_link": "site link",
                "partition": "partition", "internet": "Internet", "send_connector": "Send connector"}  # fmt: skip
-LEVEL_COLORS = {"Medium": "tab:orange", "High": "tab:red"}
-STATE_COLORS = {"Active": "tab:green", "Ready": "tab:blue", "Retry": "tab:red", "Suspended": "tab:grey"}
-FAULT_COLOR = "black"
+LEVEL_COLORS = {"Medium": "#f4a3a3", "High": "#7f0000"}
+STATE_COLORS = {"Active": "#555555", "Ready": "#b0b0b0", "Retry": "#d62728", "Suspended": "black"}
+"""Reds and greys only: hues belong to servers (sim.results.palette); red is what went wrong (down, Retry, High)."""
+FAULT_COLOR = "#d62728"
 HELD_BIN = 300.0
 
 

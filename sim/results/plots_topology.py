@@ -18,15 +18,27 @@ from matplotlib.patches import Patch
 from ..scenario.schema import Scenario
 from ..scenario.units import format_duration
 from .figure import ExsimFigure
-from .style import FAULT_COLOR, ROLE_COLORS
+from .palette import server_look
+from .style import FAULT_COLOR
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from .view import ResultView
 
-SITE_COLOR = "tab:blue"
-HUB_SITE_COLOR = "tab:orange"
+SITE_COLOR = "#dddddd"
+HUB_SITE_COLOR = "#888888"
+"""Sites are greys (servers own the colours, sim.results.palette); a hub site is a darker diamond."""
+ROLE_BOXES = {"Hub": "round,pad=0.25", "Mailbox+Hub": "round,pad=0.25", "Mailbox": "square,pad=0.25",
+              "Edge": "roundtooth,pad=0.25"}  # fmt: skip
+"""Roles told apart by the box's shape as well as the label: rounded Hubs, square Mailbox servers, jagged Edges."""
+
+
+def _tint(color: str, amount: float) -> tuple[float, float, float]:
+    """`color` mixed with white (amount 1 is white): an opaque fill in the server's own hue, text stays legible."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(c + (1 - c) * amount for c in to_rgb(color))
 
 
 def _scenario(source: Any) -> Scenario:
@@ -105,10 +117,11 @@ def _layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def topology(source: Scenario | ResultView, ax: Axes | None = None) -> Figure:
-    """AD sites as nodes (hub sites drawn as orange diamonds), site links as edges labelled with their cost
-    (and Exchange cost where set), latency and bandwidth, and under each site its servers as boxes coloured by
-    role (Edges too); a server that was down in a run is outlined in red with when. With `ax`, draws there."""
+def topology(source: Scenario | ResultView, ax: Axes | None = None, legend: bool = True) -> Figure:
+    """AD sites as nodes (hub sites drawn as dark diamonds), site links as edges labelled with their cost
+    (and Exchange cost where set), latency and bandwidth, and under each site its servers as boxes showing its
+    role in its label and box (Edges too), in its own colour (sim.results.palette); a server that was down in a run
+    is outlined in red with when. With `ax`, draws there."""
     scenario = _scenario(source)
     positions = _layout(scenario)
     down = _down(source)
@@ -158,10 +171,10 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None) -> Figure:
             ax.annotate("(no Exchange servers)", (x, y), xytext=(0, -20), textcoords="offset points", ha="center",
                         va="top", fontsize="x-small", zorder=4)  # fmt: skip
         for i, (name, role, label) in enumerate(servers):
-            color = ROLE_COLORS[role]
+            color = server_look(scenario, name).color  # the colour the server has in every figure
             when = down.get(name)
-            box = {"boxstyle": "round,pad=0.25", "facecolor": color, "alpha": 0.18 if not when else 0.08,
-                   "edgecolor": FAULT_COLOR if when else color, "linewidth": 2.2 if when else 0.8}  # fmt: skip
+            box = {"boxstyle": ROLE_BOXES[role], "facecolor": _tint(color, 0.82 if not when else 0.92),
+                   "edgecolor": FAULT_COLOR if when else color, "linewidth": 2.2 if when else 1.2}  # fmt: skip
             ax.annotate(label + (f"  DOWN {when}" if when else ""), (x, y), xytext=(0, -22 - 16 * i),
                         textcoords="offset points", ha="center", va="top", fontsize="x-small", zorder=4, bbox=box,
                         color=FAULT_COLOR if when else "black")  # fmt: skip
@@ -177,10 +190,10 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None) -> Figure:
                               label="hub site (mail stops here)"))  # fmt: skip
     if scenario.site_links:
         handles.append(Line2D([], [], color="grey", label="site link: cost (Exch = Exchange cost); latency, bandwidth"))
-    roles = {role for site in scenario.sites for _, role, _ in _servers(site, scenario.edges)}
-    handles += [Patch(facecolor=ROLE_COLORS[role], alpha=0.35, edgecolor=ROLE_COLORS[role], label=role)
-                for role in ROLE_COLORS if role in roles]  # fmt: skip
+    handles.append(Patch(facecolor="white", edgecolor="grey", label="a server: its role in the label, its colour "
+                         "the same in every figure"))  # fmt: skip
     if down:
         handles.append(Patch(facecolor="white", edgecolor=FAULT_COLOR, linewidth=2, label="down during the run"))
-    ax.legend(handles=handles, loc="lower right", fontsize="small", frameon=False)
+    if legend:
+        ax.legend(handles=handles, loc="lower right", fontsize="small", frameon=False)
     return ax.figure

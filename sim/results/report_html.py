@@ -1,6 +1,7 @@
 """`exsim run --report`: one self-contained report.html to attach to a design review.
 
-Sections, in order (each an element with its id): the scenario, the topology figure, the summary table,
+Sections, in order (each an element with its id): the answer (the figure answering the scenario's question,
+titled with the answer: sim.results.answers), the scenario, the topology figure, the summary table,
 throughput, latency and queue figures, utilisation over time, faults (when anything broke), the slowest
 messages with their paths, and the overload verdict. Figures are PNG embedded as base64 `data:` URIs and the
 style is inline, so the file opens anywhere, offline, and can be mailed as it is.
@@ -22,7 +23,7 @@ from .numbers import seconds
 if TYPE_CHECKING:
     from .results import Results
 
-SECTIONS = ("scenario", "topology", "summary", "throughput", "latency", "queues", "utilisation", "faults",
+SECTIONS = ("answer", "scenario", "topology", "summary", "throughput", "latency", "queues", "utilisation", "faults",
             "slowest", "verdict")  # fmt: skip
 """The ids of the report's sections, in order ("faults" only when something was down or under pressure)."""
 SLOWEST = 10
@@ -42,7 +43,7 @@ def _png(result: Results, name: str, folder: Path) -> str:
         data = saved.read_bytes()
     else:
         buffer = io.BytesIO()
-        result.figure(name).savefig(buffer, format="png", dpi=110)
+        (result.answer() if name == "answer" else result.figure(name)).savefig(buffer, format="png", dpi=110)
         data = buffer.getvalue()
     return base64.b64encode(data).decode("ascii")
 
@@ -114,12 +115,15 @@ def report_html(result: Results, folder: str | Path = ".") -> str:
     """The report as one HTML document (figures from `folder` when save() wrote them there)."""
     folder = Path(folder)
     summary = result.summary()
-    parts = [_scenario(result),
+    parts = [_figure(result, "answer", folder, "The answer", "The figure answering the question this scenario asks; "
+                     "its title is the answer, computed from this run."),
+             _scenario(result),
              _figure(result, "topology", folder, "Topology", "AD sites, IP site links (cost; latency, bandwidth) "
                      "and each site's servers, coloured by role."),
              _summary(summary),
              _figure(result, "throughput", folder, "Throughput", "Messages categorized per hour, 15-minute bins."),
-             _figure(result, "latency", folder, "Latency", "End-to-end, after warm-up; by destination AD site."),
+             _figure(result, "latency", folder, "Latency", "End-to-end, after warm-up: over time (by submission, faults "
+                     "shaded) and as a CDF; by destination AD site where there are several."),
              _figure(result, "queues", folder, "Queues", "The most messages each queue held per 5 minutes; "
                      "outages shaded."),
              _figure(result, "utilisation", folder, "Utilisation over time", "Share of each server's cores busy, "
