@@ -119,7 +119,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_trace(args) -> int:
-    """`exsim trace`: one message's journey, hop by hop, and why."""
+    """`exsim trace`: one message's journey, hop by hop, and why; with --html, also the page that plays it."""
     from .results.trace import trace
     from .runner import run
 
@@ -130,6 +130,11 @@ def cmd_trace(args) -> int:
         print(trace(result, args.message))
     except KeyError as error:
         raise UsageError(f"--message {args.message}: {error.args[0]}") from None
+    if args.html is not None:
+        from .results.trip_html import write_trip_html
+
+        page = args.html or f"out/trace-{Path(args.scenario).stem}-{args.message}.html"
+        print(f"\nThe trip, animated: {write_trip_html(result, args.message, page)}")
     return 0
 
 
@@ -260,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace = _scenario_command(commands, "trace", help="run a scenario and print one message's journey hop by hop")
     trace.add_argument("--message", type=int, required=True, help="message id (result.messages.message_id)")
     trace.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    trace.add_argument("--html", nargs="?", const="", metavar="FILE", help="also write the trip as an animated, "
+                       "self-contained page (default out/trace-SCENARIO-ID.html)")  # fmt: skip
     trace.add_argument("--force", action="store_true", help=FORCE_HELP)
     trace.set_defaults(func=cmd_trace)
 

@@ -92,7 +92,7 @@ def link_detail(link) -> str:
     return f"{format_duration(link.latency)}, {bandwidth}"
 
 
-def _layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
+def site_layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Positions with neighbouring sites about one unit apart: each connected group of sites laid out on
     its own (a chain left to right, anything else by a seeded spring layout), groups side by side."""
     order = {site.name: i for i, site in enumerate(scenario.sites)}
@@ -123,7 +123,7 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None, legend: bool
     role in its label and box (Edges too), in its own colour (sim.results.palette); a server that was down in a run
     is outlined in red with when. With `ax`, draws there."""
     scenario = _scenario(source)
-    positions = _layout(scenario)
+    positions = site_layout(scenario)
     down = _down(source)
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
