@@ -80,3 +80,10 @@ def site_looks(scenario: Scenario) -> dict[str, Look]:
 def server_look(scenario: Scenario, name: str) -> Look:
     """The Look of server `name`, or a grey one for a name the scenario does not hold (Internet, a client)."""
     return server_looks(scenario).get(name, Look("#7f7f7f", "x", "-.", 0))
+
+
+def tint(color: str, amount: float) -> tuple[float, float, float]:
+    """`color` mixed with white (amount 1 is white): an opaque fill in a server's own hue, its text stays legible."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(c + (1 - c) * amount for c in to_rgb(color))

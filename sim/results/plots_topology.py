@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from ..scenario.schema import Scenario
 from ..scenario.units import format_duration
 from .figure import ExsimFigure
-from .palette import server_look
+from .palette import server_look, tint
 from .style import FAULT_COLOR
 
 if TYPE_CHECKING:
@@ -32,13 +32,6 @@ HUB_SITE_COLOR = "#888888"
 ROLE_BOXES = {"Hub": "round,pad=0.25", "Mailbox+Hub": "round,pad=0.25", "Mailbox": "square,pad=0.25",
               "Edge": "roundtooth,pad=0.25"}  # fmt: skip
 """Roles told apart by the box's shape as well as the label: rounded Hubs, square Mailbox servers, jagged Edges."""
-
-
-def _tint(color: str, amount: float) -> tuple[float, float, float]:
-    """`color` mixed with white (amount 1 is white): an opaque fill in the server's own hue, text stays legible."""
-    from matplotlib.colors import to_rgb
-
-    return tuple(c + (1 - c) * amount for c in to_rgb(color))
 
 
 def _scenario(source: Any) -> Scenario:
@@ -173,7 +166,7 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None, legend: bool
         for i, (name, role, label) in enumerate(servers):
             color = server_look(scenario, name).color  # the colour the server has in every figure
             when = down.get(name)
-            box = {"boxstyle": ROLE_BOXES[role], "facecolor": _tint(color, 0.82 if not when else 0.92),
+            box = {"boxstyle": ROLE_BOXES[role], "facecolor": tint(color, 0.82 if not when else 0.92),
                    "edgecolor": FAULT_COLOR if when else color, "linewidth": 2.2 if when else 1.2}  # fmt: skip
             ax.annotate(label + (f"  DOWN {when}" if when else ""), (x, y), xytext=(0, -22 - 16 * i),
                         textcoords="offset points", ha="center", va="top", fontsize="x-small", zorder=4, bbox=box,

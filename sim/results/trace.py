@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .trip import format_trip, trip
+from .trip import format_trip
+from .trip_reasons import trip
 
 if TYPE_CHECKING:
     from .results import Results

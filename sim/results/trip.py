@@ -12,10 +12,6 @@ the last step to a mailbox or out of the organisation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .results import Results
 
 STATION_LABELS = {
     "StoreDriverSubmission": "Store Driver submission (from the Outbox)",
@@ -89,38 +85,6 @@ class Trip:
         """Every server the trip touches, in the order it first reaches them."""
         names = [self.origin] + [m.target for m in self.moves]
         return list(dict.fromkeys(names))
-
-
-def trip(result: Results, message_id: int) -> Trip:
-    """The trip of `message_id`: needs `record: hops` (else NotRecorded says how), KeyError for an unknown id."""
-    all_hops = result.hops  # first: a run without hops is told how to keep them, not "no message 1"
-    messages = result.messages[result.messages["message_id"] == message_id]
-    if messages.empty:
-        known = result.messages["message_id"]
-        span = f"{known.min()}..{known.max()}" if len(known) else "none"
-        raise KeyError(f"no message {message_id} in this run (message ids {span})")
-    rows = all_hops[all_hops["message_id"] == message_id].sort_values(["queued_at", "started_at"], kind="stable")
-    first = messages.iloc[0]
-    found = Trip(int(message_id), str(first["sender"]), str(first["origin_server"]),
-                 [_outcome(row) for row in messages.itertuples()], float(first["size_bytes"]) / 1024,
-                 float(first["submitted_at"]))  # fmt: skip
-    types = result.stations.set_index(["server", "station"])["delivery_type"]
-    for row in rows.itertuples():
-        kind = str(types.get((row.server, row.station), ""))
-        label = STATION_LABELS.get(str(row.station), f"queue {row.server}\\{row.station} ({kind})")
-        found.hops.append(Hop(str(row.server), str(row.station), label, kind, float(row.queued_at),
-                              float(row.started_at), float(row.finished_at), float(row.thread_wait_s),
-                              float(row.core_wait_s), float(row.service_s)))  # fmt: skip
-    from .trip_reasons import explain
-
-    explain(result, found)
-    return found
-
-
-def _outcome(row) -> dict:
-    return {"recipient": str(row.recipient), "status": str(row.status), "destination": str(row.destination_server),
-            "finished_at": float(row.finished_at), "latency_s": float(row.latency_s), "path": str(row.path),
-            "reason": str(row.reason)}  # fmt: skip
 
 
 def format_trip(found: Trip) -> str:

@@ -14,24 +14,24 @@ from typing import TYPE_CHECKING
 from matplotlib.patches import FancyArrowPatch
 
 from .figure import new_figure
-from .palette import FAULT_COLOR, server_look
-from .plots_topology import _tint
-from .trip import LINGER, trip
+from .palette import FAULT_COLOR, server_look, tint
+from .trip import LINGER
 from .trip_layout import duration, outside_names, positions, steps
+from .trip_reasons import trip
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .results import Results
     from .trip import Trip
+    from .view import ResultView
 
 BOX = {"boxstyle": "round,pad=0.3", "linewidth": 1.2}
 RAD = 0.25
 """How much each move's arrow bends (matplotlib's arc3), so a move back along the same pair shows apart."""
 
 
-def cut_links(result: Results, found: Trip) -> set[frozenset]:
+def cut_links(result: ResultView, found: Trip) -> set[frozenset]:
     """Site links down at some moment of the trip (from its submission to its last move)."""
     end = max([m.at for m in found.moves] + [found.submitted_at])
     windows = result.fault_windows
@@ -43,7 +43,7 @@ def cut_links(result: Results, found: Trip) -> set[frozenset]:
     return cut
 
 
-def draw_map(ax: Axes, result: Results, found: Trip) -> dict[str, tuple[float, float]]:
+def draw_map(ax: Axes, result: ResultView, found: Trip) -> dict[str, tuple[float, float]]:
     """The organisation with the trip on it; returns the positions used."""
     scenario = result.scenario
     where = positions(scenario, outside_names(scenario, found))
@@ -65,7 +65,7 @@ def draw_map(ax: Axes, result: Results, found: Trip) -> dict[str, tuple[float, f
         if name in {site.name for site in scenario.sites}:
             continue
         color = server_look(scenario, name).color
-        box = {**BOX, "facecolor": _tint(color, 0.75) if name in on_trip else "white",
+        box = {**BOX, "facecolor": tint(color, 0.75) if name in on_trip else "white",
                "edgecolor": color if name in on_trip else "#cccccc"}  # fmt: skip
         ax.text(x, y, name, ha="center", va="center", fontsize="small", bbox=box, zorder=3,
                 color="black" if name in on_trip else "#999999", fontweight="bold" if name in on_trip else "normal")  # fmt: skip
@@ -95,7 +95,7 @@ def draw_map(ax: Axes, result: Results, found: Trip) -> dict[str, tuple[float, f
     return where
 
 
-def draw_steps(ax: Axes, result: Results, found: Trip) -> None:
+def draw_steps(ax: Axes, result: ResultView, found: Trip) -> None:
     """The numbered steps in words, top to bottom."""
     lines = []
     for step in steps(found, result.start):
@@ -107,7 +107,7 @@ def draw_steps(ax: Axes, result: Results, found: Trip) -> None:
     ax.set_axis_off()
 
 
-def trip_figure(result: Results, message_id: int) -> Figure:
+def trip_figure(result: ResultView, message_id: int) -> Figure:
     """The trip of `message_id` on the topology, with its steps in words (needs `record: hops`)."""
     found = trip(result, message_id)
     sites = max(len(result.scenario.sites), 1)

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .palette import FAULT_COLOR, server_look
-from .trip import trip
 from .trip_figure import RAD, cut_links
 from .trip_layout import duration, outside_names, positions, steps
+from .trip_reasons import trip
 
 if TYPE_CHECKING:
-    from .results import Results
     from .trip import Trip
+    from .view import ResultView
 
 SCALE = 140.0
 """Pixels per data unit of the layout."""
@@ -98,7 +98,7 @@ def _box(name: str, x: float, y: float, on_trip: bool, color: str) -> str:
             f'width="{width:.1f}" height="24"{style}/><text x="{x:.1f}" y="{y + 4:.1f}">{escape(name)}</text></g>')  # fmt: skip
 
 
-def _svg(result: Results, found: Trip) -> tuple[str, dict[str, tuple[float, float]]]:
+def _svg(result: ResultView, found: Trip) -> tuple[str, dict[str, tuple[float, float]]]:
     """The map as SVG, and each name's position in pixels."""
     scenario = result.scenario
     where = positions(scenario, outside_names(scenario, found))
@@ -143,7 +143,7 @@ def _day_seconds(clock: str) -> int:
     return h * 3600 + m * 60 + sec
 
 
-def trip_html(result: Results, message_id: int) -> str:
+def trip_html(result: ResultView, message_id: int) -> str:
     """The page for `message_id` (needs `record: hops`)."""
     found = trip(result, message_id)
     told = steps(found, result.start)
@@ -172,7 +172,7 @@ def trip_html(result: Results, message_id: int) -> str:
             "</body></html>\n")  # fmt: skip
 
 
-def write_trip_html(result: Results, message_id: int, path: str | Path) -> Path:
+def write_trip_html(result: ResultView, message_id: int, path: str | Path) -> Path:
     """Write the page to `path` (its folder made if need be) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

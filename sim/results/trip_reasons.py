@@ -1,21 +1,52 @@
-"""Why a trip went where it went: the Mail Submission Service's choice, each routing decision (least-cost path,
-direct relay or a hub site, round robin over the target's Hubs, backing off to the closest site that answers),
-the Send connector chosen, a queue's Retry status while mail waited in it, and the moves between servers."""
+"""A trip built from a run, and why it went where it went: the Mail Submission Service's choice, each routing
+decision (least-cost path, direct relay or a hub site, round robin over the target's Hubs, backing off to the
+closest site that answers), the Send connector chosen, a queue's Retry status while mail waited in it, and the
+moves between servers (sim.results.trip holds the data and its words)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .trip import LINGER, Hop, Move, Trip
+from .trip import LINGER, STATION_LABELS, Hop, Move, Trip
 
 if TYPE_CHECKING:
-    from .results import Results
+    from .view import ResultView
 
 LAST_HOP_TYPES = ("DnsConnectorDelivery", "SmartHostConnectorDelivery", "SmtpRelayWithinAdSiteToEdge",
                   "SmtpRelayWithinAdSite", "Unreachable")  # fmt: skip
 
 
-def explain(result: Results, found: Trip) -> None:
+def trip(result: ResultView, message_id: int) -> Trip:
+    """The trip of `message_id`: needs `record: hops` (else NotRecorded says how), KeyError for an unknown id."""
+    all_hops = result.hops  # first: a run without hops is told how to keep them, not "no message 1"
+    messages = result.messages[result.messages["message_id"] == message_id]
+    if messages.empty:
+        known = result.messages["message_id"]
+        span = f"{known.min()}..{known.max()}" if len(known) else "none"
+        raise KeyError(f"no message {message_id} in this run (message ids {span})")
+    rows = all_hops[all_hops["message_id"] == message_id].sort_values(["queued_at", "started_at"], kind="stable")
+    first = messages.iloc[0]
+    found = Trip(int(message_id), str(first["sender"]), str(first["origin_server"]),
+                 [_outcome(row) for row in messages.itertuples()], float(first["size_bytes"]) / 1024,
+                 float(first["submitted_at"]))  # fmt: skip
+    types = result.stations.set_index(["server", "station"])["delivery_type"]
+    for row in rows.itertuples():
+        kind = str(types.get((row.server, row.station), ""))
+        label = STATION_LABELS.get(str(row.station), f"queue {row.server}\\{row.station} ({kind})")
+        found.hops.append(Hop(str(row.server), str(row.station), label, kind, float(row.queued_at),
+                              float(row.started_at), float(row.finished_at), float(row.thread_wait_s),
+                              float(row.core_wait_s), float(row.service_s)))  # fmt: skip
+    explain(result, found)
+    return found
+
+
+def _outcome(row) -> dict:
+    return {"recipient": str(row.recipient), "status": str(row.status), "destination": str(row.destination_server),
+            "finished_at": float(row.finished_at), "latency_s": float(row.latency_s), "path": str(row.path),
+            "reason": str(row.reason)}  # fmt: skip
+
+
+def explain(result: ResultView, found: Trip) -> None:
     """Fill in `found`: the submission, each hop's reason and queue status, and the moves between servers."""
     record = result.record
     site_of = dict(zip(record.servers, record.server_sites))
@@ -39,7 +70,7 @@ def _mailboxes(found: Trip) -> set[str]:
     return {r["destination"] for r in found.recipients}
 
 
-def _submission(result: Results, origin: str, hub: str) -> str:
+def _submission(result: ResultView, origin: str, hub: str) -> str:
     """How the message entered: the Mail Submission Service's choice, or a connection from outside."""
     policy = result.record.submission.get(origin)
     if policy is None:
@@ -52,7 +83,7 @@ def _submission(result: Results, origin: str, hub: str) -> str:
         f"{', '.join(policy['hubs'])})"  # fmt: skip
 
 
-def _why(result: Results, found: Trip, hop: Hop, site_of: dict[str, str]) -> str:
+def _why(result: ResultView, found: Trip, hop: Hop, site_of: dict[str, str]) -> str:
     """The routing decision behind a remote queue, as the model made it ('' for a stage that decides nothing)."""
     record = result.record
     with_hubs = {site for site, role in zip(record.server_sites, record.server_roles) if role in ("Hub", "Mailbox+Hub")}
@@ -65,7 +96,7 @@ def _why(result: Results, found: Trip, hop: Hop, site_of: dict[str, str]) -> str
     return ""
 
 
-def _relay(result: Results, found: Trip, hop: Hop, site_of: dict[str, str]) -> str:
+def _relay(result: ResultView, found: Trip, hop: Hop, site_of: dict[str, str]) -> str:
     """A relay to another AD site: the least-cost path, the Hub it reached and, when that Hub is short of the
     route's next hop, why: no Hub there answered, so the mail backed off to the closest site that did."""
     record = result.record
@@ -88,7 +119,7 @@ def _relay(result: Results, found: Trip, hop: Hop, site_of: dict[str, str]) -> s
     return f"{reason}; target Hub {target} by round robin" if reason else f"target Hub {target} by round robin"
 
 
-def _status(result: Results, hop: Hop) -> str:
+def _status(result: ResultView, hop: Hop) -> str:
     """'in Retry while it waited: LastError' when the message waited long in a queue that was in Retry."""
     if hop.wait_s < LINGER:
         return ""

@@ -47,6 +47,14 @@ class ResultView(Protocol):
         """Every change of a server's back pressure level."""
 
     @property
+    def hops(self) -> pd.DataFrame:
+        """One row per message copy per station (record: hops)."""
+
+    @property
+    def stations(self) -> pd.DataFrame:
+        """Per station since warm-up."""
+
+    @property
     def queue_events(self) -> pd.DataFrame:
         """Every change of a queue's status, with LastError and NextRetryTime."""
 
