@@ -83,3 +83,41 @@ def test_every_figure_a_notebook_shows_is_a_picture(path, runs):
         pixels = imread(io.BytesIO(png))[..., :3]
         assert pixels.shape[0] > 200 and pixels.shape[1] > 400, pixels.shape  # a figure, not an icon
         assert (pixels.mean(axis=2) < 0.9).mean() > 0.01 and pixels.std() > 0.05  # something is drawn
+
+
+def _outputs(executed, needle: str) -> str:
+    """The text of every output of the code cells whose source holds `needle`."""
+    texts = []
+    for cell in executed.cells:
+        if cell.cell_type == "code" and needle in cell.source:
+            for out in cell.outputs:
+                texts.append(out.get("text", "") + out.get("data", {}).get("text/plain", "")
+                             + out.get("data", {}).get("text/html", ""))  # fmt: skip
+    return "\n".join(texts)
+
+
+def _book(runs, stem: str):
+    return runs[next(path for path in NOTEBOOKS if path.stem.startswith(stem))].result()[0]
+
+
+def test_01_reads_the_tracking_log_in_time_order_and_draws_a_trip(runs):
+    book = _book(runs, "01")
+    trail = _outputs(book, 'sort_values("date-time"')
+    events = re.findall(r"\b(SUBMIT|RECEIVE|TRANSFER|DELIVER)\b", trail.split("<table")[0])
+    assert events and events[0] == "SUBMIT", events  # SUBMIT first, as it happened
+    assert "trace_figure" in " ".join(cell.source for cell in book.cells)
+    words = " ".join(cell.source for cell in book.cells if cell.cell_type == "markdown")
+    assert "the queue of each Hub" not in words  # the old text, over a utilisation figure
+
+
+def test_02_shows_each_reason_whole_and_paths_between_sites(runs):
+    book = _book(runs, "02")
+    routes = _outputs(book, "three.routes")
+    assert "stops at hub site Denver" in routes and "..." not in routes and "…" not in routes
+    decisions = _outputs(book, "shared.decisions")
+    assert "chosen by rule 2 (most specific address space)" in decisions and "..." not in decisions
+    between = _outputs(book, 'between["path"].value_counts()')
+    paths = re.findall(r"(\S+>\S+)", between)
+    assert paths and all({p.split(">")[0][:3], p.split(">")[-1][:3]} == {"SEA", "LON"} for p in paths), paths
+    hubs = _outputs(book, 'str.count("HUB")')
+    assert re.search(r"^2\s+\d+", hubs, flags=re.M) and not re.search(r"^[13]\s+\d+", hubs, flags=re.M)

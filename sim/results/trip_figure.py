@@ -75,21 +75,26 @@ def draw_map(ax: Axes, result: ResultView, found: Trip) -> dict[str, tuple[float
                                 mutation_scale=16, linewidth=2, color="black", shrinkA=14, shrinkB=14, zorder=4)  # fmt: skip
         ax.add_patch(arrow)
         mx, my = (x1 + x2) / 2 + RAD * (y2 - y1) / 2, (y1 + y2) / 2 - RAD * (x2 - x1) / 2  # the arc's middle
-        if abs(x2 - x1) + abs(y2 - y1) < 1.0:  # a short step within a site: its number beside it, not on it
-            mx -= 0.45
+        if abs(x2 - x1) + abs(y2 - y1) < 0.6:  # a short step: its number beside it, not on it
+            mx -= 0.35
         ax.text(mx, my, str(number), ha="center", va="center", fontsize="small", fontweight="bold", color="white",
                 bbox={"boxstyle": "circle,pad=0.25", "facecolor": "black"}, zorder=5)  # fmt: skip
+    lowest = {}  # under each site's lowest box: where a wait's note has room
+    site_of = dict(zip(result.record.servers, result.record.server_sites))
+    for name, (_, y) in where.items():
+        lowest[site_of.get(name, name)] = min(y, lowest.get(site_of.get(name, name), y))
     for hop in found.hops:
         if hop.wait_s >= LINGER:
             x, y = where[hop.server]
+            below = lowest.get(site_of.get(hop.server, hop.server), y) - 0.3
             ax.annotate(f"waited {duration(hop.wait_s)}\nin {hop.server}\\{hop.station}" +
-                        ("\n(queue in Retry)" if hop.status else ""), (x, y), xytext=(42, 0),
-                        textcoords="offset points", ha="left", va="center", fontsize="small", color=FAULT_COLOR,
-                        fontweight="bold", zorder=6)  # fmt: skip
+                        ("\n(queue in Retry)" if hop.status else ""), (x, y - 0.15), xytext=(x, below),
+                        textcoords="data", ha="center", va="top", fontsize="small", color=FAULT_COLOR,
+                        fontweight="bold", zorder=6, arrowprops={"arrowstyle": "-", "color": FAULT_COLOR})  # fmt: skip
     xs = [x for x, _ in where.values()]
     ys = [y for _, y in where.values()]
-    ax.set_xlim(min(xs) - 1.3, max(xs) + 1.3)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.5)
+    ax.set_xlim(min(xs) - 0.9, max(xs) + 1.6)  # room on the right for a wait's note
+    ax.set_ylim(min(ys) - 1.1, max(ys) + 0.5)  # room under the lowest boxes for a wait's note
     ax.set_aspect("equal", adjustable="box")  # arcs bend the same in x and y: the numbers sit on them
     ax.set_axis_off()
     return where
@@ -111,7 +116,7 @@ def trip_figure(result: ResultView, message_id: int) -> Figure:
     """The trip of `message_id` on the topology, with its steps in words (needs `record: hops`)."""
     found = trip(result, message_id)
     sites = max(len(result.scenario.sites), 1)
-    fig = new_figure(min(18.0, 9 + 2.4 * sites), 6.0)
+    fig = new_figure(min(18.0, 10 + 2.4 * sites), 5.6)
     map_ax, steps_ax = fig.subplots(1, 2, width_ratios=(1.2 + 0.3 * sites, 1))
     draw_map(map_ax, result, found)
     draw_steps(steps_ax, result, found)

@@ -1,8 +1,8 @@
 """Where a trip is drawn and how it is told in steps: one layout and one list of numbered steps for the figure
 (sim.results.trip_figure) and the animated page (sim.results.trip_html), so both show the same picture.
 
-Sites sit where the topology figure puts them (sim.results.plots_topology.site_layout), spread wide enough for a
-column of server boxes under each; names outside the organisation that the trip reaches (the Internet, a smart
+Sites sit where the topology figure puts them (sim.results.plots_topology.site_layout), spread wide enough for two
+columns of server boxes under each (Hubs and Edges, then Mailbox servers); names outside the organisation that the trip reaches (the Internet, a smart
 host, an SMTP client) stand in a column of their own on the right.
 """
 
@@ -19,8 +19,11 @@ from .trip import LINGER, Trip
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
 
-SPREAD = 2.6
-"""Data units between neighbouring sites: room for a server box (about 1.9 units wide) and a gap."""
+SPREAD = 3.2
+"""Data units between neighbouring sites: room for two columns of server boxes (about 1 unit wide each) and a gap."""
+COLUMN = 0.62
+"""A site's Hubs and Edges stand this far left of it, its Mailbox servers this far right: a hand-over and a
+delivery are two different arrows."""
 ROW = 0.42
 """Data units between server boxes stacked under a site."""
 
@@ -45,11 +48,13 @@ def positions(scenario: Scenario, outside: list[str]) -> dict[str, tuple[float, 
     found = dict(sites)
     order = {name: i for i, name in enumerate(server_order(scenario))}
     for site in scenario.sites:
-        names = [hub.name for hub in site.hubs] + [m.name for m in site.mailbox_servers]
-        names += [edge.name for edge in scenario.edges if edge.subscribed_site == site.name]
+        transport = [hub.name for hub in site.hubs] + [m.name for m in site.mailbox_servers if m.is_hub]
+        transport += [edge.name for edge in scenario.edges if edge.subscribed_site == site.name]
+        mailbox = [m.name for m in site.mailbox_servers if not m.is_hub]
         x, y = sites[site.name]
-        for i, name in enumerate(sorted(names, key=lambda n: order.get(n, len(order)))):
-            found[name] = (x, y - 0.55 - ROW * i)
+        for column, names in ((-COLUMN, transport), (COLUMN, mailbox)):  # Hubs left, Mailbox servers right
+            for i, name in enumerate(sorted(names, key=lambda n: order.get(n, len(order)))):
+                found[name] = (x + (column if mailbox and transport else 0.0), y - 0.55 - ROW * i)
     right = max(x for x, _ in sites.values()) + SPREAD
     top = max(y for _, y in sites.values())
     for i, name in enumerate(n for n in outside if n not in found):

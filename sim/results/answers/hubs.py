@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from ..palette import server_look
 from ..plots import UTILISATION_THRESHOLD, draw_utilisation, time_axes
@@ -155,7 +157,11 @@ def headroom(result: ResultView) -> Figure:
     bars_ax.set(xlabel="core utilisation (%)", xlim=(0, max(105, max((p + e for p, e in zip(
         [peak[h] * 100 for h in hubs], extra)), default=0) + 5)))  # fmt: skip
     bars_ax.set_title("each Hub at the busiest hour", loc="left", fontsize=10)
-    bars_ax.legend(loc="lower right", fontsize="small")
+    bars_ax.legend(handles=[Patch(facecolor="#777777", label="at the busiest hour (each Hub in its colour)"),
+                            Patch(facecolor="none", edgecolor="#777777", hatch="///",
+                                  label="with one Hub of its site down (estimated)"),
+                            Line2D([], [], color="#d62728", linestyle="--", label="planning threshold")],
+                   loc="lower right", fontsize="small")  # fmt: skip
     tidy(bars_ax)
     draw_utilisation(time_ax, result)
     start, end = summary.get("busiest_hour_start_s", 0.0), summary.get("busiest_hour_end_s", 0.0)
