@@ -132,7 +132,7 @@ def report_html(result: Results, folder: str | Path = ".") -> str:
     parts = [_answer(result, folder),
              _scenario(result),
              _figure(result, "topology", folder, "Topology", "AD sites, IP site links (cost; latency, bandwidth) "
-                     "and each site's servers, coloured by role."),
+                     "and each site's servers: the role in the label, the colour the server has in every figure."),
              _summary(summary),
              _figure(result, "throughput", folder, "Throughput", "Messages categorized per hour, 15-minute bins."),
              _figure(result, "latency", folder, "Latency", "End-to-end, after warm-up: over time (by submission, faults "

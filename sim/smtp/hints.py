@@ -55,7 +55,9 @@ def swaks_hint(decisions: SmtpDecisions, listeners: Sequence[Listening], client_
     refusal = session(decisions.scenario, decisions.server, client_ip, first.modelled_port,
                       [("EHLO", "client.example"), ("MAIL", OUTSIDER), ("RCPT", mailbox)], decisions=decisions).decisive  # fmt: skip
     if refusal.code == 0:
-        return [f"  no Receive connector takes a client on {first.text} ({refusal.text}): --port-map it to a bound port"]
+        return [
+            f"  no Receive connector takes a client on {first.text} ({refusal.text}): --port-map it to a bound port"
+        ]
     return [f"  no anonymous mail on {first.text}: the model answers {refusal.code} {refusal.enhanced} {refusal.text}",
             "  (its connector grants anonymous senders no right to submit): add smtp_users to the scenario and "
             "authenticate (swaks --auth LOGIN), or --client-ip an address a relay connector takes"]  # fmt: skip

@@ -36,17 +36,22 @@ def _dashes(queue: str, sites: dict) -> object:
 
 
 def _held_lines(ax: Axes, result: ResultView, names: list[str], outboxes: bool = False) -> None:
-    """The most each named queue held per 5 minutes, in the colour and marker of the server holding it (mail for a
-    site in that site's dashes); with `outboxes`, each Outbox that held mail too (its samples); faults shaded."""
+    """The most each named queue held per 5 minutes, in the colour and marker of the server holding it (where a
+    server holds several, mail for a site in that site's dashes), the fullest boldest; with `outboxes`, each Outbox
+    that held mail too (its samples); faults shaded."""
     binned = binned_queues(result, names)
     sites = site_looks(result.scenario)
     peaks = binned.groupby("queue")["length"].max().sort_values(ascending=False, kind="stable")
-    for queue in peaks.index[:SHOWN]:
+    shown = list(peaks.index[:SHOWN])
+    holders = [str(queue).partition("\\")[0] for queue in shown]
+    for rank, queue in enumerate(shown):
         rows = binned[binned["queue"] == queue]
         look = server_look(result.scenario, str(rows["server"].iloc[0]))  # the server where the mail waits
+        shared = holders.count(holders[rank]) > 1  # dashes tell apart the queues of one server, only where needed
         x = np.append(hours(rows["bin"]), hours(rows["bin"].iloc[-1] + ANSWER_BIN))
         ax.plot(x, np.append(rows["length"], rows["length"].iloc[-1]), drawstyle="steps-post", label=queue,
-                **look.line(len(x), linestyle=_dashes(str(queue), sites)))  # fmt: skip
+                **look.line(len(x), linestyle=_dashes(str(queue), sites) if shared else "-",
+                            linewidth=3.0 if rank == 0 else 1.8))  # the answer's queue the boldest  # fmt: skip
     if outboxes:
         frame = outbox_lengths(result)
         for queue, rows in frame.groupby("queue", sort=True):
