@@ -15,7 +15,7 @@ import numpy as np
 
 from .figure import new_figure
 from .hours import Population
-from .palette import FAULT_COLOR, PERCENTILE_STYLES, site_looks
+from .palette import FAULT_COLOR, PERCENTILE_STYLES, Look, site_looks
 from .style import clock_axis, hours, shade_faults, tidy
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ CDF_POINTS = 2000
 """A latency CDF is drawn through at most this many of its steps: a panel is a few hundred pixels high, so the
 line through every one of a day's million recipients looks the same and takes most of the figure's time."""
 CDF_MARKS = (50, 90, 99)
+OUTSIDE_LOOKS = (Look("#999999", None, ":", 0), Look("#bbbbbb", None, (0, (3, 1, 1, 1)), 0))
+"""Destinations outside the AD sites (the Internet, a smart host's system): light greys, dotted."""
 
 
 def cdf_points(values: np.ndarray, limit: int = CDF_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +121,8 @@ def draw_latency(ax: Axes, result: ResultView) -> None:
         if values[-1] > 3 * np.percentile(values, 99):  # a tail the eye would miss: the slowest, named
             ax.plot([values[-1]], [1.0], marker="o", color=FAULT_COLOR, linestyle="")
             ax.annotate(f"slowest {short(values[-1])}", (values[-1], 1.0), textcoords="offset points",
-                        xytext=(-4, -14), ha="right", fontsize="small", color=FAULT_COLOR)  # fmt: skip
+                        xytext=(-6, -48), ha="right", va="top", fontsize="small", color=FAULT_COLOR,
+                        arrowprops={"arrowstyle": "-", "color": FAULT_COLOR, "linewidth": 0.8})  # below the p labels  # fmt: skip
         if values[0] > 0 and values[-1] / values[0] > 100:
             ax.set_xscale("log")
     else:
@@ -141,16 +144,17 @@ def _by_site(result: ResultView) -> dict[str, np.ndarray]:
 def draw_latency_by_site(ax: Axes, result: ResultView, by_site: dict[str, np.ndarray]) -> None:
     """One CDF per destination AD site, in the site's grey and dashes, its p99 in the legend."""
     looks = site_looks(result.scenario)
+    outside = iter(OUTSIDE_LOOKS)
     wide = False
     for site, values in by_site.items():
-        look = looks.get(site)
-        style = look.line() if look else {"color": "grey"}
+        look = looks.get(site) or next(outside, OUTSIDE_LOOKS[-1])  # the Internet, a smart host: not AD sites
+        style = look.line()
         ax.plot(*cdf_points(values), **style, label=f"{site}: p99 {short(float(np.percentile(values, 99)))}")
         wide = wide or (values[0] > 0 and values[-1] / values[0] > 100)
     if wide:
         ax.set_xscale("log")
     ax.set(xlabel="end-to-end latency (s)", ylim=(0, 1.04))
-    ax.set_title("by destination AD site", loc="left", fontsize=10)
+    ax.set_title("by destination AD site" if set(by_site) <= set(looks) else "by destination", loc="left", fontsize=10)
     ax.legend(loc="lower right", fontsize="small")
     tidy(ax)
 
