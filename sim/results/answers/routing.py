@@ -32,13 +32,23 @@ def submissions(result: ResultView) -> pd.DataFrame:
     return pairs.groupby(["origin", "hub"]).size().unstack(fill_value=0).sort_index()
 
 
-def _how(origin: str, row: pd.Series) -> str:
+def _how(origin: str, row: pd.Series) -> tuple[str, str]:
+    """(who, what): ('SEA-MBX1', 'splits 50/50 over SEA-HUB1, SEA-HUB2') or ('BOS-MBXHUB1', 'submits 100% to ...')."""
     shares = row[row > 0] / row.sum()
     if len(shares) == 1:
         hub = shares.index[0]
-        return f"{origin} submits {pct(1)} to {'its own Hub role' if hub == origin else hub}"
+        return origin, f"submits {pct(1)} to {'its own Hub role' if hub == origin else hub}"
     split = "/".join(f"{share * 100:.0f}" for share in shares)
-    return f"{origin} splits {split} over {', '.join(shares.index)}"
+    return origin, f"splits {split} over {', '.join(shares.index)}"
+
+
+def _worded(parts: list[tuple[str, str]]) -> list[str]:
+    """Servers doing the same thing said once: 'SEA-MBX1 and SEA-MBX2 each split 50/50 over ...'."""
+    same: dict[str, list[str]] = {}
+    for who, what in parts:
+        same.setdefault(what, []).append(who)
+    return [f"{' and '.join(who)} each {what.replace('splits', 'split').replace('submits', 'submit')}"
+            if len(who) > 1 else f"{who[0]} {what}" for what, who in same.items()]  # fmt: skip
 
 
 def round_robin(result: ResultView) -> Figure:
@@ -63,8 +73,9 @@ def round_robin(result: ResultView) -> Figure:
     question = "Which Hub does each Mailbox server hand its mail to?"
     if not len(table):
         return titled(fig, "No Mailbox server submitted mail in this run", question, result)
-    lines = [_how(str(origin), row) for origin, row in table.iterrows()]
-    even = all(" splits " in line for line in lines)
+    parts = [_how(str(origin), row) for origin, row in table.iterrows()]
+    lines = _worded(parts)
+    even = all(what.startswith("splits") for _, what in parts)
     answer = ("Round robin: " if even else "") + "; ".join(lines)
     return titled(fig, answer, question, result)
 
