@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_outputs.py --repeat 3
 	$(BIN)/python benchmarks/bench_size.py
+	$(BIN)/python benchmarks/bench_import.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache docs/_build docs/_generated

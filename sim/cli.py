@@ -14,9 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from .capacity.commands import OptionError, cmd_compare, cmd_size, cmd_sweep
-from .results.report import format_summary, format_topology
 from .scenario.errors import ScenarioError
-from .smtp.wire import DEFAULT_PORT_MAP
+
+PORT_MAP = "2525=25,2587=587"
+"""`exsim smtpd --port-map`'s default, sim.smtp.wire.DEFAULT_PORT_MAP written out (the smtp package is imported by
+the command alone, so `exsim --help` stays quick; a test holds the two equal)."""
+
+
+FORCE_HELP = "run even when the estimate exceeds the memory available, the process limit or the time bound"
 
 
 class UsageError(Exception):
@@ -40,37 +45,19 @@ def _load(args):
 
 
 def _guard(scenario, args, writes_files: bool = False, announce: bool = False) -> None:
-    """The estimate of messages and memory before a run: refuse (exit 2) past the memory available, unless --force."""
+    """The estimate of messages, memory and time before a run: refuse (exit 2) a run past the memory available,
+    the process limit (ulimit -v) or the time bound (sim.capacity.estimate), unless --force."""
     from .capacity.estimate import estimate
 
     found = estimate(scenario, writes_files)
-    if not found.fits and not args.force:
+    reasons = found.refusals()
+    if reasons and not args.force:
         raise UsageError(
-            f"{args.scenario}: this run would make {found.describe()}; shorten duration, lower mailboxes, "
-            "use --record summary or tracking_log: false, or add --force to run anyway"
+            f"{args.scenario}: this run would need {' and '.join(reasons)}: {found.describe()}; shorten duration, lower "
+            "mailboxes, use --record summary or tracking_log: false, or add --force to run anyway"
         )
     if announce and not args.quiet:
         print(f"exsim: {found.describe()}; Ctrl-C stops and keeps what finished", file=sys.stderr)
-
-
-def _run_watched(scenario, args):
-    """Run with a progress bar on a terminal; Ctrl-C stops at the next slice and the result is partial."""
-    from .results.clock import start_of
-    from .runner import run
-    from .terminal import Interrupt, RunProgress
-
-    with Interrupt() as interrupt:
-        _guard(scenario, args, writes_files=bool(args.out), announce=True)
-        bar = RunProgress(scenario, start_of(scenario), enabled=sys.stderr.isatty() and not args.quiet)
-
-        def watch(now: float, messages: int) -> bool:
-            bar(now, messages)
-            return interrupt.requested
-
-        try:
-            return run(scenario, args.seed, watch=watch)
-        finally:
-            bar.close()
 
 
 def cmd_run(args) -> int:
@@ -79,17 +66,20 @@ def cmd_run(args) -> int:
     Ctrl-C stops the run cleanly: one line on stderr, the summary and files of what finished, marked
     partial, and exit status 130.
     """
+    scenario = _load(args)  # first: a mistake in the file is reported before pandas and the model load
     from .results.clock import start_of
+    from .results.report import format_summary
     from .scenario.units import format_duration
 
-    scenario = _load(args)
     if args.record:
         scenario = scenario.model_copy(update={"record": args.record})
     if args.report and not args.out:
         args.out = f"out/{Path(args.scenario).stem}"
     if args.format and not args.out:
         raise UsageError(f"--format {args.format}: it says how --out writes the tables; add --out DIR")
-    result = _run_watched(scenario, args)
+    from .terminal import run_watched
+
+    result = run_watched(scenario, args.seed, args.quiet, before=lambda: _guard(scenario, args, bool(args.out), True))
     if result.partial:
         clock = start_of(scenario) + timedelta(seconds=result.end_time)
         print(f"exsim: interrupted at {clock:%H:%M:%S} simulated ({format_duration(result.end_time)} of "
@@ -115,6 +105,7 @@ def cmd_validate(args) -> int:
     from .capacity.ratios import ratio_lines
     from .exchange.receive.warnings import receive_warnings
     from .exchange.topology import Topology
+    from .results.report import format_topology
 
     scenario = _load(args)
     print(format_topology(scenario, Topology(scenario)))
@@ -128,7 +119,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_trace(args) -> int:
-    """`exsim trace`: one message's journey, hop by hop, and why."""
+    """`exsim trace`: one message's journey, hop by hop, and why; with --html, also the page that plays it."""
     from .results.trace import trace
     from .runner import run
 
@@ -139,6 +130,11 @@ def cmd_trace(args) -> int:
         print(trace(result, args.message))
     except KeyError as error:
         raise UsageError(f"--message {args.message}: {error.args[0]}") from None
+    if args.html is not None:
+        from .results.trip_html import write_trip_html
+
+        page = args.html or f"out/trace-{Path(args.scenario).stem}-{args.message}.html"
+        print(f"\nThe trip, animated: {write_trip_html(result, args.message, page)}")
     return 0
 
 
@@ -260,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--report", action="store_true", help="also write report.html (one self-contained file) into --out "
                      "(default out/SCENARIO)")  # fmt: skip
     run.add_argument("--quiet", action="store_true", help="no progress bar and no estimate line")
-    run.add_argument("--force", action="store_true", help="run even when the estimate exceeds the memory available")
+    run.add_argument("--force", action="store_true", help=FORCE_HELP)
     run.set_defaults(func=cmd_run)
 
     validate = _scenario_command(commands, "validate", help="check a scenario and print its topology")
@@ -269,14 +265,16 @@ def build_parser() -> argparse.ArgumentParser:
     trace = _scenario_command(commands, "trace", help="run a scenario and print one message's journey hop by hop")
     trace.add_argument("--message", type=int, required=True, help="message id (result.messages.message_id)")
     trace.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    trace.add_argument("--force", action="store_true", help="run even when the estimate exceeds the memory available")
+    trace.add_argument("--html", nargs="?", const="", metavar="FILE", help="also write the trip as an animated, "
+                       "self-contained page (default out/trace-SCENARIO-ID.html)")  # fmt: skip
+    trace.add_argument("--force", action="store_true", help=FORCE_HELP)
     trace.set_defaults(func=cmd_trace)
 
     queues = _scenario_command(commands, "queues", help="run a scenario and list every queue at an instant (Get-Queue)")
     queues.add_argument("--at", required=True, help="clock time on the run's first day (10:30, 10:30:30) or time "
                         "from the start (2h30m); the state after every event before it")  # fmt: skip
     queues.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    queues.add_argument("--force", action="store_true", help="run even when the estimate exceeds the memory available")
+    queues.add_argument("--force", action="store_true", help=FORCE_HELP)
     queues.set_defaults(func=cmd_queues)
 
     audit = _scenario_command(
@@ -302,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     smtpd.add_argument(
         "--port-map",
-        default=",".join(f"{listen}={modelled}" for listen, modelled in DEFAULT_PORT_MAP.items()),
+        default=PORT_MAP,
         metavar="LISTEN=MODELLED,...",
         help="which modelled binding port a listening port stands for (default 2525=25,2587=587; "
         "a port not listed stands for itself)",

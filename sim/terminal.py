@@ -11,9 +11,14 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from .results.results import Results
 
 
 class Interrupt:
@@ -89,3 +94,24 @@ class RunProgress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def run_watched(scenario: Scenario, seed: int | None, quiet: bool, before: Callable[[], None]) -> Results:
+    """Run with a progress bar on a terminal; Ctrl-C stops at the next slice and the result is partial.
+
+    `before` (the size guard, which prints the estimate) is called once Ctrl-C is handled, just before the run."""
+    from .results.clock import start_of
+    from .runner import run
+
+    with Interrupt() as interrupt:
+        before()
+        bar = RunProgress(scenario, start_of(scenario), enabled=sys.stderr.isatty() and not quiet)
+
+        def watch(now: float, messages: int) -> bool:
+            bar(now, messages)
+            return interrupt.requested
+
+        try:
+            return run(scenario, seed, watch=watch)
+        finally:
+            bar.close()

@@ -57,8 +57,8 @@ def test_throughput_is_in_15_minute_bins_with_a_total_per_site(result):
     # hand check: every message is born in Seattle at 1/s, so SEA-HUB1 categorizes about 3,600 an hour
     assert 3000 < np.mean(by_hub["SEA-HUB1"].get_ydata()[:4]) < 4200
     totals = {line.get_label(): line.get_ydata() for line in sites.get_lines()}
-    assert set(totals) == {"site Seattle", "site Denver", "site London"}
-    assert totals["site Seattle"] == pytest.approx(by_hub["SEA-HUB1"].get_ydata())  # one Hub a site
+    assert set(totals) == {"site Seattle (total)", "site Denver (total)", "site London (total)"}
+    assert totals["site Seattle (total)"] == pytest.approx(by_hub["SEA-HUB1"].get_ydata())  # one Hub a site
 
 
 def test_queues_are_the_most_per_5_minutes_by_server_with_the_outage_shaded(result):
@@ -90,7 +90,7 @@ def test_utilisation_over_time_with_a_threshold_line(result):
 
 
 def test_latency_by_destination_site(result):
-    overall, by_site = result.figure("latency").axes
+    over_time, overall, by_site = result.figure("latency").axes
     labels = [line.get_label() for line in by_site.get_lines()]
     m = result.messages
     m = m[(m["status"] == "delivered") & (m["submitted_at"] >= result.scenario.warmup)]

@@ -35,13 +35,33 @@ def test_repr_html_shows_the_headline_figures(result):
     assert "lost (must be 0)" in html
 
 
-def test_summary_is_a_dict_that_shows_itself_as_a_table(result):
+def test_summary_is_a_dict_that_shows_itself_grouped_not_as_150_rows(result):
     summary = result.summary()
     assert isinstance(summary, dict) and isinstance(summary, Summary)
     html = summary._repr_html_()
-    assert "utilisation_by_server.HUB1" in html and "<td>lost</td>" in html
+    headings = re.findall(r"<h5>([^<]+)</h5>", html)
+    assert headings == ["The run", "Recipients", "Latency over the run (s) and throughput", "The hours that matter",
+                        "Servers", "The longest queues", "Outcomes"]  # fmt: skip
+    assert "<td>lost</td>" in html and "<td>HUB1</td>" in html and "busiest hour" in html
+    shown = html.split("<details>")[0]  # what a reader sees before unfolding "everything else"
+    assert shown.count("<tr>") < 60 < len(flatten(summary))
+    # nothing is hidden: every key of the summary is named somewhere, a heading's table or "everything else"
+    claimed = {"busiest_hour_", "peak_", "worst_hour_", "fault_windows", "utilisation_by_server", "submissions_by_hub",
+               "back_pressure_seconds", "max_queue_length", "outcomes_by_reason", "rejected_by", "ndr_by_code",
+               "still_queued_by", "overload"}  # fmt: skip
+    for key in summary:
+        assert f"<td>{key}</td>" in html or any(key.startswith(c) for c in claimed), key
     assert json.loads(json.dumps(summary)) == json.loads(json.dumps(dict(summary)))
     assert pickle.loads(pickle.dumps(summary)) == summary
+
+
+def test_a_results_view_names_its_faults_and_longest_queues():
+    faulted = shared_run(one_site(duration="30m", rate="2/s", record="summary",
+                                  faults=[{"server": "HUB1", "service": "transport", "down_at": "10m", "up_at": "20m"}]))  # fmt: skip
+    html = faulted._repr_html_()
+    assert "down: transport HUB1</td><td>00:10-00:20</td>" in html
+    longest = max(faulted.summary()["max_queue_length"].items(), key=lambda item: item[1])
+    assert f"longest queue: {longest[0]}</td><td>{longest[1]:,} at most" in html
 
 
 def test_flat_summaries_of_two_runs_concatenate_into_two_rows(result):

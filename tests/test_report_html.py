@@ -33,10 +33,12 @@ def report(tmp_path_factory):
 def test_the_report_has_every_section_and_needs_nothing_outside_itself(report):
     html = report.read_text()
     ids = re.findall(r'<section id="([a-z]+)"', html)
-    assert ids == list(SECTIONS)  # in order; faults included, the link was down
+    assert (
+        ids == list(SECTIONS) and ids[0] == "answer"
+    )  # in order, the answer first; faults included, the link was down
     assert "Topology" in html and "London" in html and "DOWN 00:10-00:40" not in html  # (the figure is a PNG)
     images = re.findall(r'<img alt="[^"]*" src="([^"]+)"', html)
-    assert len(images) == 6  # topology, throughput, latency, queues, utilisation, faults
+    assert len(images) == 7  # answer, topology, throughput, latency, queues, utilisation, faults
     for src in images:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -78,5 +80,5 @@ def test_in_headless_chromium_the_report_is_not_blank_and_every_image_loads(repo
     dom = _chromium(browser, tmp_path, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()).stdout
     counted = re.search(r'data-images="(\d+):(\d+)"', dom)
     assert counted, dom[:500]
-    assert counted.group(1) == counted.group(2) == "6"
+    assert counted.group(1) == counted.group(2) == "7"
     assert np.isfinite(pixels).all()

@@ -9,7 +9,8 @@ import pytest
 from pydantic import BaseModel
 
 from sim.cli import main
-from sim.scenario.loading import apply_overrides, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.overrides import apply_overrides
 from sim.scenario.quantities import DURATION_PATTERN
 from sim.scenario.schema import Scenario
 

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
+from ..results.figure import ExsimFigure
 from .derive import Calibration
 
 OBSERVED = "#4C78A8"
@@ -19,7 +20,7 @@ FIT = "#E45756"
 
 
 def _figure(width: float = 8.0, height: float = 3.6) -> tuple[Figure, object]:
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = ExsimFigure(figsize=(width, height), layout="constrained")
     return fig, fig.add_subplot()
 
 

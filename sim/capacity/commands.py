@@ -9,14 +9,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from ..scenario.loading import load_scenario
-
 
 class OptionError(ValueError):
     """A command-line mistake in a capacity command, naming the option and the fix."""
 
 
 def _load(args):
+    from ..scenario.loading import load_scenario
+
     sets = {}
     for pair in getattr(args, "set", None) or []:
         path, sep, value = pair.partition("=")
@@ -83,6 +83,7 @@ def _check_variants(scenario, vary: dict) -> None:
     from itertools import product
 
     from ..scenario.errors import ScenarioError
+    from ..scenario.loading import load_scenario
 
     for values in product(*vary.values()):
         try:

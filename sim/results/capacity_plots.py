@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .figure import ExsimFigure
+
 
 def _label(values: dict) -> str:
     return ", ".join(f"{path.rsplit('.', 1)[-1]}={value}" for path, value in values.items()) or None
@@ -23,7 +25,7 @@ def metric_against(variants: pd.DataFrame, metric: str, x: str, others: Sequence
     if rows.empty:
         known = ", ".join(sorted(variants["figure"].unique()))
         raise ValueError(f"no figure {metric!r} in the sweep; choose one of {known}")
-    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    fig = ExsimFigure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     groups = rows.groupby(list(others), sort=True) if others else [((), rows)]
     for key, group in groups:
@@ -36,7 +38,8 @@ def metric_against(variants: pd.DataFrame, metric: str, x: str, others: Sequence
         ax.axhline(slo, color="crimson", linestyle="--", linewidth=1.2, label=f"objective {slo:g}")
     ax.set_xlabel(x)
     ax.set_ylabel(metric)
-    ax.set_title(title or f"{metric} against {x} (mean, 95% confidence band)")
+    ax.set_title(title or f"{metric} against {x}\n(mean of the replications, 95% confidence band)", loc="left",
+                 fontsize=11)  # fmt: skip
     ax.grid(True, alpha=0.3)
     if others or slo is not None:
         ax.legend(loc="best", fontsize=8)
@@ -47,7 +50,7 @@ def metric_against(variants: pd.DataFrame, metric: str, x: str, others: Sequence
 
 def sizing_figure(candidates: pd.DataFrame, parameter: str, metric: str, slo: float, answer=None) -> Figure:
     """A sizing's `metric` against the parameter: simulated mean and upper 95% end (worst case), analytic, objective."""
-    fig = Figure(figsize=(7.5, 4.5), layout="constrained")
+    fig = ExsimFigure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.add_subplot()
     x = candidates[parameter]
     analytic = candidates.get(f"analytic_{metric}")
@@ -62,6 +65,11 @@ def sizing_figure(candidates: pd.DataFrame, parameter: str, metric: str, slo: fl
     ax.axhline(slo, color="crimson", linestyle="--", linewidth=1.2, label=f"objective {metric} <= {slo:g}")
     if answer is not None:
         ax.axvline(answer, color="green", linewidth=1, alpha=0.6, label=f"answer: {answer}")
+    if analytic is not None:  # a candidate with no finite figure (no Hub left) still shows, as a failure at the line
+        hopeless = ~(analytic.astype(float) < 1e12)
+        if hopeless.any():
+            ax.plot(x[hopeless], [slo] * int(hopeless.sum()), linestyle="", marker="X", markersize=11, color="crimson",
+                    label="fails outright (no finite figure)")  # fmt: skip
     shown = [v for column in (analytic, mean, high) if column is not None for v in column.astype(float) if 0 < v < 1e12]
     log = bool(shown) and max(shown + [slo]) / min(shown + [slo]) > 20
     if log:
@@ -69,7 +77,7 @@ def sizing_figure(candidates: pd.DataFrame, parameter: str, metric: str, slo: fl
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel(parameter)
     ax.set_ylabel(f"{metric} at the busiest hour" + (" (log scale)" if log else ""))
-    ax.set_title(f"Sizing {parameter}: {metric} against the objective")
+    ax.set_title(f"Sizing {parameter}:\n{metric} against the objective", loc="left", fontsize=11)
     ax.grid(True, alpha=0.3, which="both")
     ax.legend(loc="best", fontsize=8)
     return fig

@@ -9,12 +9,13 @@ then a compact table per server. Numbers never use scientific notation (sim.resu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
 from ..scenario.units import format_duration
 from .hours_text import hour_rows, verdict_rows
-from .numbers import count, percent, plain, seconds
+from .numbers import count, percent, seconds
 
 STYLE = (
     "<style>.exsim table{border-collapse:collapse;margin:4px 0 10px 0;font-size:12px}"
@@ -25,13 +26,13 @@ STYLE = (
 
 
 class Summary(dict):
-    """The headline figures of a run (a plain dict), shown as a two-column table in Jupyter."""
+    """The headline figures of a run (a plain dict), shown in Jupyter grouped under headings (sim.results.summary_html)."""
 
     def _repr_html_(self) -> str:
-        """Every figure, nested ones one row per key ("utilisation_by_server.SEA-HUB1")."""
-        rows = "".join(f"<tr><td>{escape(key)}</td><td>{escape(plain(value))}</td></tr>"
-                       for key, value in flatten(self).items())  # fmt: skip
-        return f'{STYLE}<div class="exsim"><table><tr><th>figure</th><th>value</th></tr>{rows}</table></div>'
+        """The figures grouped: the run, recipients, latency, the hours that matter, servers, queues, outcomes."""
+        from .summary_html import summary_html
+
+        return summary_html(self, STYLE)
 
 
 def flatten(summary: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -88,5 +89,22 @@ def results_html(summary: Mapping[str, Any], tables: Mapping[str, int]) -> str:
     servers = _table(["server", "submissions", "core utilisation", "at the busiest hour"], server_rows(summary))
     hours = _table(["the hours that matter", ""], [list(row) for row in hour_rows(summary)])
     listing = ", ".join(f"{name} ({rows:,} rows)" for name, rows in tables.items())
+    happened = _table(["what happened", ""], happened_rows(summary))
     return (f'{STYLE}<div class="exsim">{title}{_table(["figure", "value"], headline_rows(summary))}{verdict}'
-            f'{hours}{servers}<p class="note">tables: {escape(listing)}; figures: result.figure(name)</p></div>')  # fmt: skip
+            f'{happened}{hours}{servers}<p class="note">tables: {escape(listing)}; figures: result.figure(name), '
+            "result.answer(), result.trace_figure(id)</p></div>")  # fmt: skip
+
+
+def happened_rows(summary: Mapping[str, Any], longest: int = 3) -> list[list[str]]:
+    """Each fault by name and when (clock time), and the queues that held the most mail at once."""
+    zero = datetime.fromisoformat(summary["start_clock"]) if summary.get("start_clock") else None
+    rows = []
+    for window in summary.get("fault_windows") or []:
+        when = (f"{zero + timedelta(seconds=window['start_s']):%H:%M}-{zero + timedelta(seconds=window['end_s']):%H:%M}"
+                if zero else f"{format_duration(window['start_s'])} to {format_duration(window['end_s'])}")  # fmt: skip
+        rows.append([f"down: {window['kind'].replace('_', ' ')} {window['target']}", when])
+    if not rows:
+        rows.append(["faults", "none"])
+    most = sorted((summary.get("max_queue_length") or {}).items(), key=lambda item: -item[1])[:longest]
+    rows += [[f"longest queue: {queue}", f"{count(n)} at most"] for queue, n in most if n > 0]
+    return rows

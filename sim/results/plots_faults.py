@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from .figure import ExsimFigure
 from .style import clock_axis, shade_faults, title
 
 if TYPE_CHECKING:
@@ -20,16 +21,17 @@ if TYPE_CHECKING:
 
 KIND_LABELS = {"transport": "transport service", "server": "server", "site_link": "site link",
                "partition": "partition", "internet": "Internet", "send_connector": "Send connector"}  # fmt: skip
-LEVEL_COLORS = {"Medium": "tab:orange", "High": "tab:red"}
-STATE_COLORS = {"Active": "tab:green", "Ready": "tab:blue", "Retry": "tab:red", "Suspended": "tab:grey"}
-FAULT_COLOR = "black"
+LEVEL_COLORS = {"Medium": "#f4a3a3", "High": "#7f0000"}
+STATE_COLORS = {"Active": "#555555", "Ready": "#b0b0b0", "Retry": "#d62728", "Suspended": "black"}
+"""Reds and greys only: hues belong to servers (sim.results.palette); red is what went wrong (down, Retry, High)."""
+FAULT_COLOR = "#d62728"
 HELD_BIN = 300.0
 
 
 def faults(result: ResultView) -> Figure:
     """Top: one row per fault target (down) and per server under back pressure (Medium, High).
     Bottom: messages in transport queues over time, stacked by the queue's status."""
-    fig = Figure(figsize=(10, 6), layout="constrained")
+    fig = ExsimFigure(figsize=(10, 6), layout="constrained")
     timeline, held = fig.subplots(2, 1, sharex=True, height_ratios=(1, 2))
     end = result.end_time / 3600.0
     rows = _timeline_rows(result, end)

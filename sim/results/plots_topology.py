@@ -17,15 +17,21 @@ from matplotlib.patches import Patch
 
 from ..scenario.schema import Scenario
 from ..scenario.units import format_duration
-from .style import FAULT_COLOR, ROLE_COLORS
+from .figure import ExsimFigure
+from .palette import server_look, tint
+from .style import FAULT_COLOR
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from .view import ResultView
 
-SITE_COLOR = "tab:blue"
-HUB_SITE_COLOR = "tab:orange"
+SITE_COLOR = "#dddddd"
+HUB_SITE_COLOR = "#888888"
+"""Sites are greys (servers own the colours, sim.results.palette); a hub site is a darker diamond."""
+ROLE_BOXES = {"Hub": "round,pad=0.25", "Mailbox+Hub": "round,pad=0.25", "Mailbox": "square,pad=0.25",
+              "Edge": "roundtooth,pad=0.25"}  # fmt: skip
+"""Roles told apart by the box's shape as well as the label: rounded Hubs, square Mailbox servers, jagged Edges."""
 
 
 def _scenario(source: Any) -> Scenario:
@@ -79,7 +85,7 @@ def link_detail(link) -> str:
     return f"{format_duration(link.latency)}, {bandwidth}"
 
 
-def _layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
+def site_layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Positions with neighbouring sites about one unit apart: each connected group of sites laid out on
     its own (a chain left to right, anything else by a seeded spring layout), groups side by side."""
     order = {site.name: i for i, site in enumerate(scenario.sites)}
@@ -104,12 +110,13 @@ def _layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def topology(source: Scenario | ResultView, ax: Axes | None = None) -> Figure:
-    """AD sites as nodes (hub sites drawn as orange diamonds), site links as edges labelled with their cost
-    (and Exchange cost where set), latency and bandwidth, and under each site its servers as boxes coloured by
-    role (Edges too); a server that was down in a run is outlined in red with when. With `ax`, draws there."""
+def topology(source: Scenario | ResultView, ax: Axes | None = None, legend: bool = True) -> Figure:
+    """AD sites as nodes (hub sites drawn as dark diamonds), site links as edges labelled with their cost
+    (and Exchange cost where set), latency and bandwidth, and under each site its servers as boxes showing its
+    role in its label and box (Edges too), in its own colour (sim.results.palette); a server that was down in a run
+    is outlined in red with when. With `ax`, draws there."""
     scenario = _scenario(source)
-    positions = _layout(scenario)
+    positions = site_layout(scenario)
     down = _down(source)
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
@@ -117,7 +124,7 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None) -> Figure:
     most = max((len(_servers(site, scenario.edges)) for site in scenario.sites), default=0)
     extra = max(0, most - 4) * 0.28
     if ax is None:
-        fig = Figure(figsize=(min(16.0, max(7.0, 2.9 * (width + 1.2))),
+        fig = ExsimFigure(figsize=(min(16.0, max(7.0, 2.9 * (width + 1.2))),
                               min(14.0, max(4.0, 2.4 * (height + 1.4)) + extra)), layout="constrained")  # fmt: skip
         ax = fig.add_subplot()
     for link in scenario.site_links:
@@ -157,10 +164,10 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None) -> Figure:
             ax.annotate("(no Exchange servers)", (x, y), xytext=(0, -20), textcoords="offset points", ha="center",
                         va="top", fontsize="x-small", zorder=4)  # fmt: skip
         for i, (name, role, label) in enumerate(servers):
-            color = ROLE_COLORS[role]
+            color = server_look(scenario, name).color  # the colour the server has in every figure
             when = down.get(name)
-            box = {"boxstyle": "round,pad=0.25", "facecolor": color, "alpha": 0.18 if not when else 0.08,
-                   "edgecolor": FAULT_COLOR if when else color, "linewidth": 2.2 if when else 0.8}  # fmt: skip
+            box = {"boxstyle": ROLE_BOXES[role], "facecolor": tint(color, 0.82 if not when else 0.92),
+                   "edgecolor": FAULT_COLOR if when else color, "linewidth": 2.2 if when else 1.2}  # fmt: skip
             ax.annotate(label + (f"  DOWN {when}" if when else ""), (x, y), xytext=(0, -22 - 16 * i),
                         textcoords="offset points", ha="center", va="top", fontsize="x-small", zorder=4, bbox=box,
                         color=FAULT_COLOR if when else "black")  # fmt: skip
@@ -176,10 +183,10 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None) -> Figure:
                               label="hub site (mail stops here)"))  # fmt: skip
     if scenario.site_links:
         handles.append(Line2D([], [], color="grey", label="site link: cost (Exch = Exchange cost); latency, bandwidth"))
-    roles = {role for site in scenario.sites for _, role, _ in _servers(site, scenario.edges)}
-    handles += [Patch(facecolor=ROLE_COLORS[role], alpha=0.35, edgecolor=ROLE_COLORS[role], label=role)
-                for role in ROLE_COLORS if role in roles]  # fmt: skip
+    handles.append(Patch(facecolor="white", edgecolor="grey", label="a server: its role in the label, its colour "
+                         "the same in every figure"))  # fmt: skip
     if down:
         handles.append(Patch(facecolor="white", edgecolor=FAULT_COLOR, linewidth=2, label="down during the run"))
-    ax.legend(handles=handles, loc="lower right", fontsize="small", frameon=False)
+    if legend:
+        ax.legend(handles=handles, loc="lower right", fontsize="small", frameon=False)
     return ax.figure

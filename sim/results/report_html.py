@@ -1,6 +1,7 @@
 """`exsim run --report`: one self-contained report.html to attach to a design review.
 
-Sections, in order (each an element with its id): the scenario, the topology figure, the summary table,
+Sections, in order (each an element with its id): the answer (the figure answering the scenario's question,
+titled with the answer: sim.results.answers), the scenario, the topology figure, the summary table,
 throughput, latency and queue figures, utilisation over time, faults (when anything broke), the slowest
 messages with their paths, and the overload verdict. Figures are PNG embedded as base64 `data:` URIs and the
 style is inline, so the file opens anywhere, offline, and can be mailed as it is.
@@ -20,9 +21,11 @@ from .notebook import headline_rows, server_rows
 from .numbers import seconds
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .results import Results
 
-SECTIONS = ("scenario", "topology", "summary", "throughput", "latency", "queues", "utilisation", "faults",
+SECTIONS = ("answer", "scenario", "topology", "summary", "throughput", "latency", "queues", "utilisation", "faults",
             "slowest", "verdict")  # fmt: skip
 """The ids of the report's sections, in order ("faults" only when something was down or under pressure)."""
 SLOWEST = 10
@@ -32,24 +35,36 @@ h1{font-size:24px;margin-bottom:2px}h2{font-size:18px;border-bottom:2px solid #1
 table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{padding:3px 12px;border-bottom:1px solid #ddd;text-align:right}
 th:first-child,td:first-child{text-align:left}td.path{text-align:left;font-family:monospace}
 img{max-width:100%;height:auto;border:1px solid #eee}.note{color:#555}.warn{color:#b00020;font-weight:bold}
-.ok{color:#1a7f37;font-weight:bold}pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto;max-height:420px}"""
+.ok{color:#1a7f37;font-weight:bold}h2.answer{font-size:20px;border-bottom:3px solid #222}pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto;max-height:420px}"""
 
 
-def _png(result: Results, name: str, folder: Path) -> str:
-    """The figure as a base64 PNG: the file save() wrote when there is one, else drawn now."""
+def _png(result: Results, name: str, folder: Path, figure: Figure | None = None) -> str:
+    """The figure as a base64 PNG: the file save() wrote when there is one, else `figure` or the named one drawn now."""
     saved = folder / f"{name}.png"
     if saved.exists():
         data = saved.read_bytes()
     else:
         buffer = io.BytesIO()
-        result.figure(name).savefig(buffer, format="png", dpi=110)
+        (figure or result.figure(name)).savefig(buffer, format="png", dpi=110)
         data = buffer.getvalue()
     return base64.b64encode(data).decode("ascii")
 
 
-def _figure(result: Results, name: str, folder: Path, heading: str, note: str = "") -> str:
-    image = f'<img alt="{escape(heading)}" src="data:image/png;base64,{_png(result, name, folder)}">'
+def _figure(
+    result: Results, name: str, folder: Path, heading: str, note: str = "", figure: Figure | None = None
+) -> str:
+    image = f'<img alt="{escape(heading)}" src="data:image/png;base64,{_png(result, name, folder, figure)}">'
     return f'<section id="{name}"><h2>{escape(heading)}</h2>{_note(note)}{image}</section>'
+
+
+def _answer(result: Results, folder: Path) -> str:
+    """The answer figure, its title (the answer) as the section's heading, the question it answers under it."""
+    from .answers import question_of
+
+    figure = result.answer()
+    answer = " ".join(figure.get_suptitle().split())
+    note = f"The question this scenario asks ({question_of(result)}), answered from this run's figures."
+    return _figure(result, "answer", folder, answer, note, figure).replace("<h2>", '<h2 class="answer">', 1)
 
 
 def _note(text: str) -> str:
@@ -114,12 +129,14 @@ def report_html(result: Results, folder: str | Path = ".") -> str:
     """The report as one HTML document (figures from `folder` when save() wrote them there)."""
     folder = Path(folder)
     summary = result.summary()
-    parts = [_scenario(result),
+    parts = [_answer(result, folder),
+             _scenario(result),
              _figure(result, "topology", folder, "Topology", "AD sites, IP site links (cost; latency, bandwidth) "
-                     "and each site's servers, coloured by role."),
+                     "and each site's servers: the role in the label, the colour the server has in every figure."),
              _summary(summary),
              _figure(result, "throughput", folder, "Throughput", "Messages categorized per hour, 15-minute bins."),
-             _figure(result, "latency", folder, "Latency", "End-to-end, after warm-up; by destination AD site."),
+             _figure(result, "latency", folder, "Latency", "End-to-end, after warm-up: over time (by submission, faults "
+                     "shaded) and as a CDF; by destination AD site where there are several."),
              _figure(result, "queues", folder, "Queues", "The most messages each queue held per 5 minutes; "
                      "outages shaded."),
              _figure(result, "utilisation", folder, "Utilisation over time", "Share of each server's cores busy, "

@@ -283,6 +283,20 @@ class Results:
             return plots_faults.faults(self)
         return getattr(plots, name)(self)
 
+    def answer(self) -> Figure:
+        """The figure answering the scenario's question (`question:` in the scenario, or chosen from what it holds),
+        titled with the answer computed from this run: "N-1 holds: ..." (sim.results.answers)."""
+        from .answers import answer
+
+        return answer(self)
+
+    def trace_figure(self, message_id: int) -> Figure:
+        """One message's trip drawn on the topology: each hop, the queue and its wait, the connector and why
+        (needs `record: hops`; sim.results.trip_figure)."""
+        from .trip_figure import trip_figure
+
+        return trip_figure(self, message_id)
+
     def save(self, folder: str | Path, format: str = "csv") -> Path:
         """Every table (CSV, or Parquet with format="parquet"), the summary (JSON), the effective scenario, the
         tracking logs and every figure (PNG). The files are shared out between this process and a forked child
@@ -311,7 +325,8 @@ class Results:
         return out
 
     def _save_figures(self, out: Path) -> None:
-        """Every figure as PNG (the faults figure only when something broke)."""
+        """Every figure as PNG (the faults figure only when something broke), and answer.png."""
+        self.answer().savefig(out / "answer.png", dpi=110)
         for name in FIGURES:
             if name == "faults" and not (len(self.fault_windows) or len(self.pressure)):
                 continue  # nothing broke: no picture of it

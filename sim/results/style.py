@@ -1,5 +1,5 @@
-"""One look for every figure: the scenario's name in each title, clock time on time axes, server roles in one
-set of colours, outage windows shaded, light grids.
+"""One look for every figure: the scenario's name in each title, clock time on time axes, outage windows shaded
+in red and the drain (no new mail) in grey, light grids. Colours of servers and sites: sim.results.palette.
 
 Time axes keep hours from the start as their data (so a figure's numbers stay easy to test and to compute
 with) and label the ticks with the UTC clock time those hours stand for.
@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 if TYPE_CHECKING:
@@ -19,15 +18,9 @@ if TYPE_CHECKING:
 
     from .view import ResultView
 
-ROLE_COLORS = {"Hub": "#1f77b4", "Mailbox": "#2ca02c", "Mailbox+Hub": "#17becf", "Edge": "#9467bd"}
-"""A server's colour by role, in every figure that draws servers."""
 FAULT_COLOR = "#d62728"
 THRESHOLD_COLOR = "#d62728"
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """A Figure with constrained layout, the size in inches."""
-    return Figure(figsize=(width, height), layout="constrained")
+DRAIN_COLOR = "#bbbbbb"
 
 
 def title(ax: Axes, what: str, name: str) -> None:
@@ -65,7 +58,16 @@ def shade_faults(ax: Axes, result: ResultView, labelled: bool = True) -> None:
     named = set()
     for window in result.fault_windows.itertuples():
         stop = end if np.isnan(window.end) else window.end / 3600.0
-        name = f"down: {window.kind.replace('_', ' ')} {window.target}"
+        kind = "" if window.kind == "internet" else f"{window.kind.replace('_', ' ')} "  # the target says Internet
+        name = f"down: {kind}{window.target}"
         label = name if labelled and name not in named else None
         named.add(name)
         ax.axvspan(window.start / 3600.0, stop, color=FAULT_COLOR, alpha=0.12, linewidth=0, label=label)
+
+
+def shade_drain(ax: Axes, result: ResultView, labelled: bool = True) -> None:
+    """The drain (after `duration`, no new mail: what is drawn there only empties) as a hatched grey band."""
+    start, end = result.scenario.duration / 3600.0, result.end_time / 3600.0
+    if end > start:
+        ax.axvspan(start, end, facecolor="none", edgecolor=DRAIN_COLOR, hatch="/", linewidth=0,
+                   label="drain: no new mail" if labelled else None)  # fmt: skip

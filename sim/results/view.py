@@ -20,6 +20,7 @@ class ResultView(Protocol):
 
     scenario: Scenario
     record: RunRecord
+    seed: int
 
     @property
     def throughput(self) -> pd.DataFrame:
@@ -44,6 +45,22 @@ class ResultView(Protocol):
     @property
     def pressure(self) -> pd.DataFrame:
         """Every change of a server's back pressure level."""
+
+    @property
+    def hops(self) -> pd.DataFrame:
+        """One row per message copy per station (record: hops)."""
+
+    @property
+    def stations(self) -> pd.DataFrame:
+        """Per station since warm-up."""
+
+    @property
+    def queue_events(self) -> pd.DataFrame:
+        """Every change of a queue's status, with LastError and NextRetryTime."""
+
+    @property
+    def tracking_raw(self) -> pd.DataFrame:
+        """The model's tracking events, one row each."""
 
     end_time: float
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .quantities import Duration, Size
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DistName = Literal["constant", "exponential", "lognormal", "empirical"]
 
@@ -44,6 +46,8 @@ class _Distribution(BaseModel):
     @property
     def mean_value(self) -> float:
         if self.dist == "empirical":
+            import numpy as np  # not at the top: loading a scenario (and its errors) never waits for numpy
+
             return float(np.mean(self.samples))
         return float(self.mean)
 
@@ -61,6 +65,8 @@ class _Distribution(BaseModel):
         if self.dist == "lognormal":
             mu, sigma = _lognormal_params(mean, self.cv)
             return lambda g, n: g.lognormal(mu, sigma, n)
+        import numpy as np
+
         values = np.asarray(self.samples, dtype=float)
         return lambda g, n: g.choice(values, n)
 
@@ -122,7 +128,11 @@ class CountDistribution(BaseModel):
     @property
     def mean_value(self) -> float:
         """The mean count (of the samples, for an empirical count)."""
-        return float(np.mean(self.samples)) if self.dist == "empirical" else self.mean
+        if self.dist != "empirical":
+            return self.mean
+        import numpy as np
+
+        return float(np.mean(self.samples))
 
     @property
     def constant_value(self) -> int | None:
@@ -136,6 +146,8 @@ class CountDistribution(BaseModel):
         if self.dist == "geometric":
             p = 1.0 / self.mean
             return lambda g, n: g.geometric(p, n)
+        import numpy as np
+
         values = np.asarray(self.samples, dtype=np.int64)
         return lambda g, n: g.choice(values, n)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-from pydantic_core import PydanticCustomError
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 CROSS_CHECK = "cross_check"
 """The error type of a rule across the scenario (sim.scenario.checks) inside a ValidationError."""
@@ -77,6 +77,9 @@ def parse_path(path: str) -> tuple:
 def with_problems(error: ValidationError | None, problems: list[Problem], title: str) -> ValidationError:
     """One ValidationError holding pydantic's shape errors (if any) and the cross-check problems, each at its key
     path (type CROSS_CHECK, the message in ctx)."""
+    from pydantic import ValidationError  # here, not at the top: a missing file is reported before pydantic loads
+    from pydantic_core import PydanticCustomError
+
     line_errors = []
     for item in error.errors() if error is not None else []:
         line = {"type": item["type"], "loc": item["loc"], "input": item["input"]}

@@ -1,4 +1,7 @@
-"""Reading scenario files: YAML (safe_load only), `--set` overrides, and errors a user can act on."""
+"""Reading scenario files: YAML (safe_load only), `--set` overrides, and errors a user can act on.
+
+The schema (pydantic) is imported once the file has been read, so a missing file or a YAML syntax error is
+reported at once (`exsim run typo.yaml`), before the models are built."""
 
 from __future__ import annotations
 
@@ -6,15 +9,14 @@ import copy
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 
 from .errors import Problem, ScenarioError, short_repr
-from .overrides import apply_overrides
-from .schema import Scenario
-from .validation_messages import problems_from
+
+if TYPE_CHECKING:
+    from .schema import Scenario
 
 
 def load_scenario(
@@ -25,12 +27,18 @@ def load_scenario(
     Raises ScenarioError listing every problem, each naming the file and key path.
     """
     label = str(source) if isinstance(source, (str, os.PathLike)) else None
+    if label is not None:
+        raw = read_yaml(Path(source))
+    from pydantic import ValidationError
+
+    from .overrides import apply_overrides
+    from .schema import Scenario
+    from .validation_messages import problems_from
+
     if isinstance(source, Scenario):
         raw = source.model_dump(mode="python")
     elif isinstance(source, Mapping):
         raw = copy.deepcopy(dict(source))
-    else:
-        raw = read_yaml(Path(source))
     if overrides:
         apply_overrides(raw, overrides, label)
     try:

@@ -48,6 +48,9 @@ def _svc(mean: str, dist: str = "exponential", per_kb: str = "0s", per_recipient
 
 
 ServiceField = Annotated[Service, BeforeValidator(coerce_shorthand)]
+Question = Literal["auto", "round-robin", "routing", "failover", "n-1", "point-of-failure", "held-mail", "back-pressure",
+                   "anti-spam", "send-connectors", "receive-connectors", "headroom"]  # fmt: skip
+"""The questions a report's answer figure can answer (sim.results.answers draws one figure for each)."""
 
 
 class Stages(_Strict):
@@ -305,6 +308,8 @@ class Scenario(_Strict):
 
     name: str = Field("unnamed scenario", description="a title for reports")
     description: str = Field("", description="what this scenario teaches or asks")
+    question: Question = Field("auto", description="the question the report's first figure answers (sim.results."
+                               "answers); auto: chosen from what the scenario holds (its faults, Edges, sites)")  # fmt: skip
     duration: Duration = Field(timing.DURATION, gt=0, description="simulated time during which mail is generated")
     warmup: Duration = Field(0.0, ge=0, description="mail submitted before this is left out of latency statistics")
     drain: Duration = Field(

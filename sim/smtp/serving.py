@@ -26,6 +26,7 @@ from typing import Any
 from ..scenario.receive import parse_ip
 from .conversation import Conversation
 from .endpoint import ExsimSMTP
+from .hints import swaks_hint
 from .protocol_log import RECEIVE, ProtocolLogWriter
 from .session import AcceptedMessage, SmtpDecisions
 from .wire import Listener, TlsMaterial, log, parse_listen
@@ -253,8 +254,7 @@ async def serve_forever(endpoint: Endpoint, stop: asyncio.Event | None = None) -
             print(
                 f"  protocol log (Verbose on {', '.join(map(repr, verbose))}): {endpoint.protocol_log.folder}/RECV*.LOG"
             )
-        first = listeners[0]
-        print(f"  try: swaks --server {first.text} --to user0@{d.scenario.domain} --from a@{d.scenario.domain}")
+        print("\n".join(swaks_hint(d, listeners, endpoint.client_ip or "127.0.0.1")))  # one the model accepts
         print("Ctrl-C stops.", flush=True)
         await stop.wait()
     finally:

@@ -6,8 +6,6 @@ schedule's order (up_at after down_at) lives here only, not also in Fault, for t
 
 from __future__ import annotations
 
-import networkx as nx
-
 from ..errors import Problem, nearest
 from ..faults import TARGET_FIELD, Fault
 from . import read
@@ -87,9 +85,9 @@ def _schedule(at: str, fault, end_time: float) -> list[Problem]:
 
 def link_pairs(raw: dict) -> set[frozenset]:
     """The pairs of sites a site link joins."""
-    graph = nx.Graph()
+    pairs = set()
     for link in read.items(raw.get("site_links")):
         ends = read.get(link, "sites")
         if isinstance(ends, (list, tuple)) and len(ends) == 2 and all(isinstance(e, str) for e in ends):
-            graph.add_edge(*ends)
-    return {frozenset(edge) for edge in graph.edges}
+            pairs.add(frozenset(ends))
+    return pairs

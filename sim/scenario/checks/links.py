@@ -1,18 +1,30 @@
-"""Cross-checks on IP site links: they join known, different sites, and every site with mail is reachable."""
+"""Cross-checks on IP site links: they join known, different sites, and every site with mail is reachable.
+
+A walk of the links rather than networkx, so loading a scenario stays quick (the CLI's start-up).
+"""
 
 from __future__ import annotations
-
-import networkx as nx
 
 from ..errors import Problem, nearest
 from . import read
 
 
+def _reachable(neighbours: dict[str, set[str]], start: str) -> set[str]:
+    """Every site joined to `start` by site links."""
+    seen, todo = {start}, [start]
+    while todo:
+        for other in neighbours.get(todo.pop(), ()):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return seen
+
+
 def site_links(raw: dict, sites: list[dict]) -> list[Problem]:
     """Each link joins two known, different sites; every site with Mailbox servers reaches the others."""
     names = [n for n in map(read.name, sites) if n]
-    problems, graph = [], nx.Graph()
-    graph.add_nodes_from(names)
+    problems: list[Problem] = []
+    neighbours: dict[str, set[str]] = {name: set() for name in names}
     for i, link in enumerate(read.items(raw.get("site_links"))):
         ends = read.get(link, "sites")
         if not isinstance(ends, (list, tuple)) or len(ends) != 2:
@@ -25,12 +37,14 @@ def site_links(raw: dict, sites: list[dict]) -> list[Problem]:
         if ends[0] == ends[1]:
             problems.append(Problem(f"site_links[{i}].sites", "a site link joins two different sites"))
         if not problems:
-            graph.add_edge(*ends)
+            neighbours[ends[0]].add(ends[1])
+            neighbours[ends[1]].add(ends[0])
     if problems:
         return problems
     with_mail = [read.name(s) for s in sites if read.items(s.get("mailbox_servers")) and read.name(s)]
+    reached = _reachable(neighbours, with_mail[0]) if with_mail else set()
     for site in with_mail[1:]:
-        if not nx.has_path(graph, with_mail[0], site):
+        if site not in reached:
             problems.append(
                 Problem(
                     "site_links",
