@@ -127,13 +127,25 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None, legend: bool
         fig = ExsimFigure(figsize=(min(16.0, max(7.0, 2.9 * (width + 1.2))),
                               min(14.0, max(4.0, 2.4 * (height + 1.4)) + extra)), layout="constrained")  # fmt: skip
         ax = fig.add_subplot()
+    _draw_links(ax, scenario, positions, down)
+    _draw_sites(ax, scenario, positions, down)
+    ax.set_xlim(min(xs) - 0.75, max(xs) + 0.75)
+    ax.set_ylim(min(ys) - 0.75 - extra * 0.35, max(ys) + 0.45)
+    ax.set_axis_off()
+    ax.set_title(f"AD sites and IP site links: {scenario.name}", loc="left", fontsize=11, fontweight="bold")
+    if legend:
+        ax.legend(handles=_legend(scenario, down), loc="lower right", fontsize="small", frameon=False)
+    return ax.figure
+
+
+def _draw_links(ax: Axes, scenario: Scenario, positions: dict, down: dict[str, str]) -> None:
+    """Each site link as a line (red and dashed when it was down), labelled once per pair of sites at its middle."""
     for link in scenario.site_links:
         (x1, y1), (x2, y2) = positions[link.sites[0]], positions[link.sites[1]]
         cut = any(f"{a}-{b}" in down for a, b in (link.sites, link.sites[::-1]))
         ax.plot([x1, x2], [y1, y2], color=FAULT_COLOR if cut else "grey", linewidth=1.5, zorder=1,
                 linestyle="--" if cut else "-")  # fmt: skip
-    # Labels at the midpoints; several links joining the same two sites share one label.
-    labels: dict[frozenset, list] = {}
+    labels: dict[frozenset, list] = {}  # several links joining the same two sites share one label
     for link in scenario.site_links:
         labels.setdefault(frozenset(link.sites), []).append(link)
     for pair, links in labels.items():
@@ -148,6 +160,9 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None, legend: bool
         ax.annotate(detail, middle, xytext=(0, -4), textcoords="offset points",
                     ha="center", va="top", fontsize="x-small", color="dimgrey", gid="site-link-detail", zorder=3)  # fmt: skip
 
+
+def _draw_sites(ax: Axes, scenario: Scenario, positions: dict, down: dict[str, str]) -> None:
+    """Each site as a dot (a hub site a diamond) with its name, and its servers as boxes beneath it."""
     for hub_site, marker, color in ((False, "o", SITE_COLOR), (True, "D", HUB_SITE_COLOR)):
         sites = [site for site in scenario.sites if site.hub_site == hub_site]
         if sites:
@@ -172,10 +187,9 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None, legend: bool
                         textcoords="offset points", ha="center", va="top", fontsize="x-small", zorder=4, bbox=box,
                         color=FAULT_COLOR if when else "black")  # fmt: skip
 
-    ax.set_xlim(min(xs) - 0.75, max(xs) + 0.75)
-    ax.set_ylim(min(ys) - 0.75 - extra * 0.35, max(ys) + 0.45)
-    ax.set_axis_off()
-    ax.set_title(f"AD sites and IP site links: {scenario.name}", loc="left", fontsize=11, fontweight="bold")
+
+def _legend(scenario: Scenario, down: dict[str, str]) -> list:
+    """The legend's entries: sites, hub sites and links where there are any, servers, and what was down."""
     dot = dict(marker="o", linestyle="", markersize=10, markeredgecolor="black")
     handles = [Line2D([], [], color=SITE_COLOR, label="AD site", **dot)]
     if any(site.hub_site for site in scenario.sites):
@@ -187,6 +201,4 @@ def topology(source: Scenario | ResultView, ax: Axes | None = None, legend: bool
                          "the same in every figure"))  # fmt: skip
     if down:
         handles.append(Patch(facecolor="white", edgecolor=FAULT_COLOR, linewidth=2, label="down during the run"))
-    if legend:
-        ax.legend(handles=handles, loc="lower right", fontsize="small", frameon=False)
-    return ax.figure
+    return handles

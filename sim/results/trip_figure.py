@@ -47,7 +47,20 @@ def draw_map(ax: Axes, result: ResultView, found: Trip) -> dict[str, tuple[float
     """The organisation with the trip on it; returns the positions used."""
     scenario = result.scenario
     where = positions(scenario, outside_names(scenario, found))
-    cut = cut_links(result, found)
+    _draw_organisation(ax, scenario, where, cut_links(result, found), set(found.servers))
+    _draw_moves(ax, where, found)
+    _draw_waits(ax, result, where, found)
+    xs = [x for x, _ in where.values()]
+    ys = [y for _, y in where.values()]
+    ax.set_xlim(min(xs) - 0.9, max(xs) + 1.6)  # room on the right for a wait's note
+    ax.set_ylim(min(ys) - 1.1, max(ys) + 0.5)  # room under the lowest boxes for a wait's note
+    ax.set_aspect("equal", adjustable="box")  # arcs bend the same in x and y: the numbers sit on them
+    ax.set_axis_off()
+    return where
+
+
+def _draw_organisation(ax: Axes, scenario, where: dict, cut: set, on_trip: set[str]) -> None:
+    """Site links (a cut one red and dashed), sites, and servers: those on the trip in their colour, the rest grey."""
     for link in scenario.site_links:
         (x1, y1), (x2, y2) = where[link.sites[0]], where[link.sites[1]]
         down = frozenset(link.sites) in cut
@@ -60,15 +73,18 @@ def draw_map(ax: Axes, result: ResultView, found: Trip) -> dict[str, tuple[float
         x, y = where[site.name]
         ax.plot([x], [y], marker="o", markersize=14, color="#dddddd", markeredgecolor="black", zorder=2)
         ax.text(x, y + 0.22, site.name + (" (hub site)" if site.hub_site else ""), ha="center", fontweight="bold")
-    on_trip = set(found.servers)
+    sites = {site.name for site in scenario.sites}
     for name, (x, y) in where.items():
-        if name in {site.name for site in scenario.sites}:
+        if name in sites:
             continue
-        color = server_look(scenario, name).color
-        box = {**BOX, "facecolor": tint(color, 0.75) if name in on_trip else "white",
-               "edgecolor": color if name in on_trip else "#cccccc"}  # fmt: skip
+        color, lit = server_look(scenario, name).color, name in on_trip
+        box = {**BOX, "facecolor": tint(color, 0.75) if lit else "white", "edgecolor": color if lit else "#cccccc"}
         ax.text(x, y, name, ha="center", va="center", fontsize="small", bbox=box, zorder=3,
-                color="black" if name in on_trip else "#999999", fontweight="bold" if name in on_trip else "normal")  # fmt: skip
+                color="black" if lit else "#999999", fontweight="bold" if lit else "normal")  # fmt: skip
+
+
+def _draw_moves(ax: Axes, where: dict, found: Trip) -> None:
+    """Each move as a numbered arc from one server to the next."""
     for number, move in enumerate(found.moves, start=1):
         (x1, y1), (x2, y2) = where[move.source], where[move.target]
         arrow = FancyArrowPatch((x1, y1), (x2, y2), connectionstyle=f"arc3,rad={RAD}", arrowstyle="-|>",
@@ -79,7 +95,11 @@ def draw_map(ax: Axes, result: ResultView, found: Trip) -> dict[str, tuple[float
             mx -= 0.35
         ax.text(mx, my, str(number), ha="center", va="center", fontsize="small", fontweight="bold", color="white",
                 bbox={"boxstyle": "circle,pad=0.25", "facecolor": "black"}, zorder=5)  # fmt: skip
-    lowest = {}  # under each site's lowest box: where a wait's note has room
+
+
+def _draw_waits(ax: Axes, result: ResultView, where: dict, found: Trip) -> None:
+    """A note under the site of each long wait: how long, in which queue, and whether it was in Retry."""
+    lowest: dict[str, float] = {}  # under each site's lowest box: where a wait's note has room
     site_of = dict(zip(result.record.servers, result.record.server_sites))
     for name, (_, y) in where.items():
         lowest[site_of.get(name, name)] = min(y, lowest.get(site_of.get(name, name), y))
@@ -91,13 +111,6 @@ def draw_map(ax: Axes, result: ResultView, found: Trip) -> dict[str, tuple[float
                         ("\n(queue in Retry)" if hop.status else ""), (x, y - 0.15), xytext=(x, below),
                         textcoords="data", ha="center", va="top", fontsize="small", color=FAULT_COLOR,
                         fontweight="bold", zorder=6, arrowprops={"arrowstyle": "-", "color": FAULT_COLOR})  # fmt: skip
-    xs = [x for x, _ in where.values()]
-    ys = [y for _, y in where.values()]
-    ax.set_xlim(min(xs) - 0.9, max(xs) + 1.6)  # room on the right for a wait's note
-    ax.set_ylim(min(ys) - 1.1, max(ys) + 0.5)  # room under the lowest boxes for a wait's note
-    ax.set_aspect("equal", adjustable="box")  # arcs bend the same in x and y: the numbers sit on them
-    ax.set_axis_off()
-    return where
 
 
 def draw_steps(ax: Axes, result: ResultView, found: Trip) -> None:
