@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench compiled clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: $(STAMP)
 	$(BIN)/ruff format --check sim tests benchmarks
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
+# The optional compiled core (Cython, a C compiler): sim/model/_compiled/, loaded only while every source it was
+# built from is unchanged (sim/model/compiled.py); `exsim --version` says which build runs, EXSIM_PURE=1 forces pure.
+compiled: $(STAMP)
+	$(BIN)/python -m sim.model.build
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_network.py
 	$(BIN)/python benchmarks/bench_day.py
@@ -32,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_outputs.py --repeat 3
 	$(BIN)/python benchmarks/bench_size.py
+	$(BIN)/python benchmarks/bench_compiled.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache sim/model/_compiled

@@ -76,8 +76,7 @@ def _run_watched(scenario, args):
 def cmd_run(args) -> int:
     """`exsim run`: run a scenario, print its summary, write its files with --out (and report.html with --report).
 
-    Ctrl-C stops the run cleanly: one line on stderr, the summary and files of what finished, marked
-    partial, and exit status 130.
+    Ctrl-C stops the run cleanly: one line on stderr, the summary and files of what finished (partial), exit 130.
     """
     from .results.clock import start_of
     from .scenario.units import format_duration
@@ -250,8 +249,10 @@ def _scenario_command(commands, name: str, help: str) -> argparse.ArgumentParser
 def build_parser() -> argparse.ArgumentParser:
     """Every `exsim` command and its options."""
     parser = argparse.ArgumentParser(prog="exsim", description="Simulate Exchange Server 2007 mail transport.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from .runner import version  # the version and which build of the model runs (pure Python or compiled)
 
+    parser.add_argument("--version", action="version", version=version(), help="the version and the model's build")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = _scenario_command(commands, "run", help="run a scenario and print its summary")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     run.add_argument("--out", help="folder for tables (CSV), summary.json and plots (PNG)")
