@@ -135,10 +135,8 @@ def same_work_lines(size: int, r: dict) -> str:
 
 def build_label() -> str:
     """Which build of sim runs (pure Python, or the compiled core)."""
-    try:
-        from sim.build import describe
-    except ImportError:
-        return "pure Python"
+    from sim.model.compiled import describe
+
     return describe()
 
 

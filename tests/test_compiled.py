@@ -49,7 +49,8 @@ def test_no_build_a_stale_build_or_another_pythons_build_is_never_loaded(tmp_pat
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     manifest["modules"]["station"]["digest"] = "0" * 64  # built from an older station.py or station.pxd
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    assert _checked(tmp_path, monkeypatch) == (None, "sim/model/station.py changed since the compiled core was built")
+    stale = "sim/model/station.py (or .pxd) changed since the compiled core was built"
+    assert _checked(tmp_path, monkeypatch) == (None, stale)
 
 
 def test_a_source_edited_after_the_build_runs_pure_python_and_says_so(tmp_path):
@@ -62,7 +63,7 @@ def test_a_source_edited_after_the_build_runs_pure_python_and_says_so(tmp_path):
     done = subprocess.run([sys.executable, "-m", "sim", "--version"], env=env, capture_output=True, text=True)
     assert done.returncode == 0
     shown = " ".join(done.stdout.split())  # argparse wraps it to the terminal
-    assert "pure-Python model (sim/model/roles/hub.py changed since the compiled core was built)" in shown
+    assert "pure-Python model (sim/model/roles/hub.py (or .pxd) changed since the compiled core was built)" in shown
     assert "compiled core not used" in done.stderr
 
 

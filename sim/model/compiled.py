@@ -84,7 +84,7 @@ def check() -> tuple[dict[str, Path] | None, str]:
         if entry is None:
             return None, f"{module} is not in the compiled core (make compiled)"
         if entry["digest"] != digest(module):
-            return None, f"sim/model/{module.replace('.', '/')}.py changed since the compiled core was built"
+            return None, f"sim/model/{module.replace('.', '/')}.py (or .pxd) changed since the compiled core was built"
         file = OUTPUT / entry["file"]
         if not file.exists():
             return None, f"{file} is missing (make compiled)"

@@ -16,3 +16,10 @@ cdef class Station:
     cdef public Py_ssize_t arrivals, requeued, returned, restarts, deferrals, starts, completions, expired
     cdef public Py_ssize_t resubmitted, unserved
     cdef public double thread_wait, core_wait, service_sum, left_wait, abandoned, aside_time
+
+    cpdef put(self, Message msg)
+    cpdef _try_start(self)
+    cpdef _start(self, Message msg, double now)
+    cpdef _grant_core(self, Message msg, double duration)
+    cpdef _done(self, Message msg)
+    cpdef _release_slot(self)
