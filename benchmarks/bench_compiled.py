@@ -4,7 +4,7 @@
     python benchmarks/bench_compiled.py --repeat 5 --workloads day
 
 Builds (each into a temporary folder, loaded through EXSIM_COMPILED_DIR; sim/model/build.py):
-- `untyped, binding`: the modules as they are, no `.pxd`, Cython 3's default directives (`binding=True`:
+- `untyped-binding`: the modules as they are, no `.pxd`, Cython 3's default directives (`binding=True`:
   every method a Python function object), which is what `cythonize -3` over the sources gives;
 - `untyped`: the same with `binding=False` (methods as C methods);
 - `typed`: with the `.pxd` files (cdef classes Message, Station, Cpu, Pool): the compiled core shipped.
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BUILDS = {"untyped, binding": {"typed": False, "directives": {"binding": True}},
+BUILDS = {"untyped-binding": {"typed": False, "directives": {"binding": True}},
           "untyped": {"typed": False, "directives": {}}, "typed": {"typed": True, "directives": {}}}  # fmt: skip
 TARGET = 1.3  # a compiled build pays when it runs the day at least 1.3x faster
 
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="exsim-bench-compiled-") as work:
         envs = {"pure Python": {**os.environ, "EXSIM_PURE": "1"}}
         for name in names:
-            folder = Path(work) / name.replace(", ", "-")
+            folder = Path(work) / name
             seconds = build(folder, typed=BUILDS[name]["typed"], directives=BUILDS[name]["directives"])
             print(f"  built {name}: {seconds:.0f} s")
             envs[name] = {**os.environ, "EXSIM_COMPILED_DIR": str(folder)}

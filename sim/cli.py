@@ -79,6 +79,7 @@ def cmd_run(args) -> int:
     Ctrl-C stops the run cleanly: one line on stderr, the summary and files of what finished (partial), exit 130.
     """
     from .results.clock import start_of
+    from .results.figure_worker import FigureWorker
     from .scenario.units import format_duration
 
     scenario = _load(args)
@@ -88,6 +89,7 @@ def cmd_run(args) -> int:
         args.out = f"out/{Path(args.scenario).stem}"
     if args.format and not args.out:
         raise UsageError(f"--format {args.format}: it says how --out writes the tables; add --out DIR")
+    worker = FigureWorker.start() if args.out else None  # warms matplotlib on the other core while the model runs
     result = _run_watched(scenario, args)
     if result.partial:
         clock = start_of(scenario) + timedelta(seconds=result.end_time)
@@ -96,7 +98,7 @@ def cmd_run(args) -> int:
     summary = result.summary()
     print(format_summary(summary))
     if args.out:
-        folder = result.save(args.out, format=args.format or "csv")
+        folder = result.save(args.out, format=args.format or "csv", figures=worker)
         written = "Tables, summary.json and plots"
         if args.report:
             from .results.report_html import write_report
@@ -104,9 +106,7 @@ def cmd_run(args) -> int:
             write_report(result, folder)
             written += ", report.html"
         print(f"\n{written} written to {folder}/" + (" (partial)" if result.partial else ""))
-    if result.partial:
-        return 130
-    return 0 if summary["lost"] == 0 else 1
+    return 130 if result.partial else 0 if summary["lost"] == 0 else 1
 
 
 def cmd_validate(args) -> int:
