@@ -13,6 +13,7 @@ and `Results.save` draws the figures as before. An error in the worker is raised
 from __future__ import annotations
 
 import dataclasses
+import io
 import multiprocessing
 import time
 import traceback
@@ -74,7 +75,8 @@ class FigureWorker:
 
 
 def warm() -> None:
-    """Import matplotlib and draw a small figure with text and a legend, so fonts and layout are cached."""
+    """Import matplotlib and save a small figure with text and a legend as PNG, so fonts, layout and the PNG
+    writer are loaded and cached."""
     from matplotlib.figure import Figure
 
     from . import plots  # noqa: F401  (its imports too)
@@ -84,7 +86,7 @@ def warm() -> None:
     ax.plot([0, 1], [0, 1], label="warm")
     ax.set_xlabel("time")
     ax.legend()
-    figure.canvas.draw()
+    figure.savefig(io.BytesIO(), format="png", dpi=110)  # the PNG writer too
 
 
 def _serve(connection) -> None:

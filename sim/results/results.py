@@ -290,7 +290,7 @@ class Results:
         tracking logs and every figure (PNG). The files are shared out between this process and a forked child
         (sim.results.saving), so the figures are drawn while the tables are written; or the figures by `figures`,
         a worker forked before the run (sim.results.figure_worker), while the two write the tables."""
-        from .saving import TABLE_FORMATS, Job, run_jobs, write_table
+        from .saving import TABLE_FORMATS, Job, log_seconds, run_jobs, write_table
 
         if format not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {format!r}; choose one of {', '.join(TABLE_FORMATS)}")
@@ -314,7 +314,7 @@ class Results:
         jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in small]
         run_jobs(jobs)
         if figures is not None:
-            figures.wait()
+            log_seconds({"figures": figures.wait()}, "worker forked before the run")
         return out
 
     def save_figures(self, out: Path) -> None:
