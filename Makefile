@@ -24,10 +24,14 @@ test: $(STAMP)
 
 # The optional compiled core (Cython, a C compiler): sim/model/_compiled/, loaded only while every source it was
 # built from is unchanged (sim/model/compiled.py); `exsim --version` says which build runs, EXSIM_PURE=1 forces pure.
-compiled: $(STAMP)
+COMPILED := sim/model/_compiled/manifest.json
+compiled: $(COMPILED)
+
+$(COMPILED): $(STAMP) $(wildcard sim/model/*.py sim/model/*.pxd sim/model/roles/*.py sim/model/roles/*.pxd)
 	$(BIN)/python -m sim.model.build
 
-bench: $(STAMP)
+# The benchmarks run the compiled model (each prints which build ran; bench_compiled.py sets it beside pure Python).
+bench: $(STAMP) $(COMPILED)
 	$(BIN)/python benchmarks/bench_network.py
 	$(BIN)/python benchmarks/bench_day.py
 	$(BIN)/python benchmarks/bench_sites.py

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import multiprocessing
+import signal
 import time
 import traceback
 from pathlib import Path
@@ -91,6 +92,7 @@ def warm() -> None:
 
 def _serve(connection) -> None:
     """The worker: warm up, wait for a record, draw its figures, report the seconds it took or the error."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides (a clean stop)
     try:
         warm()
         try:
