@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .figure_worker import FigureWorker
+    from .saving import FigureDrawer
 
 Replayer = Callable[[Scenario, int], instant.QueueSource]
 """What replays a run to an instant, for `queue_view`: sim.run passes sim.runner.replay."""
@@ -285,7 +285,7 @@ class Results:
             return plots_faults.faults(self)
         return getattr(plots, name)(self)
 
-    def save(self, folder: str | Path, format: str = "csv", figures: FigureWorker | None = None) -> Path:
+    def save(self, folder: str | Path, format: str = "csv", figures: FigureDrawer | None = None) -> Path:
         """Every table (CSV, or Parquet with format="parquet"), the summary (JSON), the effective scenario, the
         tracking logs and every figure (PNG). The files are shared out between this process and a forked child
         (sim.results.saving), so the figures are drawn while the tables are written; or the figures by `figures`,

@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -38,6 +39,16 @@ class Job:
 
     name: str
     write: Callable[[], object]
+
+
+class FigureDrawer(Protocol):
+    """What draws a run's figures in another process (sim.results.figure_worker.FigureWorker)."""
+
+    def draw(self, record, folder: Path) -> None:
+        """Hand over the run's record: its figures go into `folder`."""
+
+    def wait(self) -> float:
+        """Wait until they are drawn; the seconds it took."""
 
 
 class ChildTraceback(Exception):
