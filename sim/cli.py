@@ -249,7 +249,7 @@ def _scenario_command(commands, name: str, help: str) -> argparse.ArgumentParser
 def build_parser() -> argparse.ArgumentParser:
     """Every `exsim` command and its options."""
     parser = argparse.ArgumentParser(prog="exsim", description="Simulate Exchange Server 2007 mail transport.")
-    from .runner import version  # the version and which build of the model runs (pure Python or compiled)
+    from .model.compiled import version  # the version and which build of the model runs (pure or compiled)
 
     parser.add_argument("--version", action="version", version=version(), help="the version and the model's build")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

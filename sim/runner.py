@@ -43,13 +43,3 @@ def queue_view(scenario: Scenario, at: str | float, seed: int | None = None) -> 
     seconds = instant.seconds_at(at, start, scenario.end_time)
     states = Replay(scenario, scenario.seed if seed is None else int(seed)).queues_at(seconds)
     return instant.queue_view(states, seconds, start)
-
-
-def version() -> str:
-    """`exsim --version`: the version, the Python, and which build of the model runs (pure or compiled)."""
-    import sys
-    from importlib.metadata import version as installed
-
-    from .model.compiled import describe
-
-    return f"exsim {installed('exsim')} (Python {sys.version.split()[0]}): {describe()}"

@@ -115,3 +115,10 @@ def describe() -> str:
     if _state["build"] == "compiled":
         return f"compiled model ({_state['why']})"
     return f"pure-Python model ({_state['why']})"
+
+
+def version() -> str:
+    """`exsim --version`: the version, the Python, and which build of the model runs (cheap: no model imported)."""
+    from importlib.metadata import version as installed
+
+    return f"exsim {installed('exsim')} (Python {sys.version.split()[0]}): {describe()}"
