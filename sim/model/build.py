@@ -35,6 +35,9 @@ def build(output: Path = OUTPUT, typed: bool = True, directives: dict | None = N
     root = HERE.parent.parent
     with tempfile.TemporaryDirectory(prefix="exsim-build-") as work:
         tree = Path(work) / "src"
+        # the digests first, then the copy compiled: a source edited meanwhile makes the build stale, never a
+        # build of an older source filed under a newer digest
+        digests = {module: digest(module) for module in MODULES}
         _copy_tree(root, tree, typed)
         flags = [] if optimise else ["-O0"]  # after Python's own flags, so it wins
         extensions = [Extension(f"{PACKAGE}.{m}", [str(tree / "sim" / "model" / Path(*m.split(".")).with_suffix(".py"))],
@@ -56,7 +59,7 @@ def build(output: Path = OUTPUT, typed: bool = True, directives: dict | None = N
             built = Path(command.get_ext_fullpath(f"{PACKAGE}.{module}"))
             name = f"{PACKAGE}.{module}{abi_tag()}"
             shutil.copy2(built, staging / name)
-            manifest["modules"][module] = {"digest": digest(module), "file": name}
+            manifest["modules"][module] = {"digest": digests[module], "file": name}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         if output.exists():
             shutil.rmtree(output)
