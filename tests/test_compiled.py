@@ -84,8 +84,8 @@ def test_the_compiled_core_gives_the_golden_digests(tmp_path):
 
     build(tmp_path / "build", jobs=1, optimise=False)
     env = {**os.environ, "EXSIM_COMPILED_DIR": str(tmp_path / "build")}
-    env.pop("EXSIM_PURE", None)
-    env.pop("PYTEST_XDIST_WORKER", None)
+    for name in ("EXSIM_PURE", "PYTEST_XDIST_WORKER", "EXSIM_UPDATE_GOLDEN"):  # compared with, never written
+        env.pop(name, None)
     check = "import sim.model.compiled as c, sim.model.station as s; print(c.describe(), s.__file__)"
     done = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True)
     assert done.stdout.startswith("compiled model") and str(tmp_path / "build") in done.stdout, done.stderr
