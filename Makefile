@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test docs docs-test bench clean
+.PHONY: demo test docs docs-test bench compiled clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,7 +31,16 @@ docs: $(STAMP)
 docs-test: $(STAMP)
 	$(BIN)/python -m sphinx -E -W --keep-going -b doctest -d docs/_build/doctrees docs docs/_build/doctest
 
-bench: $(STAMP)
+# The optional compiled core (Cython, a C compiler): sim/model/_compiled/, loaded only while every source it was
+# built from is unchanged (sim/model/compiled.py); `exsim --version` says which build runs, EXSIM_PURE=1 forces pure.
+COMPILED := sim/model/_compiled/manifest.json
+compiled: $(COMPILED)
+
+$(COMPILED): $(STAMP) $(wildcard sim/model/*.py sim/model/*.pxd sim/model/roles/*.py sim/model/roles/*.pxd)
+	$(BIN)/python -m sim.model.build
+
+# The benchmarks run the compiled model (each prints which build ran; bench_compiled.py sets it beside pure Python).
+bench: $(STAMP) $(COMPILED)
 	$(BIN)/python benchmarks/bench_network.py
 	$(BIN)/python benchmarks/bench_day.py
 	$(BIN)/python benchmarks/bench_sites.py
@@ -42,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_outputs.py --repeat 3
 	$(BIN)/python benchmarks/bench_size.py
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_compiled.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache docs/_build docs/_generated
+	rm -rf $(VENV) out .pytest_cache docs/_build docs/_generated sim/model/_compiled

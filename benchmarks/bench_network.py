@@ -28,6 +28,7 @@ sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from baseline_simpy import DELIV_CAP, DELIV_MEAN, HUB_CAP, HUB_MEAN, run_baseline  # noqa: E402
 
 import sim  # noqa: E402
+from sim.model.compiled import describe  # noqa: E402
 from sim.model.simulation import run  # noqa: E402
 from sim.scenario.schema import MailboxServer as MailboxServerSpec  # noqa: E402
 
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"bench_network: {args.messages:,} messages, Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs, sim from {os.path.dirname(sim.__file__)}"
+        f"{os.cpu_count()} CPUs, sim from {os.path.dirname(sim.__file__)}, {describe()}"
     )
     ratios, base_rates, ex_rates = [], [], []
     for round_ in range(1, args.repeat + 1):

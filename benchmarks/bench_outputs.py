@@ -123,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         f"bench_outputs: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, sim from "
         f"{os.path.dirname(sim.__file__)}; import of sim {IMPORTED - PROCESS_START:.2f} s (not timed)"
     )
-    print(f"  scenario {args.scenario}, tables as {args.format}")
+    from sim.model.compiled import describe
+
+    print(f"  scenario {args.scenario}, tables as {args.format}, {describe()}")
     ratios, whole = [], []
     for round_ in range(args.repeat):
         folder = Path(tempfile.mkdtemp(prefix="bench-outputs-"))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from .capacity.commands import OptionError, cmd_compare, cmd_size, cmd_sweep
+from .capacity.commands import OptionError, capacity_options, cmd_compare, cmd_size, cmd_sweep
 from .scenario.errors import ScenarioError
 
 PORT_MAP = "2525=25,2587=587"
@@ -63,11 +63,11 @@ def _guard(scenario, args, writes_files: bool = False, announce: bool = False) -
 def cmd_run(args) -> int:
     """`exsim run`: run a scenario, print its summary, write its files with --out (and report.html with --report).
 
-    Ctrl-C stops the run cleanly: one line on stderr, the summary and files of what finished, marked
-    partial, and exit status 130.
+    Ctrl-C stops the run cleanly: one line on stderr, the summary and files of what finished (partial), exit 130.
     """
     scenario = _load(args)  # first: a mistake in the file is reported before pandas and the model load
     from .results.clock import start_of
+    from .results.figure_worker import FigureWorker
     from .results.report import format_summary
     from .scenario.units import format_duration
 
@@ -79,7 +79,10 @@ def cmd_run(args) -> int:
         raise UsageError(f"--format {args.format}: it says how --out writes the tables; add --out DIR")
     from .terminal import run_watched
 
-    result = run_watched(scenario, args.seed, args.quiet, before=lambda: _guard(scenario, args, bool(args.out), True))
+    workers = []  # the figure worker, started once the guard lets the run go: it warms matplotlib meanwhile
+    before = lambda: (_guard(scenario, args, bool(args.out), True), workers.append(args.out and FigureWorker.start()))
+    result = run_watched(scenario, args.seed, args.quiet, before=before)
+    worker = workers[0] if workers else None
     if result.partial:
         clock = start_of(scenario) + timedelta(seconds=result.end_time)
         print(f"exsim: interrupted at {clock:%H:%M:%S} simulated ({format_duration(result.end_time)} of "
@@ -87,7 +90,7 @@ def cmd_run(args) -> int:
     summary = result.summary()
     print(format_summary(summary))
     if args.out:
-        folder = result.save(args.out, format=args.format or "csv")
+        folder = result.save(args.out, format=args.format or "csv", figures=worker)
         written = "Tables, summary.json and plots"
         if args.report:
             from .results.report_html import write_report
@@ -95,9 +98,7 @@ def cmd_run(args) -> int:
             write_report(result, folder)
             written += ", report.html"
         print(f"\n{written} written to {folder}/" + (" (partial)" if result.partial else ""))
-    if result.partial:
-        return 130
-    return 0 if summary["lost"] == 0 else 1
+    return 130 if result.partial else 0 if summary["lost"] == 0 else 1
 
 
 def cmd_validate(args) -> int:
@@ -206,18 +207,6 @@ def cmd_smtpd(args) -> int:
     return 0
 
 
-def _capacity_options(parser: argparse.ArgumentParser, replications: int) -> None:
-    parser.add_argument(
-        "--replications", type=int, default=replications, help=f"runs per variant (default {replications})"
-    )
-    parser.add_argument("--seed", type=int, help="root seed of the replications (default: the scenario's)")
-    parser.add_argument("--workers", type=int, help="local processes (a spawn pool); default: serial")
-    parser.add_argument(
-        "--dask", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:8786) or 'local' for a LocalCluster"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
 def cmd_calibrate(args) -> int:
     """`exsim calibrate`: a scenario (and a report) from message tracking logs."""
     from .calibrate import CalibrationError
@@ -235,6 +224,16 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+class _Version(argparse.Action):
+    """--version: the version and which build of the model runs, found only when asked (--help stays quick)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from .model.compiled import version
+
+        print(version())
+        parser.exit()
+
+
 def _scenario_command(commands, name: str, help: str) -> argparse.ArgumentParser:
     """A subcommand taking a scenario file and --set overrides, as every command but `schema` does."""
     parser = commands.add_parser(name, help=help)
@@ -246,8 +245,8 @@ def _scenario_command(commands, name: str, help: str) -> argparse.ArgumentParser
 def build_parser() -> argparse.ArgumentParser:
     """Every `exsim` command and its options."""
     parser = argparse.ArgumentParser(prog="exsim", description="Simulate Exchange Server 2007 mail transport.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="the version and which build of the model runs")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
     run = _scenario_command(commands, "run", help="run a scenario and print its summary")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     run.add_argument("--out", help="folder for tables (CSV), summary.json and plots (PNG)")
@@ -322,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = _scenario_command(commands, "sweep", help="run every combination of varied values, replicated")
     sweep.add_argument("--vary", action="append", metavar="PATH=V1,V2", help="a path and its values (repeat)")
-    _capacity_options(sweep, 10)
+    capacity_options(sweep, 10)
     sweep.add_argument("--out", help="folder for runs.parquet, variants.parquet and one file per finished run")
     sweep.add_argument("--resume", action="store_true", help="finish the sweep in --out: run only what is missing")
     sweep.add_argument("--fail-fast", action="store_true", help="stop at the first run that fails")
@@ -342,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="out/size",
         help="folder for the candidates table (CSV) and the figure (PNG) (default out/size)",
     )
-    _capacity_options(size, 5)
+    capacity_options(size, 5)
     size.set_defaults(func=cmd_size)
 
     compare = commands.add_parser("compare", help="two run or sweep folders (or scenarios) side by side")

@@ -189,3 +189,16 @@ def cmd_compare(args) -> int:
         raise OptionError(str(error)) from None
     print(format_compare(compare(a, b), args.a, args.b))
     return 0
+
+
+def capacity_options(parser, replications: int) -> None:
+    """The options sweep and size share: replications, the root seed, the executor, quiet."""
+    parser.add_argument(
+        "--replications", type=int, default=replications, help=f"runs per variant (default {replications})"
+    )
+    parser.add_argument("--seed", type=int, help="root seed of the replications (default: the scenario's)")
+    parser.add_argument("--workers", type=int, help="local processes (a spawn pool); default: serial")
+    parser.add_argument(
+        "--dask", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:8786) or 'local' for a LocalCluster"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")

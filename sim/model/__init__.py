@@ -3,3 +3,7 @@
 Entry points: `Model` (the organisation on one Environment) and `simulation.run(model)` /
 `simulation.simulate(scenario, seed)`, which return a `RunRecord` of plain data.
 """
+
+from .compiled import activate
+
+activate()  # the compiled core, when built and up to date (sim/model/compiled.py); else pure Python

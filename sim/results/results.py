@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from .saving import FigureDrawer
+
 Replayer = Callable[[Scenario, int], instant.QueueSource]
 """What replays a run to an instant, for `queue_view`: sim.run passes sim.runner.replay."""
 
@@ -297,21 +299,24 @@ class Results:
 
         return trip_figure(self, message_id)
 
-    def save(self, folder: str | Path, format: str = "csv") -> Path:
+    def save(self, folder: str | Path, format: str = "csv", figures: FigureDrawer | None = None) -> Path:
         """Every table (CSV, or Parquet with format="parquet"), the summary (JSON), the effective scenario, the
         tracking logs and every figure (PNG). The files are shared out between this process and a forked child
-        (sim.results.saving), so the figures are drawn while the tables are written."""
-        from .saving import TABLE_FORMATS, Job, run_jobs, write_table
+        (sim.results.saving), so the figures are drawn while the tables are written; or the figures by `figures`,
+        a worker forked before the run (sim.results.figure_worker), while the two write the tables."""
+        from .saving import TABLE_FORMATS, Job, log_seconds, run_jobs, write_table
 
         if format not in TABLE_FORMATS:
             raise ValueError(f"unknown table format {format!r}; choose one of {', '.join(TABLE_FORMATS)}")
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
+        if figures is not None:
+            figures.draw(self.record, out)
         (out / "summary.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
         (out / "scenario.json").write_text(self.scenario.model_dump_json(indent=2) + "\n")
         # The longest first (each process takes the next one when it is free): the figures, a fixed second or two,
         # then the tracking logs and the per-message tables, which grow with the run.
-        jobs = [Job("figures", lambda: self._save_figures(out))]  # one job: matplotlib loads in one process
+        jobs = [] if figures is not None else [Job("figures", lambda: self.save_figures(out))]  # matplotlib: once
         if self.scenario.tracking_log:
             from .tracking import write_logs
 
@@ -322,9 +327,11 @@ class Results:
         small = ["stations", "servers", "queues", "throughput", "in_flight"]
         jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in small]
         run_jobs(jobs)
+        if figures is not None:
+            log_seconds({"figures": figures.wait()}, "worker forked before the run")
         return out
 
-    def _save_figures(self, out: Path) -> None:
+    def save_figures(self, out: Path) -> None:
         """Every figure as PNG (the faults figure only when something broke), and answer.png."""
         self.answer().savefig(out / "answer.png", dpi=110)
         for name in FIGURES:

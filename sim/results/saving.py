@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -38,6 +39,16 @@ class Job:
 
     name: str
     write: Callable[[], object]
+
+
+class FigureDrawer(Protocol):
+    """What draws a run's figures in another process (sim.results.figure_worker.FigureWorker)."""
+
+    def draw(self, record, folder: Path) -> None:
+        """Hand over the run's record: its figures go into `folder`."""
+
+    def wait(self) -> float:
+        """Wait until they are drawn; the seconds it took."""
 
 
 class ChildTraceback(Exception):
@@ -87,7 +98,7 @@ def run_jobs(jobs: Sequence[Job], concurrent: bool = True) -> dict[str, float]:
     child.start()
     sender.close()
     try:
-        seconds = _logged(_take(jobs, taken), "parent")
+        seconds = log_seconds(_take(jobs, taken), "parent")
     except BaseException:
         child.terminate()
         child.join()
@@ -104,12 +115,12 @@ def run_jobs(jobs: Sequence[Job], concurrent: bool = True) -> dict[str, float]:
     if status == "error":
         error, text = payload
         raise error from ChildTraceback(text)
-    return {**seconds, **_logged(payload, "child")}
+    return {**seconds, **log_seconds(payload, "child")}
 
 
 def _serial(jobs: Sequence[Job]) -> dict[str, float]:
     """Every job here, in order."""
-    return _logged({job.name: _timed(job) for job in jobs}, "this process")
+    return log_seconds({job.name: _timed(job) for job in jobs}, "this process")
 
 
 def _take(jobs: Sequence[Job], taken) -> dict[str, float]:
@@ -131,7 +142,7 @@ def _timed(job: Job) -> float:
     return time.perf_counter() - start
 
 
-def _logged(seconds: dict[str, float], who: str) -> dict[str, float]:
+def log_seconds(seconds: dict[str, float], who: str) -> dict[str, float]:
     """Log each job's time at DEBUG, saying which process ran it (the child logs nothing itself)."""
     for name, elapsed in seconds.items():
         log.debug("%s: %.3f s (%s)", name, elapsed, who)

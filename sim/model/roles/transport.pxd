@@ -1,0 +1,2 @@
+# Cython declarations for sim/model/roles/transport.py (the compiled core: sim/model/compiled.py): its messages are typed.
+from sim.model.message cimport Message
