@@ -57,18 +57,35 @@ class Model:
         self.inbound = InboundConnections(scenario)
         self.network.listeners.append(self._internet_changed)
         self.router = Router(self)
+        hubs_by_site = self._transport_servers()
+        self._mailbox_servers(hubs_by_site)
+        ids = count(1)
+        self.sources: list = self._mail_sources(ids)
+        self.internet = InternetSenders(self, list(self.edges.values()), ids)
+        self.sources.append(self.internet)
+        self.clients = [SmtpClientSource(self, spec, ids) for spec in self.scenario.smtp_clients]
+        self.sources.extend(self.clients)
+        self.back_pressure = BackPressureMonitor(self)
+
+    def _transport_servers(self) -> dict[str, list[HubTransport]]:
+        """Every Hub (by site) and Edge, each known to the router; the Hubs of each site, for round robin."""
         self.hubs: dict[str, HubTransport] = {}
         hubs_by_site: dict[str, list[HubTransport]] = {}
-        for site in scenario.sites:
+        for site in self.scenario.sites:
             hubs_by_site[site.name] = [HubTransport(self, spec, site.name) for spec in site.all_hubs]
             for hub in hubs_by_site[site.name]:
                 self.hubs[hub.name] = hub
                 self.router.add_server(hub, site.name)
         self.edges: dict[str, EdgeTransport] = {}
-        for spec in scenario.edges:
+        for spec in self.scenario.edges:
             edge = self.edges[spec.name] = EdgeTransport(self, spec)
             self.router.add_server(edge, spec.subscribed_site)
+        return hubs_by_site
+
+    def _mailbox_servers(self, hubs_by_site: dict[str, list[HubTransport]]) -> None:
+        """Every Mailbox server with its Mail Submission round robin; then each Hub's delivery queues and Outboxes."""
         self.mailbox_servers: dict[str, MailboxServer] = {}
+        scenario, topology = self.scenario, self.topology
         backlogs = {site.name: SiteBacklog() for site in scenario.sites}
         for site in scenario.sites:
             for spec in site.mailbox_servers:
@@ -80,33 +97,19 @@ class Model:
                     backlogs[site.name])  # fmt: skip
         for hub in self.hubs.values():
             hub.connect(self.mailbox_servers, backlogs[hub.site])
-        self.sources: list = []
-        ids = count(1)
+
+    def _mail_sources(self, ids) -> list:
+        """A source of users' mail for every Mailbox server whose users send (the workload's rates and curve)."""
+        scenario, topology, sources = self.scenario, self.topology, []
         for site in scenario.sites:
             for spec in site.mailbox_servers:
+                if not (spec.sends_mail and spec.mailboxes > 0 and topology.total_mailboxes > 0):
+                    continue
                 role = self.mailbox_servers[spec.name]
-                if spec.sends_mail and spec.mailboxes > 0 and topology.total_mailboxes > 0:
-                    self.sources.append(
-                        MailSource(
-                            self.env,
-                            scenario.workload,
-                            self.streams,
-                            spec.name,
-                            role.index,
-                            spec.mailboxes,
-                            topology.first_mailbox(spec.name),
-                            self.addresses,
-                            ids,
-                            scenario.duration,
-                            role.submit,
-                            self.recorder.birth_hook(),
-                        )
-                    )
-        self.internet = InternetSenders(self, list(self.edges.values()), ids)
-        self.sources.append(self.internet)
-        self.clients = [SmtpClientSource(self, spec, ids) for spec in scenario.smtp_clients]
-        self.sources.extend(self.clients)
-        self.back_pressure = BackPressureMonitor(self)
+                sources.append(MailSource(self.env, scenario.workload, self.streams, spec.name, role.index,
+                                          spec.mailboxes, topology.first_mailbox(spec.name), self.addresses, ids,
+                                          scenario.duration, role.submit, self.recorder.birth_hook()))  # fmt: skip
+        return sources
 
     @property
     def transport_servers(self) -> dict:

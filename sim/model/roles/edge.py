@@ -1,5 +1,7 @@
 """Edge Transport: Internet mail in through the anti-spam agents to the Hubs; outbound mail to the Internet.
 
+Declared in sim.model.pipelines.EDGE, which builds its fixed stages:
+
     Internet ─▶ SMTP Receive limits ─▶ anti-spam agents ─▶ Submission queue ─▶ Categorizer ─┬─▶ EdgeSync inbound queue ─▶ Hubs of the subscribed site
     Hubs ─────▶ SMTP Receive ──────────────────────────────▶ Submission queue ──────────────┴─▶ queue per remote domain ─▶ Internet
 
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 from ...exchange.record import REJECTED
 from ...exchange.status import SIZE_REJECTED, USER_UNKNOWN
 from ..message import Message
+from ..pipelines import EDGE
 from ..station import UNBOUNDED, Station
 from .categorizer import DomainHops, bifurcate, poison_check
 from .holding import PoisonQueue, UnreachableQueue
@@ -41,17 +44,10 @@ class AntiSpamChain(Station):
     __slots__ = ("agents", "_draws", "book", "edge")
 
     def __init__(self, model: Context, edge: EdgeTransport) -> None:
-        super().__init__(
-            model.env,
-            edge.name,
-            "AntiSpam",
-            "Stage",
-            UNBOUNDED,
-            model.service(edge.name, "smtp_receive", "AntiSpam"),
-            edge._filtered,
-            cpu=edge.cpu,
-            hop_log=model.hop_log,
-        )
+        declared = EDGE["antispam"]
+        super().__init__(model.env, edge.name, declared.station, declared.delivery_type, UNBOUNDED,
+                         model.service(edge.name, declared.service, declared.station), getattr(edge, declared.done),
+                         cpu=edge.cpu, hop_log=model.hop_log)  # fmt: skip
         self.zero = False
         self.edge = edge
         self.book = model.addresses
@@ -89,8 +85,9 @@ class EdgeTransport(TransportServer):
         self.max_recipients = spec.max_recipients_per_message
         self.book = model.addresses
         self.rejected_by: dict[str, int] = {}
-        self.categorizer = self.stage("Submission", "Undefined", EDGE_CATEGORIZER_THREADS, "categorizer", self._route)
-        self.receive = self.stage("SmtpReceive", "Stage", UNBOUNDED, "smtp_receive", self._received)
+        # the fixed stages, as the pipeline declares them (sim.model.pipelines.EDGE)
+        self.categorizer = self.stage_from(EDGE["categorizer"], EDGE_CATEGORIZER_THREADS)
+        self.receive = self.stage_from(EDGE["receive"], UNBOUNDED)
         self.antispam = AntiSpamChain(model, self)
         for station in (self.receive, self.antispam, self.categorizer):
             self.add(station)

@@ -1,6 +1,6 @@
 """Hub Transport: Store Driver submission, the Submission queue and Categorizer, delivery queues.
 
-The pipeline of one Hub (DOMAIN.md 1.2):
+The pipeline of one Hub (DOMAIN.md 1.2), declared in sim.model.pipelines.HUB, which builds its fixed stages:
 
     Store Driver submission ─┐                                     ┌─▶ mailbox delivery queue per local Mailbox server
                              ├─▶ Submission queue ─▶ Categorizer ─┼─▶ remote delivery queue per next-hop AD site
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from ...exchange.send_connectors import limit_thresholds, size_and_recipient_verdict
 from ..antivirus import categorizer_service
 from ..message import Message
+from ..pipelines import HUB
 from ..resources import Pool
 from ..station import UNBOUNDED, Station
 from ..submission import SiteBacklog, has_free_thread
@@ -46,16 +47,16 @@ class HubTransport(TransportServer):
         super().__init__(model, spec, site)
         self.submissions = 0  # messages handed over by Mail Submission Services
         self.categorized = 0
-        self.categorizer = self.stage("Submission", "Undefined", spec.categorizer_threads, "categorizer", self._route,
-                                      service=categorizer_service(model, self.name))  # antivirus  # fmt: skip
+        # the fixed stages, as the pipeline declares them (sim.model.pipelines.HUB)
+        self.categorizer = self.stage_from(HUB["categorizer"], spec.categorizer_threads,
+                                           service=categorizer_service(model, self.name))  # antivirus  # fmt: skip
         checks_needed = self.track is not None or self._limits_apply(model) or _monitored(model, spec)
         encryption = _mapi_encryption_costs(model)
-        self.submit = self.stage(
-            "StoreDriverSubmission", "Stage", spec.max_concurrent_mailbox_submissions, "store_driver_submit",
-            self._submitted if checks_needed else self._taken,
+        self.submit = self.stage_from(
+            HUB["submit"], spec.max_concurrent_mailbox_submissions, then=None if checks_needed else self._taken,
             kind=partial(EncryptedStoreDriver, encryption) if encryption else Station,
         )  # fmt: skip
-        self.receive = self.stage("SmtpReceive", "Stage", UNBOUNDED, "smtp_receive", self._received)
+        self.receive = self.stage_from(HUB["receive"], UNBOUNDED)
         for station in (self.submit, self.receive, self.categorizer):
             self.add(station)
         self.unreachable = self.add(UnreachableQueue(model, self))
@@ -104,12 +105,13 @@ class HubTransport(TransportServer):
             index = topology.index[name]
             site = topology.server_site[index]
             if site == self.site:
-                sampler, per_kb, per_rcpt = model.service(self.name, "store_driver_deliver", name)
+                sampler, per_kb, per_rcpt = model.service(self.name, HUB["mailbox_delivery"].service, name)
                 extra = _mapi_encryption_costs(model).get(index, 0.0)
                 if extra:
                     sampler = _Plus(sampler, extra)
+                declared = HUB["mailbox_delivery"]  # one queue per Mailbox server, named after it
                 station = self.add(self.stage(
-                    name, "MapiDelivery", self.spec.max_concurrent_mailbox_deliveries, "store_driver_deliver",
+                    name, declared.delivery_type, self.spec.max_concurrent_mailbox_deliveries, declared.service,
                     partial(self._deliver, index), service=(sampler, per_kb, per_rcpt), pool=self.delivery_threads,
                     kind=MailboxDelivery,
                 ))  # fmt: skip

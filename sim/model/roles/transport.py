@@ -11,6 +11,7 @@ from ...exchange.status import DELAYED, EXPIRED
 from ...exchange.timers import server_timers
 from ..deadlines import Deadlines
 from ..message import Message
+from ..pipelines import Stage
 from ..resources import Cpu, Pool
 from ..station import Station
 
@@ -66,6 +67,12 @@ class TransportServer:
         service = service or model.service(self.name, stage, queue)
         return kind(model.env, self.name, name, delivery_type, limit, service, on_done, cpu=self.cpu,
                     hop_log=model.hop_log, **options)  # fmt: skip
+
+    def stage_from(self, declared: Stage, limit: int, *, then=None, **options) -> Station:
+        """A stage of this server as its pipeline declares it (sim.model.pipelines): its name, delivery type and
+        service, and the method that takes a message when it is done (`then`, a same hand-off more directly)."""
+        done = then or getattr(self, declared.done)
+        return self.stage(declared.station, declared.delivery_type, limit, declared.service, done, **options)
 
     def add(self, station: Station) -> Station:
         """Register a queue or stage of this server (stopped at once if the service is down)."""
