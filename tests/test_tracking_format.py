@@ -14,9 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import LOG_FIELDS
+from tracking_rebuild import rebuild_deliveries
 
-from sim.results.tracking import FIELDS, format_log, ip_plan, read_logs, write_logs
-from sim.results.tracking_analysis import rebuild_deliveries
+from sim.formats.tracking_fields import FIELDS
+from sim.formats.tracking_format import format_log, ip_plan
+from sim.formats.tracking_frame import read_logs
+from sim.formats.tracking_write import write_logs
 
 START = datetime(2024, 3, 4, 23, 59, 59, 500000, tzinfo=timezone.utc)  # half a second before midnight UTC
 ORG = {"SEA-MBX1", "SEA-MBX2", "SEA-HUB1", "LON-HUB1", "LON-MBX1"}

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..results.tracking_stream import LogFile, RowReader, parse_time
+from ..formats.tracking_read import LogFile, RowReader, parse_time
 from .clock import LocalClock
 from .histograms import Counts, LogBins
 from .names import canonical

@@ -16,7 +16,7 @@ from struct import Struct
 
 import numpy as np
 
-from ..exchange.record import DELIVERED, Columns, RecordedTracking
+from ..formats.record import DELIVERED, Columns, RecordedTracking
 from .message import Message
 
 LEVELS = ("summary", "messages", "hops")

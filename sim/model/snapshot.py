@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..exchange.record import DELIVERED, NDR, POISON, REJECTED, RunRecord
+from ..formats.record import DELIVERED, NDR, POISON, REJECTED, RunRecord
 from .statistics import server_row, station_row
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from ..exchange.record import RunRecord, split_place
-from .clock import beside, start_of
+from ..formats.clock import beside, start_of
+from ..formats.record import RunRecord, split_place
 from .tables import category
 
 LEVELS = ("Normal", "Medium", "High")

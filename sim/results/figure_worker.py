@@ -20,7 +20,7 @@ import time
 import traceback
 from pathlib import Path
 
-from ..exchange.record import RecordedTracking, RunRecord
+from ..formats.record import RecordedTracking, RunRecord
 from .saving import ChildTraceback, can_fork
 
 

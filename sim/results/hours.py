@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from ..exchange.record import RunRecord
+from ..formats.record import RunRecord
 from .peak import HOUR, at_samples, busiest_hour, candidate_starts, peak_queues
 
 PERCENTILES = (50, 95, 99)

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from ..exchange.queue_state import QueueState
+from ..formats.queue_state import QueueState
 from ..scenario.units import format_duration, parse_duration
 
 COLUMNS = ("Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain", "LastError", "NextRetryTime")

@@ -43,7 +43,7 @@ import math
 
 import numpy as np
 
-from ..exchange.record import RunRecord, split_place
+from ..formats.record import RunRecord, split_place
 from ..scenario.units import format_duration
 
 WINDOW = 1800.0

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..exchange.record import RunRecord
-from .clock import beside, start_of
+from ..formats.clock import beside, start_of
+from ..formats.record import RunRecord
 
 BIN = 300.0
 """Width of the time bins of `load_bins`, in seconds (5 minutes)."""

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..exchange.record import STATUS_NAMES, RunRecord
+from ..formats.clock import start_of
+from ..formats.record import STATUS_NAMES, RunRecord
 from ..scenario.schema import Scenario
 from . import breakdowns, hours, instant, notebook, overload, peak, tables
-from .clock import start_of
 from .notebook import Summary
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ class Results:
     @cached_property
     def tracking_log(self) -> pd.DataFrame:
         """The message tracking log in the Exchange 2007 fields, plus `server` and `role` (empty when off)."""
-        from .tracking import format_log
+        from ..formats.tracking_format import format_log
 
         org = {name for name, role in zip(self.record.servers, self.record.server_roles)
                if role in ("Mailbox", "Hub", "Mailbox+Hub", "Edge")}  # fmt: skip
@@ -318,7 +318,7 @@ class Results:
         # then the tracking logs and the per-message tables, which grow with the run.
         jobs = [] if figures is not None else [Job("figures", lambda: self.save_figures(out))]  # matplotlib: once
         if self.scenario.tracking_log:
-            from .tracking import write_logs
+            from ..formats.tracking_write import write_logs
 
             jobs.append(Job("tracking", lambda: write_logs(self.tracking_log, out / "tracking")))
         tables = ["hops"] if self.scenario.record == "hops" else []

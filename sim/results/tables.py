@@ -3,7 +3,7 @@
 Each function reads only the `RunRecord` (plain data), names servers and addresses once per table,
 and uses categoricals where a column repeats a few values: every server, site, queue, station, event and
 connector column is a pandas Categorical (one byte a row instead of a string). Every time in seconds
-from the start has its UTC clock time beside it (sim.results.clock): `submitted_at` and `submitted_clock`.
+from the start has its UTC clock time beside it (sim.formats.clock): `submitted_at` and `submitted_clock`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..exchange.record import DELIVERED, STATUS_NAMES, RunRecord, split_place
-from . import columns
-from .clock import beside, start_of
+from ..formats import columns
+from ..formats.clock import beside, start_of
+from ..formats.record import DELIVERED, STATUS_NAMES, RunRecord, split_place
 
 
 def _wrap(codes: np.ndarray, size: int) -> np.ndarray:
@@ -194,7 +194,7 @@ TRACKING_RAW_COLUMNS = (
 
 
 def tracking_raw(record: RunRecord) -> pd.DataFrame:
-    """The model's tracking events, one row each, with names and addresses resolved (sim.results.tracking input).
+    """The model's tracking events, one row each, with names and addresses resolved (sim.formats.tracking_format input).
 
     Built from the record's codes, each distinct name or address written once: servers, roles, events, sources,
     statuses, hosts, connectors, references and senders are categoricals; message ids and subjects are text;

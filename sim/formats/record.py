@@ -6,9 +6,9 @@ processes and Dask workers, and any figure can be traced to the effective scenar
 versions stored with it. Tables are columns of numpy arrays (their pickled size is the arrays');
 names are kept once in small lists and referred to by index.
 
-It lives in the exchange layer because both the model (which fills it) and the results (which read
-it) may import this layer, and neither may import the other. Its vocabulary is Exchange's: recipient
-end states, Queue Viewer states, message tracking events.
+It lives in the formats layer because both the model (which fills it) and the results (which read it) may
+import this layer, and neither may import the other. Its vocabulary is Exchange's: recipient end states,
+Queue Viewer states, message tracking events.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..exchange.addresses import AddressBook
 from ..scenario.schema import Scenario
-from .addresses import AddressBook
 
 DELIVERED, NDR, REJECTED, POISON = 0, 1, 2, 3
 """The end states a recipient can reach (as codes in `RunRecord.messages["status"]`): delivered, NDR'd

@@ -1,5 +1,7 @@
 """One queue as Get-Queue shows it at an instant: the hand-over from the model (replayed to that instant) to
-the results, which lay the view out (sim.results.instant). Plain data, in Exchange's vocabulary (DOMAIN.md 9)."""
+the results, which lay the view out (sim.results.instant). Plain data, in Exchange's vocabulary (DOMAIN.md 9).
+
+A format rather than a rule, so it lives in sim.formats beside the RunRecord: the model fills it, the results read it."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""The Exchange 2007 message tracking log's file format: its 21 fields, header lines and file names.
+"""The Exchange 2007 message tracking log's format: its 21 fields, the kinds of event, header lines and file names.
 
-Why a module of its own: the formatter (sim.results.tracking) and the file writer and reader
-(sim.results.tracking_files) both need these, and neither imports the other.
+Why a module of its own: the formatter (sim.formats.tracking_format), the file writer
+(sim.formats.tracking_write) and the readers (sim.formats.tracking_read, tracking_frame) all need these, and
+none of them imports another.
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ INT_FIELDS: tuple[str, ...] = ("internal-message-id", "total-bytes", "recipient-
 EXTRA_COLUMNS: tuple[str, ...] = ("server", "role")
 """Leading columns of `format_log`'s output: which log a row belongs to. `write_logs` turns them into the
 folder and file name and does not write them as fields."""
+
+EVENT_IDS = frozenset({"SUBMIT", "RECEIVE", "TRANSFER", "SEND", "DELIVER", "FAIL", "DSN", "DEFER", "EXPAND",
+                       "RESOLVE", "REDIRECT", "POISONMESSAGE", "BADMAIL", "DUPLICATEDELIVER"})  # fmt: skip
+"""The event-id values of an Exchange 2007 tracking log."""
+SOURCES = frozenset({"STOREDRIVER", "SMTP", "ROUTING", "DSN", "AGENT", "ADMIN", "GATEWAY", "PICKUP"})
+"""The source values of an Exchange 2007 tracking log."""
+ROLES = frozenset({"Mailbox", "Hub", "Edge"})
+"""The roles that keep a tracking log (the `role` column of `format_log`'s output)."""
+ORIGINAL_TIME_EVENTS = ("SUBMIT", "RECEIVE", "DELIVER")
+"""Exchange 2007 puts the message's original arrival time in message-info on these events."""
 
 HEADER_SOFTWARE = "#Software: Microsoft Exchange Server"
 # 8.1.240.6 is the build of Exchange Server 2007 SP1 (RTM was 8.0.685.24): the version these logs imitate.
