@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .declare import Column, Table
+
 
 class QueueState(NamedTuple):
     """A queue or stage of the model at one instant, every field read at that same instant."""
@@ -26,3 +28,14 @@ class QueueState(NamedTuple):
     """The error of the queue's last failed connection attempt ("" if none yet); kept after it leaves Retry."""
     next_retry_at: float | None
     """Seconds from the start of the next retry while the queue is in Retry; None otherwise."""
+
+
+QUEUE_VIEW = Table("queue_view", "one queue as Get-Queue lists it at an instant (Results.queue_view)", [
+    Column("Identity", "text", "", "SERVER\\destination"),
+    Column("DeliveryType", "text", "", "Get-Queue's DeliveryType"),
+    Column("Status", "text", "", "Active, Ready, Retry or Suspended"),
+    Column("MessageCount", "int64", "messages", "messages in the queue: waiting, in service or deferred"),
+    Column("NextHopDomain", "text", "", "where the queue delivers to"),
+    Column("LastError", "text", "", "the error of its last failed connection attempt ('' if none yet)"),
+    Column("NextRetryTime", "datetime64[us, UTC]", "UTC", "the next retry while in Retry (NaT otherwise)"),
+])  # fmt: skip

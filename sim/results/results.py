@@ -21,7 +21,10 @@ import numpy as np
 import pandas as pd
 
 from ..formats.clock import start_of
+from ..formats.frames import as_frame
 from ..formats.record import STATUS_NAMES, RunRecord
+from ..formats.routes import DECISIONS, ROUTES
+from ..formats.stations import SERVERS, STATIONS
 from ..scenario.schema import Scenario
 from . import breakdowns, hours, instant, notebook, overload, peak, tables
 from .notebook import Summary
@@ -98,12 +101,12 @@ class Results:
     def stations(self) -> pd.DataFrame:
         """Per station since warm-up: arrivals and how messages left, waits for a thread and a core, service,
         queue length and waiting (mean and most), utilisation of threads and cores (sim.model.statistics)."""
-        return pd.DataFrame(self.record.stations)
+        return as_frame(STATIONS, self.record.stations)
 
     @cached_property
     def servers(self) -> pd.DataFrame:
         """Per Hub and Edge since warm-up: core utilisation and the utilisation of each thread limit."""
-        return pd.DataFrame(self.record.server_stats)
+        return as_frame(SERVERS, self.record.server_stats)
 
     @cached_property
     def throughput(self) -> pd.DataFrame:
@@ -118,12 +121,12 @@ class Results:
     @cached_property
     def routes(self) -> pd.DataFrame:
         """The AD-site routing table: source, target, path, next hop, cost and why."""
-        return pd.DataFrame(self.record.routes, columns=["source", "target", "path", "next_hop", "cost", "reason"])
+        return as_frame(ROUTES, self.record.routes)
 
     @cached_property
     def decisions(self) -> pd.DataFrame:
         """Every per-domain routing decision the run made: server, domain and why."""
-        return pd.DataFrame(self.record.decisions, columns=["server", "domain", "reason"])
+        return as_frame(DECISIONS, self.record.decisions)
 
     @cached_property
     def queue_events(self) -> pd.DataFrame:
@@ -240,11 +243,16 @@ class Results:
                 },
                 "internet_messages_generated": c["internet_messages_generated"],
                 "submissions_by_hub": dict(r.submissions_by_hub),
-                "utilisation_by_server": {row["server"]: round(row["core_utilisation"], 4) for row in r.server_stats},
-                "max_queue_length": {row["queue"]: row["max_queue_length"] for row in r.stations},
+                "utilisation_by_server": dict(
+                    zip(
+                        r.server_stats["server"].tolist(),
+                        (round(u, 4) for u in r.server_stats["core_utilisation"].tolist()),
+                    )
+                ),
+                "max_queue_length": dict(zip(r.stations["queue"].tolist(), r.stations["max_queue_length"].tolist())),
                 **breakdowns.accounting(r),
                 "back_pressure_seconds": breakdowns.pressure_seconds(r),
-                "faults": len(r.fault_windows),
+                "faults": len(r.fault_windows["fault"]),
                 **self.peak_summary(),
                 **({"partial": True} if self.partial else {}),
             }
