@@ -182,3 +182,10 @@ def test_the_model_reads_the_declarations_without_loading_pandas():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.split() == ["False", "False"], done.stderr[-2000:]
+
+
+def test_calibrate_reads_only_fields_the_tracking_log_declares():
+    from sim.calibrate.tally import USED_FIELDS
+    from sim.formats.tracking_fields import FIELDS
+
+    assert set(USED_FIELDS) <= set(FIELDS)
