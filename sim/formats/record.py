@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exchange.addresses import AddressBook
 from ..scenario.schema import Scenario
+from .addresses import AddressBook
 from .declare import Columns
 from .events import FAULT_WINDOWS_RECORD, PRESSURE_EVENTS_RECORD, QUEUE_EVENTS_RECORD
 from .messages import MESSAGE_INFO_RECORD
