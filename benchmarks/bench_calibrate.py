@@ -7,7 +7,7 @@ The logs are generated (tests/test_calibrate_streaming.py `write_days`: 30 days 
 and a Hub's STOREDRIVER RECEIVE and DELIVER rows, two recipients each, Exchange 2007 fields). Each reader runs
 in a fresh process, so its peak resident memory (VmHWM, imports included) is its own:
 - `sim.calibrate(folder)`: the streaming pass (the tally) and everything calibrate derives;
-- `sim.results.tracking.read_logs(folder)`: the table reader `exsim` already had, one DataFrame of every row,
+- `sim.formats.tracking_frame.read_logs(folder)`: the table reader `exsim` already had, one DataFrame of every row,
   which is what calibrating without streaming would start from.
 Printed: lines, seconds, peak MB, and MB above a process that only imports `sim`, for each; then the ratio of
 the two readers' memory above imports at the same number of lines. The script always exits 0.
@@ -31,7 +31,7 @@ from test_calibrate_streaming import write_days  # noqa: E402
 PROBES = {
     "imports only": "import sys, sim; n = 0",
     "sim.calibrate (streaming)": "import sys, sim; n = sim.calibrate(sys.argv[1]).rows",
-    "read_logs (one table)": "import sys, sim; from sim.results.tracking import read_logs; "
+    "read_logs (one table)": "import sys, sim; from sim.formats.tracking_frame import read_logs; "
     "n = len(read_logs(sys.argv[1]))",
 }
 # the child's own peak (VmHWM): ru_maxrss would carry this script's peak across fork and exec into the child

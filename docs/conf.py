@@ -24,6 +24,7 @@ extensions = [
     "myst_parser",
     "exsim_examples",
     "scenario_fields",
+    "table_columns",
     "architecture_diagram",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}

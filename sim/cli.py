@@ -66,7 +66,7 @@ def cmd_run(args) -> int:
     Ctrl-C stops the run cleanly: one line on stderr, the summary and files of what finished (partial), exit 130.
     """
     scenario = _load(args)  # first: a mistake in the file is reported before pandas and the model load
-    from .results.clock import start_of
+    from .formats.clock import start_of
     from .results.figure_worker import FigureWorker
     from .results.report import format_summary
     from .scenario.units import format_duration
@@ -141,7 +141,7 @@ def cmd_trace(args) -> int:
 
 def cmd_queues(args) -> int:
     """`exsim queues`: every queue at an instant, as Exchange's Get-Queue lists them (the scenario run up to it)."""
-    from .results.clock import start_of
+    from .formats.clock import start_of
     from .results.instant import seconds_at
     from .results.report import format_queue_view
     from .runner import queue_view

@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from .formats.clock import start_of
 from .model.instant import Replay
 from .model.simulation import simulate
 from .results import instant
-from .results.clock import start_of
 from .results.results import Results
 from .scenario.loading import load_scenario
 from .scenario.schema import Scenario

@@ -100,7 +100,7 @@ def run_watched(scenario: Scenario, seed: int | None, quiet: bool, before: Calla
     """Run with a progress bar on a terminal; Ctrl-C stops at the next slice and the result is partial.
 
     `before` (the size guard, which prints the estimate) is called once Ctrl-C is handled, just before the run."""
-    from .results.clock import start_of
+    from .formats.clock import start_of
     from .runner import run
 
     with Interrupt() as interrupt:

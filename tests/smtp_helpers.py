@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sim.exchange.receive.rules import ANONYMOUS, Identity, resolve_rights
+from sim.formats.protocol_log import FIELDS
 from sim.scenario.receive import ACCEPT_ANY_RECIPIENT, ReceiveConnector
-from sim.smtp.protocol_log import FIELDS
 from sim.smtp.replies import Reply
 
 

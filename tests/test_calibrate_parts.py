@@ -119,7 +119,8 @@ def test_the_yaml_writer_keeps_comments_and_loads_back_to_the_data():
 def test_the_reader_gives_rows_or_columns_and_the_fields_line_decides():
     from pathlib import Path
 
-    from sim.results.tracking_stream import RowReader, find_logs
+    from sim.formats.tracking_find import find_logs
+    from sim.formats.tracking_read import RowReader
 
     logs = find_logs([Path(__file__).parent / "data" / "calibrate" / "e2010"])
     assert [(log.server, log.prefix, log.day, log.sequence) for log in logs][:2] == [

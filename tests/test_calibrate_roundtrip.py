@@ -26,7 +26,7 @@ from sim.calibrate.histograms import LognormalFit
 from sim.calibrate.observations import implied_shares
 from sim.calibrate.report import report_html
 from sim.calibrate.scenario_file import antispam_pass_rate
-from sim.results.tracking import write_logs
+from sim.formats.tracking_write import write_logs
 from sim.scenario.schema import DIURNAL_CURVES
 
 Z = 4.5

@@ -20,7 +20,8 @@ import sim
 from sim.calibrate.clock import LocalClock
 from sim.calibrate.fold import run
 from sim.calibrate.tally import USED_FIELDS, Stream, Tally
-from sim.results.tracking_stream import RowReader, find_logs
+from sim.formats.tracking_find import find_logs
+from sim.formats.tracking_read import RowReader
 
 HEADER = ("\ufeff#Software: Microsoft Exchange Server\r\n#Version: 8.1.240.6\r\n#Log-type: Message Tracking Log\r\n"
           "#Date: {day}T00:00:00.000Z\r\n#Fields: " + FIELDS + "\r\n")  # fmt: skip

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.results.csvtext import write_frame
-from sim.results.isotext import iso_text
+from sim.formats.csvtext import write_frame
+from sim.formats.isotext import iso_text
 from sim.results.saving import Job, run_jobs, write_table
 
 

@@ -40,7 +40,7 @@ def truth(result, at: float) -> dict[str, dict]:
     events = result.queue_events
     events = events[events["time"] < at]
     out = {}
-    for row in result.record.stations:
+    for row in result.stations.to_dict("records"):
         server, station = row["queue"].split("\\", 1)
         mine = hops[(hops["server"] == server) & (hops["station"] == station)]
         entered, started, left = (mine[c].to_numpy() for c in ("queued_at", "started_at", "finished_at"))

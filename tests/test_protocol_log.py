@@ -19,9 +19,10 @@ from smtp_helpers import read_protocol_log
 from test_smtp_session import ALLOWED, connector, org
 from test_smtpd import PASSWORD, SCENARIO
 
+from sim.formats.protocol_log import FIELDS, RECEIVE, SEND, LogEvent, format_event
 from sim.scenario.loading import load_scenario
 from sim.smtp import session
-from sim.smtp.protocol_log import FIELDS, RECEIVE, SEND, LogEvent, ProtocolLogWriter, format_event, sim_clock
+from sim.smtp.protocol_log_writer import ProtocolLogWriter, sim_clock
 from sim.smtp.serving import ThreadedEndpoint
 
 T0 = datetime(2026, 1, 5, 9, 0, 0, tzinfo=timezone.utc)

@@ -218,7 +218,7 @@ def test_the_busiest_hours_queue_lengths_are_exact(link_down):
     summary = result.summary()
     start, end = summary["busiest_hour_start_s"], summary["busiest_hour_end_s"]
     expected = {}
-    for row in result.record.stations:
+    for row in result.stations.to_dict("records"):
         entered, _, left = stays(result, row["queue"])
         most = most_between(*held(entered, left), start, end) if len(entered) else 0
         if most:

@@ -13,7 +13,7 @@ import pandas as pd
 from conftest import one_site, shared_run
 
 import sim
-from sim.exchange.record import RunRecord
+from sim.formats.record import RunRecord
 
 
 def tracked() -> dict:
@@ -38,7 +38,7 @@ def test_the_pickle_holds_no_model_object():
     strings = [arg for op, arg, _ in pickletools.genops(stream) if isinstance(arg, str)]
     modules = {text for text in strings if text.startswith("sim.")} | {n.split(" ")[0] for n in names}
     assert not any(module.startswith(("sim.model", "simpy")) for module in modules), modules
-    assert "sim.exchange.record" in modules
+    assert "sim.formats.record" in modules
 
 
 def test_pickled_size_is_dominated_by_arrays():

@@ -14,9 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import LOG_FIELDS
+from tracking_rebuild import rebuild_deliveries
 
-from sim.results.tracking import FIELDS, format_log, ip_plan, read_logs, write_logs
-from sim.results.tracking_analysis import rebuild_deliveries
+from sim.formats.tracking_fields import FIELDS
+from sim.formats.tracking_find import find_logs
+from sim.formats.tracking_format import format_log, ip_plan
+from sim.formats.tracking_frame import read_logs
+from sim.formats.tracking_read import MalformedLine, RowReader
+from sim.formats.tracking_write import write_logs
 
 START = datetime(2024, 3, 4, 23, 59, 59, 500000, tzinfo=timezone.utc)  # half a second before midnight UTC
 ORG = {"SEA-MBX1", "SEA-MBX2", "SEA-HUB1", "LON-HUB1", "LON-MBX1"}
@@ -423,6 +428,29 @@ def test_read_logs_skips_repeated_headers_and_empty_folders(written, tmp_path):
     assert len(again) == 2 and (again["event-id"] == "SUBMIT").all() and (again["server"] == "SEA-MBX1").all()
     empty = read_logs(tmp_path / "SEA-MBX1" / "nothing-here")
     assert list(empty.columns) == ["server", *FIELDS] and empty.empty
+
+
+def test_read_logs_is_the_streaming_reader_gathered_into_one_table(tmp_path):
+    """read_logs reads what calibrate reads, row for row: the later field sets (each file's #Fields: line
+    decides), quoted fields, header lines anywhere; a malformed line is skipped, or stops it when strict."""
+    e2010 = Path(__file__).parent / "data" / "calibrate" / "e2010"
+    table = read_logs(e2010)
+    reader = RowReader()
+    rows = [(log.server, fields[c.index["event-id"]], fields[c.index["message-id"]])
+            for log in find_logs([e2010]) for _t, fields, c, _s in reader.rows(log)]  # fmt: skip
+    assert len(table) == len(rows) == reader.rows_read == 27
+    assert sorted(map(tuple, table[["server", "event-id", "message-id"]].to_numpy().tolist())) == sorted(rows)
+    assert list(table.columns[-5:]) == ["directionality", "tenant-id", "original-client-ip", "original-server-ip",
+                                        "custom-data"]  # fmt: skip
+    assert 'Budget, Q3 "final"' in set(table["message-subject"])
+    assert str(table["internal-message-id"].dtype) == "Int64" and table["internal-message-id"].isna().any()
+    (tmp_path / "HUB1").mkdir()
+    lines = (e2010 / "BER-MBX1" / "MSGTRKM20100419-1.LOG").read_text(encoding="utf-8-sig").splitlines()
+    broken = [*lines, "2010-04-19T09:00:00.000Z,too,few,fields"]
+    (tmp_path / "HUB1" / "MSGTRK20100419-1.LOG").write_text("\r\n".join(broken) + "\r\n", encoding="utf-8")
+    assert len(read_logs(tmp_path)) == len(read_logs(e2010 / "BER-MBX1"))
+    with pytest.raises(MalformedLine, match="line 9: 4 fields where the #Fields: line names 26"):
+        read_logs(tmp_path, strict=True)
 
 
 # -- rebuild_deliveries --------------------------------------------------------------------------

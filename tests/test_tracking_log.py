@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from tracking_rebuild import rebuild_deliveries
 
 import sim
 from sim.cli import main
-from sim.results.tracking import FIELDS, read_logs
-from sim.results.tracking_analysis import rebuild_deliveries
+from sim.formats.tracking_fields import FIELDS
+from sim.formats.tracking_frame import read_logs
 
 
 @pytest.fixture(scope="module")

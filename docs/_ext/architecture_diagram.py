@@ -34,7 +34,8 @@ OWNS = {
     "model": "the SimPy world: stations, roles, faults",
     "results": "Results from a RunRecord: tables, figures",
     "smtp": "SMTP session model, audit, smtpd",
-    "exchange": "Exchange's rules (no SimPy), RunRecord",
+    "formats": "RunRecord, table declarations, Exchange logs",
+    "exchange": "Exchange's rules (no SimPy)",
     "scenario": "schema, units, YAML, validation",
 }
 """What each package holds, in a few words (the architecture page says more)."""
@@ -44,12 +45,13 @@ FLOW = [
     ("Scenario", "sim.scenario: validated, every default", "scenario", "Topology(scenario)"),
     ("Topology", "sim.exchange.topology: sites, links, routes", "exchange", "Model(scenario, seed); run"),
     ("Model", "sim.model: roles, stations, sources, faults", "model", "snapshot(model)"),
-    ("RunRecord", "sim.exchange.record: plain numpy columns", "exchange", "Results(record)"),
+    ("RunRecord", "sim.formats.record: declared numpy columns", "formats", "Results(record)"),
     ("Results", "sim.results: tables, summary, figures, files", "results", None),
 ]
 """A run's stages top to bottom: (name, what and where, owning layer, the call that makes the next one)."""
 
-COLOURS = ["#f2f2f2", "#dbe9f6", "#d9f0d3", "#fde0c5", "#e5dbf0", "#fbd9d7", "#fff3bf", "#d7eef0", "#eadfd3"]
+COLOURS = ["#f2f2f2", "#dbe9f6", "#d9f0d3", "#fde0c5", "#e5dbf0", "#fbd9d7", "#fff3bf", "#e2f0d9", "#d7eef0",
+           "#eadfd3"]  # fmt: skip
 
 
 def layers(pyproject: Path = ROOT / "pyproject.toml") -> list[list[str]]:

@@ -2,7 +2,7 @@
 
 Why: a capacity planner's first question about any model is "is this my organisation?", and its Exchange
 servers already hold the answer in their message tracking logs (on by default, 30 days kept). This package
-reads them (streaming: `sim.results.tracking_stream`, one pass in time order: `tally`), derives the
+reads them (streaming: `sim.formats.tracking_read`, one pass in time order: `tally`), derives the
 organisation, its workload and where its mail goes (`organisation`, `derive`), writes a commented scenario
 (`scenario_file`) and a report that can set a run of that scenario beside what was observed (`compare`,
 `report`).

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from ..results.tracking import write_logs
+from ..formats.tracking_write import write_logs
 from ..runner import run
 from ..scenario.loading import load_scenario
 from .derive import Calibration, Curve

@@ -17,7 +17,7 @@ from itertools import repeat
 
 import numpy as np
 
-from ..results.tracking_stream import RowReader
+from ..formats.tracking_read import RowReader
 from .histograms import LogBins
 from .tally import (
     DEFER,

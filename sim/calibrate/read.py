@@ -11,7 +11,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..results.tracking_stream import MalformedLine, NotATrackingLog, RowReader, find_logs
+from ..formats.tracking_find import NotATrackingLog, find_logs
+from ..formats.tracking_read import MalformedLine, RowReader
 from .clock import LocalClock
 from .derive import Calibration, derive, mail_window
 from .fold import run

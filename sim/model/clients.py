@@ -15,9 +15,9 @@ from itertools import count
 from typing import TYPE_CHECKING
 
 from ..exchange.policies import RetryPolicy
-from ..exchange.record import NDR, REJECTED
 from ..exchange.status import EXPIRED
 from ..exchange.timers import server_timers
+from ..formats.record import NDR, REJECTED
 from ..scenario.clients import SmtpClient
 from ..smtp.session import SmtpDecisions
 from .message import Message

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..exchange.addresses import AddressBook
 from ..exchange.topology import Topology
+from ..formats.addresses import AddressBook
 from ..scenario.schema import Scenario
 from .engine import Environment
 from .network import Network

@@ -14,7 +14,7 @@ at most one run to the instant (less when instants are asked in order: it goes o
 
 from __future__ import annotations
 
-from ..exchange.queue_state import QueueState
+from ..formats.queue_state import QueueState
 from ..scenario.schema import Scenario
 from .engine import cyclic_gc_paused
 from .organisation import Model

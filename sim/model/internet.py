@@ -17,8 +17,8 @@ from itertools import count
 from typing import TYPE_CHECKING
 
 from ..exchange.policies import RetryPolicy
-from ..exchange.record import NDR
 from ..exchange.timers import server_timers
+from ..formats.record import NDR
 from .message import Message
 from .retry import Outbox
 from .sources import PoissonSource, distinct

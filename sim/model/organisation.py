@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import count
 
-from ..exchange.addresses import AddressBook
 from ..exchange.policies import RoundRobin
 from ..exchange.topology import Topology
+from ..formats.addresses import AddressBook
 from ..scenario.schema import Scenario
 from .backpressure import BackPressureMonitor
 from .clients import SmtpClientSource

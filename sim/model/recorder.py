@@ -12,25 +12,28 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable
-from struct import Struct
 
 import numpy as np
 
-from ..exchange.record import DELIVERED, Columns, RecordedTracking
+from ..formats.declare import Columns
+from ..formats.events import PRESSURE_EVENTS_RECORD, QUEUE_EVENTS_RECORD
+from ..formats.messages import HOPS_RECORD, MESSAGE_INFO_RECORD, MESSAGES_RECORD
+from ..formats.queues import CATEGORIZED_RECORD, SAMPLE_PEAKS_RECORD, SAMPLES_RECORD
+from ..formats.record import DELIVERED, RecordedTracking
+from ..formats.tracking_events import TRACK_EVENTS_RECORD
 from .message import Message
 
 LEVELS = ("summary", "messages", "hops")
-MESSAGE_INTS = ("message_id", "recipient", "sender", "origin", "destination", "status", "path", "reason")
-MESSAGE_FLOATS = ("size_bytes", "submitted_at", "finished_at")
+MESSAGE_INTS, MESSAGE_FLOATS = MESSAGES_RECORD.named("int64"), MESSAGES_RECORD.named("float64")
+PEAK_INTS = SAMPLE_PEAKS_RECORD.named("int32")
 Tracker = Callable[..., None]
 # A row goes into its typed array as the bytes of one struct.pack (array.frombytes): a third of the time of
-# array.extend over a tuple, which converts item by item. Native formats, so the bytes are the array's own.
-_MESSAGE_INTS = Struct(f"{len(MESSAGE_INTS)}q").pack
-_MESSAGE_FLOATS = Struct(f"{len(MESSAGE_FLOATS)}d").pack
-_TRACK_INTS = Struct("5i").pack
-_INFO_INTS, _INFO_FLOATS = Struct("3q").pack, Struct("2d").pack
-PEAK_INTS = ("sample", "station", "max_length", "max_waiting")
-_PEAK_INTS = Struct(f"{len(PEAK_INTS)}i").pack
+# array.extend over a tuple, which converts item by item. Native formats, so the bytes are the array's own; the
+# layouts come from the declarations (sim.formats) once, at import, and each call packs in the declared order.
+_MESSAGE_INTS, _MESSAGE_FLOATS = MESSAGES_RECORD.struct("int64").pack, MESSAGES_RECORD.struct("float64").pack
+_TRACK_INTS = TRACK_EVENTS_RECORD.struct("int32").pack
+_INFO_INTS, _INFO_FLOATS = MESSAGE_INFO_RECORD.struct("int64").pack, MESSAGE_INFO_RECORD.struct("float64").pack
+_PEAK_INTS = SAMPLE_PEAKS_RECORD.struct("int32").pack
 Logger = Callable[..., None]
 
 
@@ -289,12 +292,13 @@ class Recorder:
         """The queue status changes as columns, and the texts they index."""
         columns = {"time": _floats(self.q_time), "station": _ints(self.q_station), "status": _ints(self.q_status),
                    "error": _ints(self.q_error), "next_retry": _floats(self.q_next)}  # fmt: skip
-        return columns, list(self.texts)
+        return QUEUE_EVENTS_RECORD.columns_from(columns), list(self.texts)
 
     def pressure_columns(self) -> Columns:
         """The back pressure level changes as columns."""
-        return {"time": _floats(self.p_time), "server": _ints(self.p_server), "level": _ints(self.p_level),
-                "disk_percent": _floats(self.p_disk), "version_buckets": _ints(self.p_buckets)}  # fmt: skip
+        return PRESSURE_EVENTS_RECORD.columns_from({
+            "time": _floats(self.p_time), "server": _ints(self.p_server), "level": _ints(self.p_level),
+            "disk_percent": _floats(self.p_disk), "version_buckets": _ints(self.p_buckets)})  # fmt: skip
 
     def sample_load(self, generated: int, core_seconds: dict[str, float], entries: list[int]) -> None:
         """At each sample: messages generated so far, each Hub's and Edge's cumulative core-seconds, and each
@@ -335,47 +339,43 @@ class Recorder:
 
     # -- hand-over -------------------------------------------------------------------------------------------
     def message_columns(self) -> Columns:
-        """The recipient-outcome rows as columns (MESSAGE_INTS then MESSAGE_FLOATS)."""
-        ints = _view(self.m_ints, np.int64).reshape(-1, len(MESSAGE_INTS))
-        floats = _view(self.m_floats, np.float64).reshape(-1, len(MESSAGE_FLOATS))
-        columns = {name: ints[:, i] for i, name in enumerate(MESSAGE_INTS)}  # views: no copy of a large block
-        columns.update({name: floats[:, i] for i, name in enumerate(MESSAGE_FLOATS)})
-        return columns
+        """The recipient-outcome rows as columns (views of the MESSAGE_INTS and MESSAGE_FLOATS blocks: no copy)."""
+        return MESSAGES_RECORD.from_blocks({"int64": _view(self.m_ints, np.int64),
+                                            "float64": _view(self.m_floats, np.float64)})  # fmt: skip
 
     def hop_columns(self) -> Columns:
         """The per-copy, per-station rows as columns."""
-        return {
+        return HOPS_RECORD.columns_from({
             "message_id": _ints(self.h_id), "station": _ints(self.h_station), "queued_at": _floats(self.h_queued),
             "started_at": _floats(self.h_started), "core_at": _floats(self.h_core),
             "finished_at": _floats(self.h_finished),
-        }  # fmt: skip
+        })  # fmt: skip
 
     def sample_columns(self) -> tuple[Columns, list[str], np.ndarray]:
         """(sparse sample rows, the state names their codes index, first sample index per station)."""
         first = np.full(self.stations_registered, len(self.sample_times), dtype=np.int64)
         for sid, index in self.first_sample.items():
             first[sid] = index
-        rows = {
+        rows = SAMPLES_RECORD.columns_from({
             "time": _floats(self.s_time), "station": _ints(self.s_station), "length": _ints(self.s_length),
             "waiting": _ints(self.s_waiting), "state": _ints(self.s_state),
-        }  # fmt: skip
+        })  # fmt: skip
         return rows, list(self.states), first
 
     def peak_columns(self) -> Columns:
         """The interval maxima that exceed their sample's values (PEAK_INTS), as int32 views (no copy)."""
-        block = _view(self.peaks, np.int32).reshape(-1, len(PEAK_INTS))
-        return {name: block[:, i] for i, name in enumerate(PEAK_INTS)}
+        return SAMPLE_PEAKS_RECORD.from_blocks({"int32": _view(self.peaks, np.int32)})
 
     def categorized_columns(self) -> Columns:
         """Each Hub's cumulative categorized count at each sample."""
-        return {"time": _floats(self.t_time), "server": _ints(self.t_server), "cumulative": _ints(self.t_count)}
+        return CATEGORIZED_RECORD.columns_from(
+            {"time": _floats(self.t_time), "server": _ints(self.t_server), "cumulative": _ints(self.t_count)}
+        )
 
     def message_info_columns(self) -> Columns:
         """Per message (row = id - 1): what the tracking log shows of it on every row."""
-        ints = np.array(self.i_ints, dtype=np.int64).reshape(-1, 3)
-        floats = np.array(self.i_floats, dtype=np.float64).reshape(-1, 2)
-        return {"message_id": ints[:, 0], "sender": ints[:, 1], "origin": ints[:, 2], "size_bytes": floats[:, 0],
-                "submitted_at": floats[:, 1]}  # fmt: skip
+        return MESSAGE_INFO_RECORD.from_blocks({"int64": np.array(self.i_ints, dtype=np.int64),
+                                                "float64": np.array(self.i_floats, dtype=np.float64)})  # fmt: skip
 
 
 class Codes(dict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ..exchange.record import RunRecord
+from ..formats.record import RunRecord
 from ..scenario.schema import Scenario
 from .engine import cyclic_gc_paused
 from .organisation import Model

@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..exchange.record import DELIVERED, NDR, POISON, REJECTED, RunRecord
+from ..formats.events import FAULT_WINDOWS_RECORD
+from ..formats.messages import IN_FLIGHT_RECORD
+from ..formats.record import DELIVERED, NDR, POISON, REJECTED, RunRecord
+from ..formats.routes import DECISIONS, ROUTES
+from ..formats.stations import SERVERS, STATIONS
 from .statistics import server_row, station_row
 
 if TYPE_CHECKING:
@@ -76,15 +80,17 @@ def snapshot(model: Model) -> RunRecord:
         paths=list(recorder.paths),
         reasons=list(recorder.reasons),
         hops=recorder.hop_columns(),
-        stations=[station_row(station, span) for station in model.stations],
-        server_stats=[server_row(server, span) for server in model.transport_servers.values()],
+        stations=STATIONS.from_rows([station_row(station, span) for station in model.stations]),
+        server_stats=SERVERS.from_rows([server_row(server, span) for server in model.transport_servers.values()]),
         sample_times=np.array(recorder.sample_times, dtype=np.float64),
         first_sample=first,
         samples=samples,
         sample_states=states,
         categorized=recorder.categorized_columns(),
         routes=_routes(model),
-        decisions=[{"server": s, "domain": d, "reason": why} for (s, d), why in model.router.decisions.items()],
+        decisions=DECISIONS.from_rows(
+            [{"server": s, "domain": d, "reason": why} for (s, d), why in model.router.decisions.items()]
+        ),
         submission={
             name: {
                 "local": role.selector.local.name if role.selector.local is not None else None,
@@ -96,7 +102,7 @@ def snapshot(model: Model) -> RunRecord:
     record.sample_peaks = recorder.peak_columns()
     record.queue_events, record.event_texts = recorder.queue_event_columns()
     record.pressure_events = recorder.pressure_columns()
-    record.fault_windows = list(recorder.fault_windows)
+    record.fault_windows = FAULT_WINDOWS_RECORD.from_rows(recorder.fault_windows)
     record.latency_submitted = np.array(recorder.latency_submitted, dtype=np.float64)
     record.expired_submitted = np.array(recorder.expired_submitted, dtype=np.float64)
     record.load_entries = recorder.entries_columns()
@@ -141,17 +147,12 @@ def _in_flight(model: Model) -> tuple[dict[str, np.ndarray], list[str]]:
             origins.append(msg.origin)
             place_ids.append(place)
             submitted.append(msg.submitted_at)
-    columns = {
-        "message_id": np.array(ids, dtype=np.int64),
-        "recipient": np.array(recipients, dtype=np.int64),
-        "origin": np.array(origins, dtype=np.int64),
-        "place": np.array(place_ids, dtype=np.int64),
-        "submitted_at": np.array(submitted, dtype=np.float64),
-    }
-    return columns, list(places)
+    columns = {"message_id": ids, "recipient": recipients, "origin": origins, "place": place_ids,
+               "submitted_at": submitted}  # fmt: skip
+    return IN_FLIGHT_RECORD.columns_from(columns), list(places)
 
 
-def _routes(model: Model) -> list[dict]:
+def _routes(model: Model) -> dict[str, np.ndarray]:
     """The AD-site route from every site with a Hub to every other site it reaches."""
     topology = model.topology
     rows = []
@@ -159,4 +160,4 @@ def _routes(model: Model) -> list[dict]:
         for route in topology.routing_table(source):
             rows.append({"source": route.source, "target": route.target, "path": ">".join(route.path),
                          "next_hop": route.next_hop, "cost": route.cost, "reason": route.reason})  # fmt: skip
-    return rows
+    return ROUTES.from_rows(rows)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from ..formats.stations import SERVERS, STATIONS
 from .station import COUNTERS, UNBOUNDED, Station
 
 if TYPE_CHECKING:
@@ -87,7 +88,8 @@ def window(station: Station) -> dict[str, float]:
 
 
 def station_row(station: Station, span: float) -> dict:
-    """One row of the station table: what arrived and left, what it waited for, how full and busy it was."""
+    """One row of the station table (sim.formats.stations.STATIONS, which checks it): what arrived and left, what
+    it waited for, how full and busy it was."""
     w = window(station)
     left_waiting = w["starts"] + w["unserved"]  # took a thread, or left the waiting line unserved
     left = w["completions"] + w["expired"] + w["resubmitted"]  # left the queue, each exactly one way
@@ -95,39 +97,44 @@ def station_row(station: Station, span: float) -> dict:
     core_wait = _per(w["core_wait"], left_waiting)
     bounded = station.limit < UNBOUNDED
     cores = station.cpu.cores if station.cpu is not None else 0
-    return {
-        "server": station.server,
-        "queue": station.identity,
-        "station": station.name,
-        "delivery_type": station.delivery_type,
-        "next_hop": station.next_hop,
-        "threads": station.limit if bounded else None,
-        "arrivals": int(w["arrivals"]),  # new messages; retries, returns and restarts are counted apart
-        "retries": int(w["requeued"]),  # deferred messages trying again
-        "returned": int(w["returned"]),  # served but their next hop went down: back to the head
-        "restarts": int(w["restarts"]),  # services abandoned by a stopped Transport service, redone
-        "deferrals": int(w["deferrals"]),  # services answered 4xx: the message waits for its retry timer
-        "completions": int(w["completions"]),  # messages served and handed on
-        "expired": int(w["expired"]),  # messages that left the queue by expiry (MessageExpirationTimeout)
-        "resubmitted": int(w["resubmitted"]),  # messages that left unserved for the Categorizer (a route came back)
-        "mean_wait_s": thread_wait + core_wait,  # the whole queueing delay before service
-        "mean_thread_wait_s": thread_wait,
-        "mean_core_wait_s": core_wait,
-        "mean_service_s": _per(w["service_sum"], w["completions"] + w["returned"] + w["deferrals"]),  # drawn, on a core
-        "mean_time_in_queue_s": _per(w["in_queue"], left),  # from arrival to leaving: waits, services, set aside
-        "mean_queue_length": _per(w["area_held"], span),  # messages held: waiting, in service or set aside
-        "mean_waiting": _per(w["area_q"], span),  # messages waiting for a thread
-        "mean_core_queue_length": _per(w["area_core_q"], span),  # holding a thread, waiting for a core
-        "mean_busy_threads": _per(w["area_busy"], span),
-        "thread_utilisation": _per(w["area_busy"], span * station.limit) if bounded else math.nan,
-        "core_utilisation": _per(w["area_cores"], span * cores) if cores else 0.0,  # share of the server's cores
-        "max_queue_length": max(station.max_length, station.peak_length),  # most messages held at once
-        "max_waiting": max(station.max_waiting, station.peak_waiting),  # most messages waiting for a thread at once
-    }
+    return STATIONS.row(
+        {
+            "server": station.server,
+            "queue": station.identity,
+            "station": station.name,
+            "delivery_type": station.delivery_type,
+            "next_hop": station.next_hop,
+            "threads": station.limit if bounded else None,
+            "arrivals": int(w["arrivals"]),  # new messages; retries, returns and restarts are counted apart
+            "retries": int(w["requeued"]),  # deferred messages trying again
+            "returned": int(w["returned"]),  # served but their next hop went down: back to the head
+            "restarts": int(w["restarts"]),  # services abandoned by a stopped Transport service, redone
+            "deferrals": int(w["deferrals"]),  # services answered 4xx: the message waits for its retry timer
+            "completions": int(w["completions"]),  # messages served and handed on
+            "expired": int(w["expired"]),  # messages that left the queue by expiry (MessageExpirationTimeout)
+            "resubmitted": int(w["resubmitted"]),  # messages that left unserved for the Categorizer (a route came back)
+            "mean_wait_s": thread_wait + core_wait,  # the whole queueing delay before service
+            "mean_thread_wait_s": thread_wait,
+            "mean_core_wait_s": core_wait,
+            "mean_service_s": _per(
+                w["service_sum"], w["completions"] + w["returned"] + w["deferrals"]
+            ),  # drawn, on a core
+            "mean_time_in_queue_s": _per(w["in_queue"], left),  # from arrival to leaving: waits, services, set aside
+            "mean_queue_length": _per(w["area_held"], span),  # messages held: waiting, in service or set aside
+            "mean_waiting": _per(w["area_q"], span),  # messages waiting for a thread
+            "mean_core_queue_length": _per(w["area_core_q"], span),  # holding a thread, waiting for a core
+            "mean_busy_threads": _per(w["area_busy"], span),
+            "thread_utilisation": _per(w["area_busy"], span * station.limit) if bounded else math.nan,
+            "core_utilisation": _per(w["area_cores"], span * cores) if cores else 0.0,  # share of the server's cores
+            "max_queue_length": max(station.max_length, station.peak_length),  # most messages held at once
+            "max_waiting": max(station.max_waiting, station.peak_waiting),  # most messages waiting for a thread at once
+        }
+    )
 
 
 def server_row(server: TransportServer, span: float) -> dict:
-    """One row of the server table: cores and the utilisation of every thread limit of one Hub or Edge."""
+    """One row of the server table (sim.formats.stations.SERVERS, which checks it and orders its columns): cores
+    and the utilisation of every thread limit of one Hub or Edge."""
     cpu = server.cpu
     core_seconds = cpu.core_seconds()
     row = {
@@ -141,4 +148,4 @@ def server_row(server: TransportServer, span: float) -> dict:
     for label, stations, capacity in server.thread_limits():
         busy = sum(window(station)["area_busy"] for station in stations)
         row[f"{label}_utilisation"] = _per(busy, span * capacity)
-    return row
+    return SERVERS.row(row)

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import accumulate, count
 
-from ..exchange.addresses import AddressBook
+from ..formats.addresses import AddressBook
 from ..scenario.schema import Scenario, Workload
 from .engine import Environment
 from .message import Message

@@ -9,8 +9,10 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from ..exchange.record import RunRecord, split_place
-from .clock import beside, start_of
+from ..formats.clock import start_of
+from ..formats.events import FAULT_WINDOWS, PRESSURE, QUEUE_EVENTS
+from ..formats.frames import as_frame
+from ..formats.record import RunRecord, split_place
 from .tables import category
 
 LEVELS = ("Normal", "Medium", "High")
@@ -19,35 +21,28 @@ LEVELS = ("Normal", "Medium", "High")
 def queue_events(record: RunRecord) -> pd.DataFrame:
     """Every change of a queue's status: time, server, queue, status, last_error, next_retry (seconds)."""
     q, texts = record.queue_events, np.array(record.event_texts or [""], dtype=object)
-    if not q:
-        return pd.DataFrame(columns=["time", "server", "queue", "status", "last_error", "next_retry"])
-    servers = np.array([s["server"] for s in record.stations] or [""], dtype=object)
-    queues = np.array([s["queue"] for s in record.stations] or [""], dtype=object)
-    frame = pd.DataFrame({
+    servers, queues = (np.asarray(record.stations[name], dtype=object) for name in ("server", "queue"))
+    return as_frame(QUEUE_EVENTS, {
         "time": q["time"], "server": category(servers[q["station"]]), "queue": category(queues[q["station"]]),
         "status": category(texts[q["status"]]), "last_error": texts[q["error"]], "next_retry": q["next_retry"],
-    })  # fmt: skip
-    return beside(frame, start_of(record.scenario), {"time": "clock", "next_retry": "next_retry_clock"})
+    }, start_of(record.scenario))  # fmt: skip
 
 
 def pressure(record: RunRecord) -> pd.DataFrame:
     """Every change of a server's back pressure level, with the resources that moved it."""
     p = record.pressure_events
-    if not p or not len(p["time"]):
-        return pd.DataFrame(columns=["time", "server", "level", "disk_percent", "version_buckets"])
     names = np.array(record.servers, dtype=object)
-    frame = pd.DataFrame({
+    return as_frame(PRESSURE, {
         "time": p["time"], "server": category(names[p["server"]]),
         "level": pd.Categorical(np.array(LEVELS, dtype=object)[p["level"]], categories=LEVELS, ordered=True),
         "disk_percent": p["disk_percent"], "version_buckets": p["version_buckets"],
-    })  # fmt: skip
-    return beside(frame, start_of(record.scenario), {"time": "clock"})
+    }, start_of(record.scenario))  # fmt: skip
 
 
 def pressure_seconds(record: RunRecord) -> dict[str, dict[str, float]]:
     """Seconds each Hub and Edge spent at Normal, Medium and High back pressure (from 0 to the end)."""
     changes = pressure(record)
-    servers = [row["server"] for row in record.server_stats]
+    servers = record.server_stats["server"].tolist()
     out = {}
     for server in servers:
         mine = changes[changes["server"] == server]
@@ -62,9 +57,9 @@ def pressure_seconds(record: RunRecord) -> dict[str, dict[str, float]]:
 
 def fault_windows(record: RunRecord) -> pd.DataFrame:
     """Every time something was down: fault, kind, target, start, end (NaN: still down at the end)."""
-    frame = pd.DataFrame(record.fault_windows, columns=["fault", "kind", "target", "start", "end"])
-    frame["kind"], frame["target"] = category(frame["kind"]), category(frame["target"])
-    return beside(frame, start_of(record.scenario), {"start": "start_clock", "end": "end_clock"})
+    f = record.fault_windows
+    return as_frame(FAULT_WINDOWS, {"fault": f["fault"], "kind": category(f["kind"]), "target": category(f["target"]),
+                                "start": f["start"], "end": f["end"]}, start_of(record.scenario))  # fmt: skip
 
 
 def accounting(record: RunRecord) -> dict:

@@ -20,7 +20,9 @@ import time
 import traceback
 from pathlib import Path
 
-from ..exchange.record import RecordedTracking, RunRecord
+from ..formats.messages import HOPS_RECORD, MESSAGE_INFO_RECORD
+from ..formats.record import RunRecord
+from ..formats.tracking_events import RecordedTracking
 from .saving import ChildTraceback, can_fork
 
 
@@ -42,7 +44,8 @@ class FigureWorker:
 
     def draw(self, record: RunRecord, folder: Path) -> None:
         """Hand over the run: the worker draws every figure into `folder` (collect them with `wait`)."""
-        slim = dataclasses.replace(record, tracking_recorded=RecordedTracking(), message_info={}, hops={})
+        slim = dataclasses.replace(record, tracking_recorded=RecordedTracking(), message_info=MESSAGE_INFO_RECORD.empty(),
+                                   hops=HOPS_RECORD.empty())  # fmt: skip
         self._connection.send((slim, str(folder)))
         self._handed = True
 

@@ -29,7 +29,8 @@ import math
 
 import numpy as np
 
-from ..exchange.record import RunRecord
+from ..formats.events import FAULT_WINDOWS_RECORD
+from ..formats.record import RunRecord
 from .peak import HOUR, at_samples, busiest_hour, candidate_starts, peak_queues
 
 PERCENTILES = (50, 95, 99)
@@ -73,7 +74,7 @@ def utilisation(record: RunRecord, start: float, end: float, leave_out: frozense
     if span <= 0 or not record.load_servers or not len(record.sample_times):
         return {}
     used = at_samples(record, np.array([start, end]), record.load_core_seconds)
-    cores = {row["server"]: row["cores"] for row in record.server_stats}
+    cores = dict(zip(record.server_stats["server"].tolist(), record.server_stats["cores"].tolist()))
     return {server: round(float(used[1, i] - used[0, i]) / (span * cores.get(server, 1)), 4)
             for i, server in enumerate(record.load_servers) if server not in leave_out}  # fmt: skip
 
@@ -111,9 +112,9 @@ def worst_hour(record: RunRecord, population: Population) -> dict:
 def fault_figures(record: RunRecord, population: Population) -> list[dict]:
     """Each fault window's figures: fault, kind, target, then window_figures with the target left out."""
     rows = []
-    for window in record.fault_windows:
+    for window in FAULT_WINDOWS_RECORD.rows(record.fault_windows):
         start = float(window["start"])
-        end = record.end_time if window["end"] is None else min(float(window["end"]), record.end_time)
+        end = record.end_time if math.isnan(window["end"]) else min(float(window["end"]), record.end_time)
         if end <= start:
             continue
         figures = window_figures(record, population, start, end, frozenset([window["target"]]))

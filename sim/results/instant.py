@@ -22,10 +22,10 @@ from typing import Protocol
 
 import pandas as pd
 
-from ..exchange.queue_state import QueueState
+from ..formats.frames import as_frame
+from ..formats.queue_state import QUEUE_VIEW, QueueState
 from ..scenario.units import format_duration, parse_duration
 
-COLUMNS = ("Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain", "LastError", "NextRetryTime")
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?\s*$")
 
 
@@ -93,7 +93,9 @@ def queue_view(states: Sequence[QueueState], at: float, start: datetime) -> pd.D
             "MessageCount": state.message_count, "NextHopDomain": state.next_hop, "LastError": state.last_error,
             "NextRetryTime": retry,
         })  # fmt: skip
-    view = pd.DataFrame(rows, columns=list(COLUMNS))
+    columns = {name: [row[name] for row in rows] for name in QUEUE_VIEW.names}
+    columns["NextRetryTime"] = pd.Series(columns["NextRetryTime"], dtype=QUEUE_VIEW["NextRetryTime"].dtype)
+    view = as_frame(QUEUE_VIEW, columns)
     view.attrs["at"] = pd.Timestamp(start + timedelta(seconds=at))
     view.attrs["seconds"] = at
     return view

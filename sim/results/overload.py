@@ -43,7 +43,7 @@ import math
 
 import numpy as np
 
-from ..exchange.record import RunRecord, split_place
+from ..formats.record import RunRecord, split_place
 from ..scenario.units import format_duration
 
 WINDOW = 1800.0
@@ -65,7 +65,7 @@ def partial(record: RunRecord) -> bool:
 
 def _dense(record: RunRecord) -> tuple[np.ndarray, np.ndarray]:
     """(queue length, waiting-state flag) per sample and station, from the sparse samples (idle rows: 0, Ready)."""
-    shape = (len(record.sample_times), len(record.stations))
+    shape = (len(record.sample_times), len(record.stations["queue"]))
     lengths = np.zeros(shape, dtype=np.int64)
     waiting = np.zeros(shape, dtype=bool)
     s = record.samples
@@ -106,9 +106,9 @@ def _queues(record: RunRecord) -> tuple[list[tuple[str, str]], np.ndarray, np.nd
     Outbox, not a queue of its own)."""
     lengths, waiting = _dense(record)
     entries = record.load_entries[:, : lengths.shape[1]]
-    serving = [i for i, row in enumerate(record.stations) if row["threads"] != 0
-               and row["delivery_type"] != "Unreachable"]  # fmt: skip
-    names = [(record.stations[i]["queue"], record.stations[i]["server"]) for i in serving]
+    stations = record.stations
+    serving = np.flatnonzero((stations["threads"] != 0) & (stations["delivery_type"] != "Unreachable")).tolist()
+    names = [(stations["queue"][i], stations["server"][i]) for i in serving]
     lengths, entries, waiting = lengths[:, serving], entries[:, serving], waiting[:, serving]
     outboxes = record.outbox_samples
     if len(outboxes) == len(record.sample_times) and record.outbox_servers:
@@ -143,13 +143,13 @@ def still_queued(record: RunRecord) -> dict[str, int]:
     """Recipients in a queue or service at the end of a run with a drain, by queue (waiting queues left out)."""
     if record.scenario.drain <= 0 or len(record.in_flight["place"]) == 0:
         return {}
-    identities = {row["queue"]: i for i, row in enumerate(record.stations)}
+    identities = {queue: i for i, queue in enumerate(record.stations["queue"].tolist())}
     counts = np.bincount(record.in_flight["place"], minlength=len(record.in_flight_places))
     held = {}
     for place, n in zip(record.in_flight_places, counts.tolist()):
         where, state = split_place(place)
         sid = identities.get(where)
-        if sid is None or n == 0 or record.stations[sid]["delivery_type"] == "Unreachable":
+        if sid is None or n == 0 or record.stations["delivery_type"][sid] == "Unreachable":
             continue  # an Outbox, remote senders, or the Unreachable queue
         if state in WAITING_STATES:
             continue
@@ -169,7 +169,7 @@ def overload(record: RunRecord) -> list[str]:
                        f"{found['left']:,} out; {found['z']:.1f} standard deviations of chance)")  # fmt: skip
     held = still_queued(record)
     if held:
-        servers = {row["queue"]: row["server"] for row in record.stations}
+        servers = dict(zip(record.stations["queue"].tolist(), record.stations["server"].tolist()))
         worst = max(held, key=held.get)
         reasons.append(f"{sum(held.values()):,} recipients still queued after the drain, most at {worst} "
                        f"(server {servers[worst]}, {held[worst]:,})")  # fmt: skip

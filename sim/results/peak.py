@@ -18,8 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..exchange.record import RunRecord
-from .clock import beside, start_of
+from ..formats.clock import start_of
+from ..formats.frames import as_frame
+from ..formats.queues import ARRIVALS, LOAD
+from ..formats.record import RunRecord
 
 BIN = 300.0
 """Width of the time bins of `load_bins`, in seconds (5 minutes)."""
@@ -41,7 +43,7 @@ def at_samples(record: RunRecord, times: np.ndarray, values: np.ndarray) -> np.n
 
 
 def _cores(record: RunRecord) -> dict[str, int]:
-    return {row["server"]: row["cores"] for row in record.server_stats}
+    return dict(zip(record.server_stats["server"].tolist(), record.server_stats["cores"].tolist()))
 
 
 def last_sample(record: RunRecord) -> float:
@@ -57,7 +59,7 @@ def load_bins(record: RunRecord) -> pd.DataFrame:
     """
     edges = _edges(record, 0.0, np.floor(last_sample(record) / BIN) * BIN)
     if len(edges) < 2 or not record.load_servers:
-        return pd.DataFrame(columns=["time", "server", "cores", "busy_cores", "core_utilisation"])
+        return as_frame(LOAD, {name: [] for name in LOAD.names if not LOAD[name].seconds}, start_of(record.scenario))
     used = np.diff(at_samples(record, edges, record.load_core_seconds), axis=0) / BIN
     cores = _cores(record)
     frames = []
@@ -67,15 +69,16 @@ def load_bins(record: RunRecord) -> pd.DataFrame:
                                     "busy_cores": used[:, column], "core_utilisation": used[:, column] / n}))  # fmt: skip
     frame = pd.concat(frames, ignore_index=True)
     frame["server"] = pd.Categorical(frame["server"], categories=list(record.load_servers))
-    return beside(frame, start_of(record.scenario), {"time": "clock"})
+    return as_frame(LOAD, dict(frame.items()), start_of(record.scenario))
 
 
 def arrival_bins(record: RunRecord) -> pd.DataFrame:
     """Messages entering the organisation per 5-minute bin: time (start of the bin), messages, per_hour."""
     edges = _edges(record, 0.0, np.floor(last_sample(record) / BIN) * BIN)
     counts = np.diff(at_samples(record, edges, record.load_generated.astype(float))) if len(edges) > 1 else np.zeros(0)
-    frame = pd.DataFrame({"time": edges[:-1], "messages": counts, "per_hour": counts * HOUR / BIN})
-    return beside(frame, start_of(record.scenario), {"time": "clock"})
+    return as_frame(
+        ARRIVALS, {"time": edges[:-1], "messages": counts, "per_hour": counts * HOUR / BIN}, start_of(record.scenario)
+    )
 
 
 def candidate_starts(record: RunRecord) -> np.ndarray:
@@ -117,11 +120,12 @@ def peak_queues(record: RunRecord, start: float, end: float) -> dict[str, int]:
     last = int(np.searchsorted(times, end, side="left"))
     if first > min(last, len(times) - 1):
         return {}
-    most = np.zeros(len(record.stations), dtype=np.int64)
+    most = np.zeros(len(record.stations["queue"]), dtype=np.int64)
     # a sample's interval maximum is its peak row where it has one, else what the sample shows
     counted = (s["time"] >= times[first]) & (s["time"] <= times[min(last, len(times) - 1)])
     np.maximum.at(most, s["station"][counted], s["length"][counted])
     if peaks and len(peaks["sample"]):
         counted = (peaks["sample"] >= first) & (peaks["sample"] <= last)
         np.maximum.at(most, peaks["station"][counted], peaks["max_length"][counted])
-    return {record.stations[i]["queue"]: int(most[i]) for i in np.flatnonzero(most)}
+    queues = record.stations["queue"]
+    return {queues[i]: int(most[i]) for i in np.flatnonzero(most)}

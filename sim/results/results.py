@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..exchange.record import STATUS_NAMES, RunRecord
+from ..formats.clock import start_of
+from ..formats.frames import as_frame
+from ..formats.record import STATUS_NAMES, RunRecord
+from ..formats.routes import DECISIONS, ROUTES
+from ..formats.stations import SERVERS, STATIONS
 from ..scenario.schema import Scenario
 from . import breakdowns, hours, instant, notebook, overload, peak, tables
-from .clock import start_of
 from .notebook import Summary
 
 if TYPE_CHECKING:
@@ -98,12 +101,12 @@ class Results:
     def stations(self) -> pd.DataFrame:
         """Per station since warm-up: arrivals and how messages left, waits for a thread and a core, service,
         queue length and waiting (mean and most), utilisation of threads and cores (sim.model.statistics)."""
-        return pd.DataFrame(self.record.stations)
+        return as_frame(STATIONS, self.record.stations)
 
     @cached_property
     def servers(self) -> pd.DataFrame:
         """Per Hub and Edge since warm-up: core utilisation and the utilisation of each thread limit."""
-        return pd.DataFrame(self.record.server_stats)
+        return as_frame(SERVERS, self.record.server_stats)
 
     @cached_property
     def throughput(self) -> pd.DataFrame:
@@ -118,12 +121,12 @@ class Results:
     @cached_property
     def routes(self) -> pd.DataFrame:
         """The AD-site routing table: source, target, path, next hop, cost and why."""
-        return pd.DataFrame(self.record.routes, columns=["source", "target", "path", "next_hop", "cost", "reason"])
+        return as_frame(ROUTES, self.record.routes)
 
     @cached_property
     def decisions(self) -> pd.DataFrame:
         """Every per-domain routing decision the run made: server, domain and why."""
-        return pd.DataFrame(self.record.decisions, columns=["server", "domain", "reason"])
+        return as_frame(DECISIONS, self.record.decisions)
 
     @cached_property
     def queue_events(self) -> pd.DataFrame:
@@ -175,7 +178,7 @@ class Results:
     @cached_property
     def tracking_log(self) -> pd.DataFrame:
         """The message tracking log in the Exchange 2007 fields, plus `server` and `role` (empty when off)."""
-        from .tracking import format_log
+        from ..formats.tracking_format import format_log
 
         org = {name for name, role in zip(self.record.servers, self.record.server_roles)
                if role in ("Mailbox", "Hub", "Mailbox+Hub", "Edge")}  # fmt: skip
@@ -240,11 +243,16 @@ class Results:
                 },
                 "internet_messages_generated": c["internet_messages_generated"],
                 "submissions_by_hub": dict(r.submissions_by_hub),
-                "utilisation_by_server": {row["server"]: round(row["core_utilisation"], 4) for row in r.server_stats},
-                "max_queue_length": {row["queue"]: row["max_queue_length"] for row in r.stations},
+                "utilisation_by_server": dict(
+                    zip(
+                        r.server_stats["server"].tolist(),
+                        (round(u, 4) for u in r.server_stats["core_utilisation"].tolist()),
+                    )
+                ),
+                "max_queue_length": dict(zip(r.stations["queue"].tolist(), r.stations["max_queue_length"].tolist())),
                 **breakdowns.accounting(r),
                 "back_pressure_seconds": breakdowns.pressure_seconds(r),
-                "faults": len(r.fault_windows),
+                "faults": len(r.fault_windows["fault"]),
                 **self.peak_summary(),
                 **({"partial": True} if self.partial else {}),
             }
@@ -318,7 +326,7 @@ class Results:
         # then the tracking logs and the per-message tables, which grow with the run.
         jobs = [] if figures is not None else [Job("figures", lambda: self.save_figures(out))]  # matplotlib: once
         if self.scenario.tracking_log:
-            from .tracking import write_logs
+            from ..formats.tracking_write import write_logs
 
             jobs.append(Job("tracking", lambda: write_logs(self.tracking_log, out / "tracking")))
         tables = ["hops"] if self.scenario.record == "hops" else []

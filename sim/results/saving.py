@@ -25,7 +25,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from .csvtext import write_frame
+from ..formats.csvtext import write_frame
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,9 @@
 
 Each function reads only the `RunRecord` (plain data), names servers and addresses once per table,
 and uses categoricals where a column repeats a few values: every server, site, queue, station, event and
-connector column is a pandas Categorical (one byte a row instead of a string). Every time in seconds
-from the start has its UTC clock time beside it (sim.results.clock): `submitted_at` and `submitted_clock`.
+connector column is a pandas Categorical (one byte a row instead of a string). Each table is built by its
+declaration in sim.formats (`Table.frame`): the declared columns in order, of the declared types, each clock
+column (the UTC clock time of a time in seconds, sim.formats.clock) computed beside its seconds.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..exchange.record import DELIVERED, STATUS_NAMES, RunRecord, split_place
-from . import columns
-from .clock import beside, start_of
+from ..formats import columns
+from ..formats.clock import start_of
+from ..formats.frames import as_frame
+from ..formats.messages import HOPS, IN_FLIGHT, MESSAGES
+from ..formats.queues import QUEUES, THROUGHPUT
+from ..formats.record import DELIVERED, STATUS_NAMES, RunRecord, split_place
+from ..formats.tracking_events import TRACKING_RAW
 
 
 def _wrap(codes: np.ndarray, size: int) -> np.ndarray:
@@ -39,6 +44,11 @@ def _addresses(book, addresses: np.ndarray):
     return columns.text_array(columns.taken(texts, codes))
 
 
+def _or_blank(names: np.ndarray) -> np.ndarray:
+    """Names as an object array to index, with one "" when there are none (an empty table indexes nothing)."""
+    return np.asarray(names, dtype=object) if len(names) else np.array([""], dtype=object)
+
+
 def category(values) -> pd.Categorical:
     """A repeating text column as a Categorical, categories in order of first appearance."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
@@ -57,7 +67,8 @@ def messages(record: RunRecord) -> pd.DataFrame:
     path_ids = m["path"]
     status_codes = np.full(max(STATUS_NAMES) + 1, -1, dtype=np.int64)
     status_codes[list(STATUS_NAMES)] = np.arange(len(STATUS_NAMES))
-    frame = pd.DataFrame(
+    return as_frame(
+        MESSAGES,
         {
             "message_id": m["message_id"],
             "recipient": _addresses(book, m["recipient"]),
@@ -75,28 +86,23 @@ def messages(record: RunRecord) -> pd.DataFrame:
             "reason": columns.categorical(_wrap(m["reason"], len(record.reasons)), record.reasons),
             "hops": path_hops[path_ids] if len(path_ids) else np.array([], dtype=int),
             "path": _listed(path_ids, path_names),
-        }
-    )
-    return beside(
-        frame, start_of(record.scenario), {"submitted_at": "submitted_clock", "delivered_at": "delivered_clock"}
+        },
+        start_of(record.scenario),
     )
 
 
 def hops(record: RunRecord) -> pd.DataFrame:
     """One row per message copy per station: the wait for a thread, then for a core, then the service.
     Server and station are categoricals."""
-    h = record.hops
-    station_ids = h["station"]
+    h, stations = record.hops, record.stations
+    station_ids = _wrap(h["station"], len(stations["station"]))
     queued, started, core, finished = h["queued_at"], h["started_at"], h["core_at"], h["finished_at"]
-    frame = pd.DataFrame(
+    return as_frame(
+        HOPS,
         {
             "message_id": h["message_id"],
-            "server": columns.categorical(
-                _wrap(station_ids, len(record.stations)), [s["server"] for s in record.stations]
-            ),
-            "station": columns.categorical(
-                _wrap(station_ids, len(record.stations)), [s["station"] for s in record.stations]
-            ),
+            "server": columns.categorical(station_ids, stations["server"].tolist()),
+            "station": columns.categorical(station_ids, stations["station"].tolist()),
             "queued_at": queued,
             "started_at": started,
             "core_at": core,
@@ -105,9 +111,9 @@ def hops(record: RunRecord) -> pd.DataFrame:
             "thread_wait_s": started - queued,
             "core_wait_s": core - started,
             "service_s": finished - core,
-        }
+        },
+        start_of(record.scenario),
     )
-    return beside(frame, start_of(record.scenario), {"queued_at": "queued_clock"})
 
 
 def queues(record: RunRecord) -> pd.DataFrame:
@@ -136,10 +142,9 @@ def queues(record: RunRecord) -> pd.DataFrame:
         rows = position[peaks["sample"], peaks["station"]]
         most[rows], most_waiting[rows] = peaks["max_length"], peaks["max_waiting"]
     stations = record.stations
-    servers = np.array([r["server"] for r in stations] or [""], dtype=object)
-    identity = np.array([r["queue"] for r in stations] or [""], dtype=object)
-    types = np.array([r["delivery_type"] for r in stations] or [""], dtype=object)
-    frame = pd.DataFrame(
+    servers, identity, types = (_or_blank(stations[name]) for name in ("server", "queue", "delivery_type"))
+    return as_frame(
+        QUEUES,
         {
             "time": times[t_idx],
             "server": pd.Categorical(servers[s_idx]),
@@ -150,21 +155,22 @@ def queues(record: RunRecord) -> pd.DataFrame:
             "max_length": most,
             "max_waiting": most_waiting,
             "state": pd.Categorical(states[state]),
-        }
+        },
+        start_of(record.scenario),
     )
-    return beside(frame, start_of(record.scenario), {"time": "clock"})
 
 
 def throughput(record: RunRecord) -> pd.DataFrame:
     """Messages categorized per Hub in each sample interval, and the hourly rate."""
     c = record.categorized
-    frame = pd.DataFrame(
-        {"time": c["time"], "server": [record.servers[i] for i in c["server"].tolist()], "cumulative": c["cumulative"]}
-    )
-    frame["messages"] = frame.groupby("server")["cumulative"].diff().fillna(frame["cumulative"]).astype(int)
-    frame["per_hour"] = frame["messages"] * 3600.0 / record.scenario.sample_interval
-    frame["server"] = category(frame["server"])
-    return beside(frame, start_of(record.scenario), {"time": "clock"})
+    servers = [record.servers[i] for i in c["server"].tolist()]
+    cumulative = pd.Series(c["cumulative"])
+    messages = cumulative.groupby(servers).diff().fillna(cumulative).astype(int).to_numpy()
+    return as_frame(THROUGHPUT,
+        {"time": c["time"], "server": category(servers), "cumulative": c["cumulative"], "messages": messages,
+         "per_hour": messages * 3600.0 / record.scenario.sample_interval},
+        start_of(record.scenario),
+    )  # fmt: skip
 
 
 def in_flight(record: RunRecord) -> pd.DataFrame:
@@ -174,27 +180,20 @@ def in_flight(record: RunRecord) -> pd.DataFrame:
     split = [split_place(place) for place in record.in_flight_places] or [("", "")]
     places = np.array([where for where, _ in split], dtype=object)
     states = np.array([state for _, state in split], dtype=object)
-    frame = pd.DataFrame(
+    return as_frame(
+        IN_FLIGHT,
         {
             "message_id": f["message_id"],
             "recipient": [book.text(n) for n in f["recipient"].tolist()],
             "origin_server": _listed(f["origin"], [*record.servers, ""]),
             "held_by": category(places[f["place"]]),
             "state": category(states[f["place"]]),
-        }
+        },
     )
-    return frame
-
-
-TRACKING_RAW_COLUMNS = (
-    "time_s", "server", "role", "event_id", "source", "internal_message_id", "message_id", "recipients",
-    "recipient_status", "total_bytes", "sender", "client_hostname", "server_hostname", "connector_id", "reference",
-    "subject", "original_time_s",
-)  # fmt: skip
 
 
 def tracking_raw(record: RunRecord) -> pd.DataFrame:
-    """The model's tracking events, one row each, with names and addresses resolved (sim.results.tracking input).
+    """The model's tracking events, one row each, with names and addresses resolved (sim.formats.tracking_format input).
 
     Built from the record's codes, each distinct name or address written once: servers, roles, events, sources,
     statuses, hosts, connectors, references and senders are categoricals; message ids and subjects are text;
@@ -203,7 +202,7 @@ def tracking_raw(record: RunRecord) -> pd.DataFrame:
     k, texts = table.columns, list(table.texts)
     n = len(k["time"])
     if n == 0:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in TRACKING_RAW_COLUMNS})
+        return as_frame(TRACKING_RAW, {name: [] for name in TRACKING_RAW.names})
     names = [*record.servers, ""]
     server = _wrap(k["server"], len(names))
     info = record.message_info
@@ -221,7 +220,8 @@ def tracking_raw(record: RunRecord) -> pd.DataFrame:
     domain = record.scenario.domain
     ends = [f"@{o}.{domain}>" if o != "Internet" else "@internet.example>" for o in names]
     sender_codes, sender_texts = columns.unique_texts(info["sender"][row_of], book.text)
-    return pd.DataFrame(
+    return as_frame(
+        TRACKING_RAW,
         {
             "time_s": np.asarray(k["time"], dtype=float),
             "server": columns.categorical(server, names),
@@ -246,7 +246,7 @@ def tracking_raw(record: RunRecord) -> pd.DataFrame:
                 )
             ),  # fmt: skip
             "original_time_s": info["submitted_at"][row_of],
-        }
+        },
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..formats.routes import DECISIONS, ROUTES
 from .trip import LINGER, STATION_LABELS, Hop, Move, Trip
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def _why(result: ResultView, found: Trip, hop: Hop, site_of: dict[str, str]) -> 
     if hop.delivery_type == "SmtpRelayToRemoteAdSite" and hop.station in with_hubs:
         return _relay(result, found, hop, site_of)
     if hop.delivery_type in LAST_HOP_TYPES:
-        decisions = [d["reason"] for d in record.decisions if d["server"] == hop.server]
+        decisions = [d["reason"] for d in DECISIONS.rows(record.decisions) if d["server"] == hop.server]
         matching = [text for text in decisions if hop.station.lower() in text.lower()]
         return matching[0] if matching else (decisions[0] if decisions else "")
     return ""
@@ -104,7 +105,7 @@ def _relay(result: ResultView, found: Trip, hop: Hop, site_of: dict[str, str]) -
     if role_of.get(hop.server) == "Edge":
         return f"Edge relays accepted-domain mail in to the Hubs of {hop.station}, round robin"
     source = site_of[hop.server]
-    routes = {(r["source"], r["target"]): r for r in record.routes}
+    routes = {(r["source"], r["target"]): r for r in ROUTES.rows(record.routes)}
     targets = sorted({r["destination"] for r in found.recipients if r["destination"]} & set(site_of))
     chosen = [routes[(source, site_of[t])] for t in targets if (source, site_of[t]) in routes]
     chosen = [r for r in chosen if r["next_hop"] == hop.station] or [

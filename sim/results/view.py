@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from ..exchange.record import RunRecord
+from ..formats.record import RunRecord
 from ..scenario.schema import Scenario
 
 

@@ -2,7 +2,7 @@
 and a live SMTP endpoint. See `sim.smtp.session`."""
 
 from .conversation import Conversation
-from .protocol_log import ProtocolLogWriter
+from .protocol_log_writer import ProtocolLogWriter
 from .replies import Reply
 from .session import BackPressure, SessionState, SmtpDecisions
 from .transcript import Transcript, session

@@ -2,7 +2,7 @@
 
 `Conversation` joins the grammar (sim.smtp.syntax) to the decisions (`SessionState`) and, when the
 Receive connector logs Verbose, writes every line both ways to the Exchange protocol log
-(sim.smtp.protocol_log). The live endpoint and the played transcripts both talk through it, so a
+(sim.formats.protocol_log, written through sim.smtp.protocol_log_writer). The live endpoint and the played transcripts both talk through it, so a
 reply on the wire and in the model come from the same call, and so do their log lines.
 
 What needs wire work before its final reply is split in two: AUTH (the credentials dialogue), DATA
@@ -15,7 +15,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..exchange.domain_security import PeerCertificate
-from .protocol_log import CREDENTIALS, ProtocolLogSession, ProtocolLogWriter, permissions_text, wall_clock
+from ..formats.protocol_log import CREDENTIALS, permissions_text
+from .protocol_log_writer import ProtocolLogSession, ProtocolLogWriter, wall_clock
 from .replies import CLOSED, HELP, Reply
 from .session import SessionState, SmtpDecisions
 from .syntax import Command, bdat_arguments, mask_auth_line, parse_line, path_and_parameters

@@ -23,11 +23,12 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+from ..formats.protocol_log import RECEIVE
 from ..scenario.receive import parse_ip
 from .conversation import Conversation
 from .endpoint import ExsimSMTP
 from .hints import swaks_hint
-from .protocol_log import RECEIVE, ProtocolLogWriter
+from .protocol_log_writer import ProtocolLogWriter
 from .session import AcceptedMessage, SmtpDecisions
 from .wire import Listener, TlsMaterial, log, parse_listen
 

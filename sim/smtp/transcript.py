@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..exchange.domain_security import PeerCertificate
 from .conversation import Conversation
-from .protocol_log import ProtocolLogWriter, wall_clock
+from .protocol_log_writer import ProtocolLogWriter, wall_clock
 from .replies import Reply
 from .session import BackPressure, SessionState, SmtpDecisions
 from .syntax import BASIC_MECHANISMS, EXCHANGE_MECHANISMS

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...exchange.record import REJECTED
 from ...exchange.status import SIZE_REJECTED, USER_UNKNOWN
+from ...formats.record import REJECTED
 from ..message import Message
 from ..pipelines import EDGE
 from ..station import UNBOUNDED, Station

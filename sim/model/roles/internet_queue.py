@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...exchange.record import DELIVERED
 from ...exchange.status import CONNECT_FAILED, REMOTE_REFUSED
 from ...exchange.topology import internet_route
+from ...formats.record import DELIVERED
 from ..message import Message
 from .queues import SmtpQueue
 

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...exchange.policies import RetryPolicy, RoundRobin
-from ...exchange.record import NDR
 from ...exchange.status import EXPIRED
 from ...exchange.timers import server_timers
+from ...formats.record import NDR
 from ..message import Message
 from ..submission import SiteBacklog, SubmissionOutbox, has_free_thread
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...exchange.policies import RetryPolicy
-from ...exchange.record import NDR, POISON
 from ...exchange.status import DELAYED, EXPIRED
 from ...exchange.timers import server_timers
+from ...formats.record import NDR, POISON
 from ..deadlines import Deadlines
 from ..message import Message
 from ..pipelines import Stage

@@ -4,6 +4,9 @@
 domain index and a user number above N: domain 0 is the primary domain itself (addresses no mailbox
 holds: "unknown recipients"), then the workload's other recipient domains, then the Internet senders'
 domain. Text is made only when results are built.
+
+A format rather than an Exchange rule: the model writes addresses as these integers, the record keeps the
+`AddressBook` that decodes them (`RunRecord.addresses`) and the results read them back, so it lives in sim.formats.
 """
 
 from __future__ import annotations

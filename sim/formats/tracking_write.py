@@ -1,7 +1,7 @@
-"""Exchange 2007 message tracking log files: write `format_log`'s output as real log files, and read them back.
+"""Exchange 2007 message tracking log files: `format_log`'s output written as real log files.
 
 Why vectorised: a day of a large organisation logs millions of events; the writer builds each block of rows'
-text column by column in C (sim.results.csvtext) and writes it as one slice of bytes, the same bytes the csv
+text column by column in C (sim.formats.csvtext) and writes it as one slice of bytes, the same bytes the csv
 module writes row by row.
 """
 
@@ -17,15 +17,7 @@ import pyarrow.compute as pc
 
 from .columns import TEXT, arrow_text, coded, text_array
 from .csvtext import BLOCK_ROWS, Rows, data_bytes, quote_minimal
-from .tracking_fields import (
-    EXTRA_COLUMNS,
-    FIELDS,
-    HEADER_LOG_TYPE,
-    HEADER_SOFTWARE,
-    HEADER_VERSION,
-    INT_FIELDS,
-    log_file_name,
-)
+from .tracking_fields import EXTRA_COLUMNS, FIELDS, HEADER_LOG_TYPE, HEADER_SOFTWARE, HEADER_VERSION, log_file_name
 
 
 def write_logs(log: pd.DataFrame, folder: Path) -> list[Path]:
@@ -110,56 +102,3 @@ def _open_log(path: Path, first_time: str) -> BinaryIO:
     header = [HEADER_SOFTWARE, HEADER_VERSION, HEADER_LOG_TYPE, f"#Date: {first_time}", f"#Fields: {','.join(FIELDS)}"]
     handle.write(("\r\n".join(header) + "\r\n").encode("utf-8-sig"))
     return handle
-
-
-def _fields_of(path: Path) -> list[str]:
-    """The column names from a log file's first `#Fields:` line."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        for line in fh:
-            if line.startswith("#Fields:"):
-                return [name.strip() for name in line[len("#Fields:") :].strip().split(",")]
-            if not line.startswith("#"):
-                break
-    raise ValueError(f"{path}: no #Fields: header line")
-
-
-def read_logs(folder: Path) -> pd.DataFrame:
-    """Every `MSGTRK*.LOG` under `folder` (recursively, paths sorted), as one table: a leading `server`
-    column (the file's folder name) and the fields named by each file's `#Fields:` line. Header lines are
-    skipped wherever they occur (Exchange repeats them when the service restarts). date-time becomes a UTC
-    Timestamp, internal-message-id, total-bytes and recipient-count integers, the rest text ("" when blank).
-    Rows keep file order: files sorted by path, then line order."""
-    folder = Path(folder)
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.name.upper().startswith("MSGTRK") and p.name.upper().endswith(".LOG")
-    )
-    frames = []
-    for path in files:
-        names = _fields_of(path)
-        frame = pd.read_csv(
-            path,
-            encoding="utf-8-sig",
-            header=None,
-            names=names,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-        )
-        frame = frame[~frame[names[0]].fillna("").str.startswith("#")]
-        frame.insert(0, "server", path.parent.name)
-        frames.append(frame)
-    if not frames:
-        return _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in ("server", *FIELDS)}))
-    return _typed(pd.concat(frames, ignore_index=True))
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Column types of `read_logs`' output."""
-    frame = frame.fillna("")
-    frame["date-time"] = pd.to_datetime(frame["date-time"], format="ISO8601", utc=True)
-    for name in INT_FIELDS:
-        if name in frame.columns:
-            frame[name] = frame[name].astype(np.int64)
-    return frame.reset_index(drop=True)

@@ -1,17 +1,23 @@
-"""Message tracking logs read as a stream: from any number of files, in constant memory.
+"""The one reader of message tracking logs: rows streamed from any number of files, in constant memory.
 
-Why: `read_logs` builds one DataFrame, and 30 days of tracking logs of a large organisation do not fit in
-memory; `exsim calibrate` folds the rows into counters as it goes. This reader holds one batch of rows at a
-time (`RowReader.rows` one row, `RowReader.batches` a few thousand rows as columns of the fields asked for).
+Why streaming: 30 days of tracking logs of a large organisation do not fit in memory; `exsim calibrate` folds
+the rows into counters as it goes, and `sim.formats.tracking_frame.read_logs` gathers them into a DataFrame
+when a folder is small enough. Either way the rows come through here, so both read the same logs the same way.
+The reader holds one batch at a time: `RowReader.rows` one row, `RowReader.blocks` a few thousand rows with
+every field, `RowReader.batches` a few thousand rows as columns of the fields asked for.
 
-What it reads (DOMAIN.md 8): files named `MSGTRK*.LOG` (MSGTRK on Hub and Edge, MSGTRKM on Mailbox servers,
-and the later MSGTRKMA/MD/MS) anywhere under the folders given. Each file's `#Fields:` line decides its
+What it reads (DOMAIN.md 8): the files sim.formats.tracking_find finds. Each file's `#Fields:` line decides its
 columns, so the Exchange 2007 field set (21 fields) and the later ones (E2010 appends directionality,
 tenant-id, original-client-ip, original-server-ip, custom-data) both read, and fields it does not know are
 kept in the row and ignored by the caller. Header lines may come again anywhere (Exchange writes them again
 when the service restarts); a new `#Fields:` line re-maps the columns from there on. UTF-8 with or without a
 byte-order mark, CRLF, LF and CR line ends in any mix, quoted fields holding commas, doubled quotes or line
 breaks.
+
+How, in three steps a line goes through: `_records` splits the file into rows (the common line by one split;
+header, blank, quoted and broken lines by `_special`) and hands them on in chunks, `_check` checks a chunk's rows
+and reads their date-times in one loop, and `_batches` gathers the good rows into batches, picking the fields
+asked for. Per line only the split, the date-time (minute starts cached) and the checks cost Python time.
 
 Bad input: a file that is another kind of log (an SMTP protocol log, an Exchange 2003 tracking log, another
 product's log) raises `NotATrackingLog` with one line naming the file: nothing read from it could be
@@ -23,24 +29,17 @@ raise `MalformedLine` when `strict`. A problem never quotes the line: it may hol
 from __future__ import annotations
 
 import csv
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from operator import itemgetter
 from pathlib import Path
 
+from .tracking_find import LogFile, NotATrackingLog
+
 TRACKING_LOG_TYPE = "Message Tracking Log"
-NAME = re.compile(r"^MSGTRK([A-Z]*?)(\d{8})-(\d+)\.LOG$", re.IGNORECASE)
-"""`MSGTRK` + role letters (M, MA, MD, MS or none) + `yyyymmdd` + `-` + sequence number + `.LOG`."""
-WRAPPER_FOLDERS = frozenset({"messagetracking"})
-"""Folder names that are not a server's name: `SERVER/MessageTracking/MSGTRK...` belongs to SERVER."""
 MAX_JOINED_LINES = 20
 """A quoted field may hold line breaks; a quote still open after this many lines is a broken line."""
-
-
-class NotATrackingLog(ValueError):
-    """A file or folder that holds no Exchange message tracking log: one line, naming it and the fix."""
 
 
 class MalformedLine(ValueError):
@@ -59,89 +58,6 @@ class Problem:
         """`file, line N: reason` (the whole file when line is 0)."""
         where = label or str(self.path)
         return f"{where}: {self.reason}" if self.line == 0 else f"{where}, line {self.line}: {self.reason}"
-
-
-@dataclass(frozen=True, order=True)
-class LogFile:
-    """One tracking log file and the server whose log it is (the name of the folder that holds it)."""
-
-    server: str
-    prefix: str  # "MSGTRK", "MSGTRKM", ...: files of one prefix on one server follow each other in time
-    day: str  # yyyymmdd from the file name ("" when the name does not follow Exchange's pattern)
-    sequence: int
-    path: Path
-
-
-def server_of(path: Path) -> str:
-    """The server a log file belongs to: the name of its folder, skipping a `MessageTracking` folder.
-
-    Decision: Exchange names every server's files alike (MSGTRK20260105-1.LOG), so logs collected from
-    several servers must be kept one folder per server, as `exsim run --out` writes them.
-    """
-    folder = path.parent
-    while folder.name.lower() in WRAPPER_FOLDERS and folder.parent != folder:
-        folder = folder.parent
-    return folder.name
-
-
-def log_file(path: Path) -> LogFile:
-    """A LogFile from its path (prefix, day and sequence from the name when it follows Exchange's pattern)."""
-    match = NAME.match(path.name)
-    if match is None:
-        return LogFile(server_of(path), "MSGTRK", "", 0, path)
-    letters, day, sequence = match.groups()
-    return LogFile(server_of(path), f"MSGTRK{letters.upper()}", day, int(sequence), path)
-
-
-def is_tracking_name(path: Path) -> bool:
-    """True for names Exchange gives tracking logs: MSGTRK*.LOG in any case."""
-    name = path.name.upper()
-    return name.startswith("MSGTRK") and name.endswith(".LOG")
-
-
-def find_logs(roots: Iterable[str | Path]) -> list[LogFile]:
-    """Every tracking log file under the folders (or files) given, sorted by server, prefix, day and sequence.
-
-    Raises NotATrackingLog for a path that does not exist, and when there is no MSGTRK*.LOG at all (saying
-    what was found instead, e.g. SMTP protocol logs)."""
-    paths: list[Path] = []
-    for root in map(Path, roots):
-        if not root.exists():
-            raise NotATrackingLog(f"{root}: no such file or folder; give the folder of the MSGTRK*.LOG files")
-        paths += [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    logs = sorted(log_file(p) for p in paths if is_tracking_name(p))
-    if not logs:
-        where = ", ".join(str(r) for r in roots)
-        raise NotATrackingLog(f"{where}: no message tracking logs (MSGTRK*.LOG){_found_instead(paths)}")
-    return logs
-
-
-def _found_instead(paths: list[Path]) -> str:
-    kinds: dict[str, int] = {}
-    for path in paths[:2000]:
-        kind = sniff(path)
-        if kind:
-            kinds[kind] = kinds.get(kind, 0) + 1
-    if not kinds:
-        return "; give the MessageTracking folder of each server (TransportRoles\\Logs\\MessageTracking)"
-    found = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(kinds.items()))
-    return f"; found {found} instead: give the MessageTracking folder of each server"
-
-
-def sniff(path: Path) -> str:
-    """What kind of log a file's first lines say it is ("" when they say nothing we know)."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            head = [fh.readline(400) for _ in range(6)]
-    except OSError:
-        return ""
-    text = "".join(head)
-    log_type = re.search(r"^#Log-type:\s*(.+?)\s*$", text, re.M)
-    if log_type:
-        return log_type.group(1)
-    if "Message Tracking Log File" in text:
-        return "Exchange 2000/2003 message tracking log"
-    return ""
 
 
 _MINUTES: dict[str, float] = {}
@@ -170,23 +86,27 @@ def parse_time(text: str) -> float:
 
 
 class Columns:
-    """Where each field is in a row of one file, from its `#Fields:` line (`index[name]`)."""
+    """Where each field is in a row of one file, from its `#Fields:` line (`index[name]`), and what `RowReader._check`
+    reads of every row: the count of fields, where date-time and event-id are, the fields that must be whole
+    numbers."""
 
-    __slots__ = ("names", "index", "count", "integers")
+    __slots__ = ("path", "names", "index", "count", "integers", "when", "event")
 
-    def __init__(self, names: list[str], integers: Iterable[str] = ()) -> None:
+    def __init__(self, names: list[str], integers: Iterable[str] = (), path: Path | None = None) -> None:
+        self.path = path
         self.names = names
         self.index = {name: i for i, name in enumerate(names)}
         self.count = len(names)
         self.integers = tuple((name, self.index[name]) for name in integers if name in self.index)
+        self.when, self.event = self.index.get("date-time", -1), self.index.get("event-id", -1)
 
 
 class RowReader:
     """Reads tracking log files and keeps the count of lines, rows and problems.
 
-    `rows(log, tag)` yields each good row, `batches(log, fields)` the good rows as columns. `required` names
-    the fields a file must have (date-time and event-id always); `integers` the fields that must be whole
-    numbers or empty.
+    `rows(log, tag)` yields each good row, `blocks(log)` the good rows with every field, `batches(log, fields)`
+    the good rows as columns. `required` names the fields a file must have (date-time and event-id always);
+    `integers` the fields that must be whole numbers or empty.
     """
 
     def __init__(self, required: Iterable[str] = (), integers: Iterable[str] = ("total-bytes", "recipient-count"),
@@ -227,7 +147,7 @@ class RowReader:
                 f"{path}: its #Fields: line has no {', '.join(missing)}: not an Exchange 2007 or later "
                 "message tracking log"
             )
-        return Columns(names, self.integers)
+        return Columns(names, self.integers, path)
 
     def rows(self, log: LogFile, tag: object = None) -> Iterator[tuple[float, list[str], Columns, object]]:
         """The good rows of one file, in file order, each as (time, fields, columns, tag): time in seconds
@@ -235,6 +155,12 @@ class RowReader:
         for times, rows, columns in self._batches(log, None, 1024):
             for time, fields in zip(times, rows):
                 yield time, fields, columns, tag
+
+    def blocks(self, log: LogFile, size: int = 4096) -> Iterator[tuple[list[float], list[list[str]], Columns]]:
+        """The good rows of one file, in file order, up to `size` at a time: (times, rows, columns), each row
+        every field as text, as `columns` (the #Fields: line in force) names them; a new block where a new
+        #Fields: line begins. What `read_logs` builds its table from."""
+        return self._batches(log, None, size)
 
     def batches(self, log: LogFile, fields: Sequence[str], size: int = 4096) -> Iterator[tuple[list[float], dict]]:
         """The good rows of one file as columns, in batches of up to `size` rows: (times, {field: values}),
@@ -255,83 +181,109 @@ class RowReader:
             yield times, out
 
     def _batches(self, log: LogFile, fields: Sequence[str] | None, size: int):
-        """(times, rows, columns) of the good rows of one file, `size` at a time, a new batch where a new
-        #Fields: line begins; a row is all its fields, or a tuple of the `fields` named. Problems are
-        recorded on the way. One loop for both, with no call per line on the common path."""
+        """(times, rows, columns) of the good rows of one file, up to `size` at a time, a new batch where a new
+        #Fields: line begins; a row is all its fields, or a tuple of the `fields` named. The lines come in chunks
+        from `_records`, are checked by `_check` and picked as each batch is handed over."""
+        times: list[float] = []
+        rows: list = []
+        columns: Columns | None = None
+        pick: Callable | None = None
+        for chunk, lines, mapped in self._records(log, min(size, 256)):
+            if mapped is not columns:  # the first rows, or the first under a new #Fields: line
+                if rows:
+                    self.rows_read += len(rows)
+                    yield times, _picked(rows, pick), columns
+                    times, rows = [], []
+                columns, pick = mapped, _picker(mapped, fields)
+            self._check(chunk, lines, mapped, times, rows)
+            while len(rows) >= size:
+                self.rows_read += size
+                yield times[:size], _picked(rows[:size], pick), columns
+                times, rows = times[size:], rows[size:]
+        self.rows_read += len(rows)
+        if rows:
+            yield times, _picked(rows, pick), columns
+
+    def _records(self, log: LogFile, size: int) -> Iterator[tuple[list[list[str]], list[int], Columns]]:
+        """The data lines of one file in file order, up to `size` at a time: (rows of fields, their line numbers,
+        the columns of the #Fields: line in force). The common line (no quote, no header) is split at once;
+        header, blank, quoted and broken lines go through `_special`, each after the chunk before it is handed
+        over (so a new #Fields: line starts a new chunk, and problems are recorded in line order). An empty file
+        is recorded as a problem at the end."""
         path = log.path
         state = _FileState(path)
         columns: Columns | None = None
-        count = when = event = -1
-        pick = None
-        integers: tuple = ()
-        times: list[float] = []
-        rows: list = []
-        minutes = _MINUTES
+        rows: list[list[str]] = []
+        lines: list[int] = []
         number = 0
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
             for line in fh:
                 number += 1
                 if columns is not None and line[0] not in _SPECIAL and '"' not in line and "\x00" not in line:
-                    row = line.rstrip("\r\n").split(",")  # the common line: no quotes, no header
-                    first = number
+                    rows.append(line.rstrip("\r\n").split(","))  # the common line
+                    lines.append(number)
                 else:
+                    if rows:  # the rows before are checked first, so problems are recorded in line order
+                        yield rows, lines, columns
+                        rows, lines = [], []
                     state.number = number
                     row = self._special(line, fh, state)
                     number = state.number  # a quoted field may have taken more lines
-                    if state.header_changed and columns is not None:
-                        if rows:
-                            self.rows_read += len(rows)
-                            yield times, rows, columns
-                            times, rows = [], []
+                    if state.header_changed:  # a new #Fields: (or #Log-type:) line: a new mapping from here
                         columns = None
                     if row is None:
                         continue
-                    first = state.first
                     if columns is None:
                         columns = self._columns(path, state.header)
-                        count, when, event = columns.count, columns.index["date-time"], columns.index["event-id"]
-                        integers = columns.integers
-                        at = [columns.index[name] for name in fields] if fields is not None else []
-                        pick = itemgetter(*at) if len(at) > 1 else None
                         state.header_changed = False
-                if len(row) != count:
-                    if len(row) > 1 or row[0].strip():
-                        self.problem(path, first, f"{len(row)} fields where the #Fields: line names {count}")
-                    continue
-                stamp = row[when]
-                base = minutes.get(stamp[:16])
-                if base is not None and len(stamp) == 24 and stamp[23] == "Z" and stamp[19] == ".":
-                    try:
-                        time = base + float(stamp[17:23])
-                    except ValueError:
-                        time = -1.0
-                    if not 0.0 <= time - base < 60.0:
-                        time = self._time(path, first, stamp)
-                else:
-                    time = self._time(path, first, stamp)
-                if time is None:
-                    continue
-                if not row[event]:
-                    self.problem(path, first, "event-id is empty (it is never blank in a tracking log)")
-                    continue
-                for name, at_int in integers:
-                    value = row[at_int]
-                    if value and not value.isdecimal():
-                        self.problem(path, first, f"{name} is not a whole number")
-                        break
-                else:
-                    times.append(time)
-                    rows.append(row if fields is None else pick(row) if pick else (row[at[0]],))
-                    if len(rows) >= size:
-                        self.rows_read += len(rows)
-                        yield times, rows, columns
-                        times, rows = [], []
+                    rows.append(row)
+                    lines.append(state.first)
+                if len(rows) >= size:
+                    yield rows, lines, columns
+                    rows, lines = [], []
         self.lines += number
-        self.rows_read += len(rows)
         if rows:
-            yield times, rows, columns
+            yield rows, lines, columns
         if not state.seen_anything and not state.number_of_data:
             self.problem(path, 0, "empty file (no header and no rows)")
+
+    def _check(self, chunk: list[list[str]], lines: list[int], columns: Columns, times: list[float],
+               good: list[list[str]]) -> None:  # fmt: skip
+        """Append to `times` and `good` each row of `chunk` that passes every check, with its time; record the
+        problem of each other: as many fields as the #Fields: line names (a blank line is skipped quietly), a
+        date-time, an event-id, whole numbers where they are asked for. The date-time of a minute met before is
+        read without parsing it again. One loop over the chunk, with no call per row on the common path."""
+        count, when, event, integers, path = columns.count, columns.when, columns.event, columns.integers, columns.path
+        minute = _MINUTES.get
+        for row, line in zip(chunk, lines):
+            if len(row) != count:
+                if len(row) > 1 or row[0].strip():
+                    self.problem(path, line, f"{len(row)} fields where the #Fields: line names {count}")
+                continue
+            stamp = row[when]
+            base = minute(stamp[:16])
+            if base is not None and len(stamp) == 24 and stamp[23] == "Z" and stamp[19] == ".":
+                try:
+                    time = base + float(stamp[17:23])
+                except ValueError:
+                    time = -1.0
+                if not 0.0 <= time - base < 60.0:
+                    time = self._time(path, line, stamp)
+            else:
+                time = self._time(path, line, stamp)
+            if time is None:
+                continue
+            if not row[event]:
+                self.problem(path, line, "event-id is empty (it is never blank in a tracking log)")
+                continue
+            for name, at in integers:
+                value = row[at]
+                if value and not value.isdecimal():
+                    self.problem(path, line, f"{name} is not a whole number")
+                    break
+            else:
+                times.append(time)
+                good.append(row)
 
     def _time(self, path: Path, line: int, text: str) -> float | None:
         """parse_time, or None with the problem recorded."""
@@ -395,3 +347,19 @@ class _FileState:
         self.header_changed = False
         self.seen_anything = False
         self.number_of_data = 0
+
+
+def _picked(rows: list[list[str]], pick: Callable | None) -> list:
+    """The rows as they are (no `pick`), or the fields `pick` takes out of each."""
+    return rows if pick is None else list(map(pick, rows))
+
+
+def _picker(columns: Columns, fields: Sequence[str] | None) -> Callable | None:
+    """What takes the `fields` named out of a row, as a tuple (None: the whole row is kept)."""
+    if fields is None:
+        return None
+    at = [columns.index[name] for name in fields]
+    if len(at) == 1:
+        only = at[0]
+        return lambda row: (row[only],)
+    return itemgetter(*at)

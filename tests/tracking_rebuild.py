@@ -1,7 +1,8 @@
-"""Per-recipient deliveries rebuilt from Exchange message tracking logs alone.
+"""Per-recipient deliveries rebuilt from Exchange message tracking logs alone, for the tests.
 
-An end-to-end check of the model against a second, independent bookkeeping; sim/tracking.py has the
-format, the writer and the reader.
+An end-to-end check of the model against a second, independent bookkeeping: the tests write a run's tracking
+log (sim.formats.tracking_write), read it back (sim.formats.tracking_frame) and rebuild each recipient's
+path and latency from the files alone. Only the tests use it, so it lives with them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .tracking import parse_iso
+
+def parse_iso(text: pd.Series) -> pd.Series:
+    """Tracking-log date-time text to UTC Timestamps ("" and unparsable text become NaT)."""
+    return pd.to_datetime(text.where(text != ""), format="ISO8601", utc=True, errors="coerce")
 
 
 def _original_time(info: pd.Series) -> pd.Series:

@@ -1,7 +1,7 @@
 """Text columns built from integer codes, never string by string: categoricals for columns that repeat a few
 values (servers, sites, events, connectors, statuses), pandas' Arrow-backed strings for the rest.
 
-Why: the model records names and addresses as small integers (sim.exchange.record); turning each of
+Why: the model records names and addresses as small integers (sim.formats.record); turning each of
 hundreds of thousands of rows into a Python string cost more than the run. Here each distinct value is
 made once and rows take it by code, in C.
 """

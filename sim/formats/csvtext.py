@@ -105,7 +105,7 @@ def datetime_format(values: pd.Series) -> str:
 
 def datetime_text(values: pd.Series, unit: str) -> pa.Array:
     """A datetime64 column (clock_writable) as text shown in `unit` (from datetime_format), NaT as "": the ISO
-    text numpy writes with a space for the "T", built as fixed-width bytes (sim.results.isotext)."""
+    text numpy writes with a space for the "T", built as fixed-width bytes (sim.formats.isotext)."""
     stamps = np.asarray(values).astype(f"datetime64[{unit}]")
     missing = np.isnat(stamps)
     ticks = stamps.view(np.int64)

@@ -1,16 +1,12 @@
-"""Exchange 2007 message tracking logs: format the model's raw events, write them as real log files, read them
-back and rebuild per-recipient deliveries from the logs alone.
+"""The model's tracking events laid out as an Exchange 2007 message tracking log: the 21 fields, row by row.
 
 Why: the logs are an output an administrator recognises (and can feed to their own parsers), and rebuilding
 latencies from them is an end-to-end check of the model against a second, independent bookkeeping.
 
-Format (DOMAIN.md section 8): one file per server per UTC day, named `MSGTRK<yyyymmdd>-1.LOG` (`MSGTRKM...` for
-events logged by a Mailbox server's Mail Submission service), UTF-8 with a byte-order mark, CRLF line ends
-(Windows), five `#` header lines, then one comma-separated row per event in the 21-field Exchange 2007 order.
-
-Pipeline: `format_log(raw, start, org_servers)` -> `write_logs(log, folder)` -> `read_logs(folder)` ->
-`tests/tracking_rebuild.rebuild_deliveries(log)` (the tests rebuild deliveries from the log alone). The fields and file names are in sim.results.tracking_fields,
-the writer and reader in sim.results.tracking_files; both are re-exported here.
+Pipeline: `format_log(raw, start, org_servers)` (here) -> `sim.formats.tracking_write.write_logs(log, folder)`
+-> `sim.formats.tracking_frame.read_logs(folder)`. The fields, kinds, header lines and file names are in
+sim.formats.tracking_fields; the tests rebuild each recipient's delivery from the files alone
+(tests/tracking_rebuild.py).
 """
 
 from __future__ import annotations
@@ -23,58 +19,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import TEXT, arrow_text, as_text, categorical, coded, text_array
+from .frames import as_frame
 from .isotext import iso_text
-from .tracking_fields import (
-    EXTRA_COLUMNS,
-    FIELDS,
-    HEADER_LOG_TYPE,
-    HEADER_SOFTWARE,
-    HEADER_VERSION,
-    INT_FIELDS,
-    log_file_name,
-)
-from .tracking_files import read_logs, write_logs
+from .tracking_fields import EVENT_IDS, ORIGINAL_TIME_EVENTS, ROLES, SOURCES, TRACKING_LOG
 
-__all__ = [
-    "EXTRA_COLUMNS", "FIELDS", "HEADER_LOG_TYPE", "HEADER_SOFTWARE", "HEADER_VERSION", "INT_FIELDS", "format_log",
-    "ip_plan", "log_file_name", "parse_iso", "read_logs", "write_logs",
-]  # fmt: skip
-
-EVENT_IDS = frozenset(
-    {
-        "SUBMIT",
-        "RECEIVE",
-        "TRANSFER",
-        "SEND",
-        "DELIVER",
-        "FAIL",
-        "DSN",
-        "DEFER",
-        "EXPAND",
-        "RESOLVE",
-        "REDIRECT",
-        "POISONMESSAGE",
-        "BADMAIL",
-        "DUPLICATEDELIVER",
-    }
-)
-SOURCES = frozenset({"STOREDRIVER", "SMTP", "ROUTING", "DSN", "AGENT", "ADMIN", "GATEWAY", "PICKUP"})
-ROLES = frozenset({"Mailbox", "Hub", "Edge"})
-# Exchange 2007 puts the message's original arrival time in message-info on these events.
-ORIGINAL_TIME_EVENTS = ("SUBMIT", "RECEIVE", "DELIVER")
-
-REQUIRED_RAW = (
-    "time_s",
-    "server",
-    "role",
-    "event_id",
-    "source",
-    "internal_message_id",
-    "message_id",
-    "recipients",
-    "total_bytes",
-    "sender",
-)
+REQUIRED_RAW = ("time_s", "server", "role", "event_id", "source", "internal_message_id", "message_id", "recipients",
+                "total_bytes", "sender")  # fmt: skip
+"""The columns of the raw events (sim.formats.tracking_events.TRACKING_RAW) `format_log` cannot do without; the
+others are "" when missing (the tests hand it tables of their own)."""
 
 
 # -- formatting ----------------------------------------------------------------------------------
@@ -102,11 +54,6 @@ def _iso(ms: np.ndarray, missing: np.ndarray) -> pa.Array:
     missing)."""
     text = iso_text(ms, "ms", separator="T", suffix="Z")
     return pc.if_else(pa.array(missing), pa.scalar("", TEXT), text) if missing.any() else text
-
-
-def parse_iso(text: pd.Series) -> pd.Series:
-    """Tracking-log date-time text to UTC Timestamps ("" and unparsable text become NaT)."""
-    return pd.to_datetime(text.where(text != ""), format="ISO8601", utc=True, errors="coerce")
 
 
 def _org_name(hostname: str, org: dict[str, str]) -> str | None:
@@ -235,8 +182,8 @@ def format_log(raw: pd.DataFrame, start: datetime, org_servers: set[str]) -> pd.
         "message-info": message_info,
     }
     in_order = {"date-time", "message-info"}  # built from numbers already put in order: no text to move
-    return pd.DataFrame(
-        {name: text_array(v) if name in in_order else _reordered(v, order) for name, v in columns.items()}
+    return as_frame(
+        TRACKING_LOG, {name: text_array(v) if name in in_order else _reordered(v, order) for name, v in columns.items()}
     )
 
 
@@ -263,6 +210,3 @@ def _recipients(column: pd.Series) -> tuple[pa.Array, np.ndarray]:
     lists = [r if type(r) is list else _recipient_list(r) for r in column.tolist()]
     joined = pa.array([";".join(r) for r in lists], TEXT)
     return joined, np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-
-
-# -- files ---------------------------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""The writer of Exchange 2007 SMTP protocol logs: one per kind (Receive or Send), shared by the sessions it numbers.
+
+The format (fields, header, lines, file names) is sim.formats.protocol_log. `ProtocolLogWriter` takes events of
+both kinds; `exsim smtpd` and `sim.smtp.transcript.session` write Receive logs through it, and a run can write
+Send logs with `ProtocolLogWriter(out, SEND)`. `ProtocolLogSession` numbers the events of one SMTP session.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..formats.protocol_log import FOLDERS, RECEIVE, SEND, LogEvent, append, log_path
+
+
+def sim_clock(start_date: str, now: Callable[[], float]) -> Callable[[], datetime]:
+    """A clock for simulated sessions: the scenario's start_date (UTC midnight) plus `now()` seconds."""
+    origin = datetime.strptime(start_date, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    return lambda: origin + timedelta(seconds=now())
+
+
+def wall_clock() -> datetime:
+    """The real time in UTC (a live endpoint's clock)."""
+    return datetime.now(timezone.utc)
+
+
+class ProtocolLogWriter:
+    """Appends events of one kind to one file a day under OUT/ProtocolLog/SmtpReceive (or SmtpSend).
+
+    Thread-safe; each event is written and flushed at once, so a trainer can `tail -f` the file while
+    `exsim smtpd` serves. `first_session` seeds the 16-digit session ids (a live endpoint uses the time)."""
+
+    def __init__(self, out: str | Path, kind: str = RECEIVE, first_session: int = 1) -> None:
+        if kind not in FOLDERS:
+            raise ValueError(f"kind must be {RECEIVE!r} or {SEND!r}, got {kind!r}")
+        self.out = Path(out)
+        self.kind = kind
+        self.folder = self.out / "ProtocolLog" / FOLDERS[kind][0]
+        self._ids = itertools.count(first_session)
+        self._lock = threading.Lock()
+        self.files: list[Path] = []
+
+    def path_for(self, moment: datetime) -> Path:
+        """The file for events on `moment`'s UTC day: RECVyyyymmdd-1.LOG (or SEND...)."""
+        return log_path(self.out, self.kind, moment)
+
+    def write(self, event: LogEvent) -> None:
+        """Append one event to its day's file, creating the file with its header when needed."""
+        path = self.path_for(event.time)
+        with self._lock:
+            if append(path, self.kind, event):
+                self.files.append(path)
+
+    def next_session_id(self) -> str:
+        """A new 16-digit hexadecimal session id."""
+        return f"{next(self._ids) & 0xFFFFFFFFFFFFFFFF:016X}"
+
+    def session(
+        self, connector_id: str, local: str, remote: str, clock: Callable[[], datetime] = wall_clock
+    ) -> ProtocolLogSession:
+        """A new session on this log (Receive: the client is `remote`; Send: the remote server is)."""
+        return ProtocolLogSession(self, connector_id, self.next_session_id(), local, remote, clock)
+
+
+class ProtocolLogSession:
+    """The events of one SMTP session, numbered in order: `connect`, `sent`, `received`, `info`, `disconnect`.
+
+    `sent` and `received` are from the logging server's side: in a Receive log the server receives
+    commands and sends replies; in a Send log it sends commands and receives replies."""
+
+    def __init__(
+        self,
+        writer: ProtocolLogWriter,
+        connector_id: str,
+        session_id: str,
+        local: str,
+        remote: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.writer = writer
+        self.connector_id = connector_id
+        self.session_id = session_id
+        self.local = local
+        self.remote = remote
+        self.clock = clock
+        self._sequence = itertools.count()
+        self.closed = False
+
+    def _event(self, event: str, data: str = "", context: str = "") -> None:
+        if self.closed:
+            return
+        self.writer.write(
+            LogEvent(
+                self.clock(),
+                self.connector_id,
+                self.session_id,
+                next(self._sequence),
+                self.local,
+                self.remote,
+                event,
+                data,
+                context,
+            )
+        )
+
+    def connect(self) -> None:
+        """`+`: the connection opened."""
+        self._event("+")
+
+    def sent(self, lines: list[str] | str) -> None:
+        """`>`: each line the logging server sent (a multi-line reply is one event a line)."""
+        for line in [lines] if isinstance(lines, str) else lines:
+            self._event(">", line)
+
+    def received(self, line: str) -> None:
+        """`<`: a line the logging server received."""
+        self._event("<", line)
+
+    def info(self, data: str, context: str = "") -> None:
+        """`*`: information, e.g. the session's permissions or a certificate."""
+        self._event("*", data, context)
+
+    def disconnect(self, context: str = "Local") -> None:
+        """`-`: the connection closed (Local, Remote or Remote(SocketError)); later events are dropped."""
+        self._event("-", "", context)
+        self.closed = True
