@@ -32,7 +32,8 @@ def hops(request) -> tuple[pd.DataFrame, dict[str, str]]:
     path = ROOT / "scenarios" / f"{request.param}.yaml"
     result = sim.run(path, overrides={"duration": "40m", "warmup": 0, "record": "hops", "tracking_log": False})
     roles = dict(zip(result.record.servers, result.record.server_roles))
-    types = {(row["server"], row["station"]): row["delivery_type"] for row in result.record.stations}
+    stations = result.record.stations
+    types = dict(zip(zip(stations["server"], stations["station"]), stations["delivery_type"]))
     hops = result.hops.assign(delivery_type=[types[(str(a), str(b))] for a, b in
                                              zip(result.hops["server"], result.hops["station"])])  # fmt: skip
     return hops, roles
