@@ -23,13 +23,13 @@ from ..smtp.session import SmtpDecisions
 from .message import Message
 from .retry import Outbox
 from .roles.transport import LEVELS
-from .sources import PoissonSource, distinct
+from .sources import MailGenerator, PoissonSource, distinct
 
 if TYPE_CHECKING:
     from .context import Context
 
 
-class SmtpClientSource:
+class SmtpClientSource(MailGenerator):
     """Poisson arrivals of one SmtpClient's messages, each through a modelled SMTP session."""
 
     def __init__(self, model: Context, spec: SmtpClient, ids: count) -> None:
@@ -72,14 +72,13 @@ class SmtpClientSource:
             return self.book.other(self.domain_index, self._mailbox())
         return self._mailbox()
 
-    def _arrive(self, now: float) -> None:
-        recipients = distinct(self._recipient, self._count(), self.population)
-        sender = self._mailbox()
-        msg = Message(next(self.ids), sender, self._size(), self.index, now, recipients, [self.index])
-        self.generated += 1
-        self.recipients_generated += len(recipients)
-        if self.born is not None:
-            self.born(msg)
+    def _recipients(self) -> list[int]:
+        return distinct(self._recipient, self._count(), self.population)
+
+    def _sender_address(self) -> int:
+        return self._mailbox()
+
+    def _hand_on(self, msg: Message) -> None:
         self.outbox.put(msg)
 
     def _submit(self, msg: Message) -> None:

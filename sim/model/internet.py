@@ -21,7 +21,7 @@ from ..exchange.timers import server_timers
 from ..formats.record import NDR
 from .message import Message
 from .retry import Outbox
-from .sources import PoissonSource, distinct
+from .sources import MailGenerator, PoissonSource, distinct
 from .workload import internet_messages_per_day
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ REMOTE_USERS = 1_000_000
 """Users that unknown recipients and Internet senders are drawn from."""
 
 
-class InternetSenders:
+class InternetSenders(MailGenerator):
     """Poisson arrivals of inbound Internet mail at `internet.inbound_rate`."""
 
     def __init__(self, model: Context, edges: list[EdgeTransport], ids: count) -> None:
@@ -96,14 +96,13 @@ class InternetSenders:
             return book.other(book.unknown_domain, self._user())
         return self._mailbox()
 
-    def _arrive(self, now: float) -> None:
-        recipients = distinct(self._recipient, self._count(), self.population)
-        sender = self.book.other(self.book.internet_domain, self._user())
-        msg = Message(next(self.ids), sender, self._size(), self.index, now, recipients, [self.index])
-        self.generated += 1
-        self.recipients_generated += len(recipients)
-        if self.born is not None:
-            self.born(msg)
+    def _recipients(self) -> list[int]:
+        return distinct(self._recipient, self._count(), self.population)
+
+    def _sender_address(self) -> int:
+        return self.book.other(self.book.internet_domain, self._user())
+
+    def _hand_on(self, msg: Message) -> None:
         self.outbox.put(msg)
 
     def _choose_edge(self) -> EdgeTransport | None:

@@ -11,8 +11,10 @@ The recipients of one message are distinct addresses, as on a real envelope.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import count
 
 from .engine import Environment
+from .message import Message
 
 HOUR = 3600.0
 
@@ -83,3 +85,38 @@ def distinct(draw: Callable[[], int], count: int, population: int) -> list[int]:
     while len(chosen) < count:
         chosen[draw()] = None
     return list(chosen)
+
+
+class MailGenerator:
+    """What every generator of mail does on an arrival: draw the recipients, then the sender and size, make
+    the message with the next id, count it, record its birth, hand it on. Subclasses say how to draw each
+    and where the message goes (`_recipients`, `_sender_address`, `_size`, `_hand_on`); the order of the
+    draws is fixed here, so a run is reproduced draw for draw."""
+
+    ids: count
+    index: int  # the server (or Internet, or client population) the message starts at
+    born: Callable[[Message], None] | None
+    generated: int
+    recipients_generated: int
+
+    def _arrive(self, now: float) -> None:
+        recipients = self._recipients()
+        index = self.index
+        msg = Message(next(self.ids), self._sender_address(), self._size(), index, now, recipients, [index])
+        self.generated += 1
+        self.recipients_generated += len(recipients)
+        if self.born is not None:
+            self.born(msg)
+        self._hand_on(msg)
+
+    def _recipients(self) -> list[int]:
+        raise NotImplementedError
+
+    def _sender_address(self) -> int:
+        raise NotImplementedError
+
+    def _size(self) -> int:
+        raise NotImplementedError
+
+    def _hand_on(self, msg: Message) -> None:
+        raise NotImplementedError

@@ -31,13 +31,13 @@ from ..scenario.schema import Scenario, Workload
 from .engine import Environment
 from .message import Message
 from .random import Streams
-from .sources import PoissonSource, distinct
+from .sources import MailGenerator, PoissonSource, distinct
 
 OTHER_USERS = 100_000
 """Users per domain outside the organisation's mailboxes that recipients are drawn from."""
 
 
-class MailSource:
+class MailSource(MailGenerator):
     """Users of one Mailbox server sending mail."""
 
     def __init__(
@@ -45,9 +45,9 @@ class MailSource:
         mailboxes: int, first_mailbox: int, book: AddressBook, ids: count, stop_at: float,
         submit: Callable[[Message], None], born: Callable[[Message], None] | None,
     ) -> None:  # fmt: skip
-        self.server_index = server_index
+        self.index = server_index
         self.ids = ids
-        self.submit = submit
+        self._hand_on = submit
         self.born = born
         self.generated = 0
         self.recipients_generated = 0
@@ -87,19 +87,12 @@ class MailSource:
                 return self._book.other(index, self._user())  # index 0 is the unknown-user domain
         return self._recipient()
 
-    def _arrive(self, now: float) -> None:
+    def _recipients(self) -> list[int]:
         draw = self._recipient if self._other_bounds is None else self._mixed_recipient
-        n = self._count()
-        recipients = [draw()] if n == 1 else distinct(draw, n, self.population)
-        index = self.server_index
-        msg = Message(
-            next(self.ids), self.first_mailbox + self._sender(), self._size(), index, now, recipients, [index]
-        )
-        self.generated += 1
-        self.recipients_generated += len(recipients)
-        if self.born is not None:
-            self.born(msg)
-        self.submit(msg)
+        return distinct(draw, self._count(), self.population)
+
+    def _sender_address(self) -> int:
+        return self.first_mailbox + self._sender()
 
 
 def internet_received_per_day(scenario: Scenario) -> float:
