@@ -132,7 +132,7 @@ def cmd_trace(args) -> int:
     except KeyError as error:
         raise UsageError(f"--message {args.message}: {error.args[0]}") from None
     if args.html is not None:
-        from .results.trip_html import write_trip_html
+        from .results.trip.html import write_trip_html
 
         page = args.html or f"out/trace-{Path(args.scenario).stem}-{args.message}.html"
         print(f"\nThe trip, animated: {write_trip_html(result, args.message, page)}")

@@ -14,7 +14,7 @@ from matplotlib.patches import Rectangle
 from test_faults import chain
 
 import sim
-from sim.results.plots_topology import topology
+from sim.results.plots.topology import topology
 from sim.results.results import FIGURES
 
 

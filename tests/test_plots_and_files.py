@@ -46,14 +46,14 @@ def test_latency_figure_is_a_cdf_with_percentiles_marked(result):
 
 
 def test_cdf_points_keep_every_step_of_a_small_sample():
-    from sim.results.plots import cdf_points
+    from sim.results.plots.time_series import cdf_points
 
     x, share = cdf_points(np.array([0.1, 0.2, 0.2, 0.5]), limit=10)
     assert x.tolist() == [0.1, 0.2, 0.2, 0.5] and share.tolist() == [0.25, 0.5, 0.75, 1.0]
 
 
 def test_cdf_points_of_a_large_sample_stay_within_one_step_of_the_full_cdf():
-    from sim.results.plots import cdf_points
+    from sim.results.plots.time_series import cdf_points
 
     values = np.sort(np.random.default_rng(3).lognormal(-2.0, 1.0, 100_000))
     x, share = cdf_points(values, limit=500)

@@ -18,7 +18,7 @@ from sim.model.message import Message
 from sim.model.random import Constant
 from sim.model.station import Station
 from sim.model.statistics import station_row
-from sim.results.plots import QUEUE_BIN
+from sim.results.plots.time_series import QUEUE_BIN
 
 
 def scenario_file(name: str, **overrides) -> dict:

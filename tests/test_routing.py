@@ -14,7 +14,7 @@ import yaml
 import sim
 from sim.cli import main
 from sim.exchange.topology import Topology, site_order
-from sim.results.plots_topology import topology as topology_figure
+from sim.results.plots.topology import topology as topology_figure
 
 
 def org(links, hub_sites=(), sites=None, mailboxes=None) -> dict:

@@ -17,8 +17,8 @@ from matplotlib.patches import FancyArrowPatch
 from test_faults import chain
 
 from sim.cli import main
-from sim.results.trip_html import trip_html
-from sim.results.trip_reasons import trip
+from sim.results.trip.html import trip_html
+from sim.results.trip.reasons import trip
 
 BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "headless_shell")
 

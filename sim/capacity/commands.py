@@ -165,7 +165,7 @@ def cmd_size(args) -> int:
 def _write_sizing(sizing, out: str, parameter: str) -> None:
     from pathlib import Path
 
-    from ..results.capacity_plots import sizing_figure
+    from ..results.plots.capacity import sizing_figure
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -56,7 +56,7 @@ class Sweep:
 
     def figure(self, metric: str, x: str | None = None):
         """A matplotlib Figure of `metric` against a varied path with 95% bands, one line per other variant."""
-        from ..results.capacity_plots import metric_against
+        from ..results.plots.capacity import metric_against
 
         x = x or (self.paths[0] if self.paths else None)
         if x is None:

@@ -83,7 +83,7 @@ def warm() -> None:
     writer are loaded and cached."""
     from matplotlib.figure import Figure
 
-    from . import plots  # noqa: F401  (its imports too)
+    from .plots import faults, time_series, topology  # noqa: F401  (their imports too)
 
     figure = Figure(figsize=(4, 3), layout="constrained")
     ax = figure.subplots()

@@ -277,7 +277,9 @@ class Results:
         and that figure is returned: throughput per Hub with site totals dashed, the latency CDF, every
         queue on one axes, utilisation over time, the topology, or mail held by queue status.
         """
-        from . import plots, plots_faults, plots_topology
+        from .plots import faults as plots_faults
+        from .plots import time_series as plots
+        from .plots import topology as plots_topology
 
         if name not in FIGURES:
             raise ValueError(f"unknown figure {name!r}; choose one of {', '.join(FIGURES)}")
@@ -302,8 +304,8 @@ class Results:
 
     def trace_figure(self, message_id: int) -> Figure:
         """One message's trip drawn on the topology: each hop, the queue and its wait, the connector and why
-        (needs `record: hops`; sim.results.trip_figure)."""
-        from .trip_figure import trip_figure
+        (needs `record: hops`; sim.results.trip.figure)."""
+        from .trip.figure import trip_figure
 
         return trip_figure(self, message_id)
 

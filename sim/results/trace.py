@@ -1,15 +1,15 @@
 """`exsim trace`: one message's journey, hop by hop, with each routing decision and why (for teaching).
 
-The journey itself is sim.results.trip (shared with the figure, sim.results.trip_figure, and the animated page,
-sim.results.trip_html); this module words it.
+The journey itself is sim.results.trip.journey (shared with the figure, sim.results.trip.figure, and the animated page,
+sim.results.trip.html); this module words it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .trip import format_trip
-from .trip_reasons import trip
+from .trip.journey import format_trip
+from .trip.reasons import trip
 
 if TYPE_CHECKING:
     from .results import Results

@@ -10,8 +10,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..palette import server_look
-from ..plots import UTILISATION_THRESHOLD, draw_utilisation, time_axes
-from ..plots_latency import draw_latency_over_time
+from ..plots.latency import draw_latency_over_time
+from ..plots.time_series import UTILISATION_THRESHOLD, draw_utilisation, time_axes
 from ..style import hours, shade_faults, tidy
 from .common import ANSWER_BIN, count, fault_windows, figure, pct, titled, wait
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..palette import FAULT_COLOR, server_look, site_looks
-from ..plots import time_axes
-from ..plots_topology import topology
+from ..plots.time_series import time_axes
+from ..plots.topology import topology
 from ..style import hours, shade_faults
 from .common import ANSWER_BIN, binned_queues, count, fault_windows, figure, outbox_lengths, retry_queues, titled, wait
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..palette import server_look
-from ..plots_topology import topology
+from ..plots.topology import topology
 from ..style import tidy
 from .common import count, figure, pct, titled
 

@@ -1,4 +1,4 @@
-"""Figures built from Results: throughput, queues and utilisation (latency: sim.results.plots_latency). Each
+"""Figures built from Results: throughput, queues and utilisation (latency: sim.results.plots.latency). Each
 returns a matplotlib Figure; nothing here shows or saves one.
 
 Figures are made with `matplotlib.figure.Figure` (sim.results.figure), not pyplot, so library code keeps no
@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .figure import new_figure
-from .palette import Look, server_look, server_looks, site_looks
-from .plots_latency import cdf_points, draw_latency, latency  # noqa: F401 (figure names Results looks up here)
-from .style import THRESHOLD_COLOR, clock_axis, hours, shade_drain, shade_faults, tidy, title
+from ..figure import new_figure
+from ..palette import Look, server_look, server_looks, site_looks
+from ..style import THRESHOLD_COLOR, clock_axis, hours, shade_drain, shade_faults, tidy, title
+from .latency import cdf_points, draw_latency, latency  # noqa: F401 (figure names Results looks up here)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .view import ResultView
+    from ..view import ResultView
 
 THROUGHPUT_BIN = 900.0
 """Throughput is drawn in 15-minute bins: per-minute samples of a Poisson stream are mostly noise. Bins cover the

@@ -4,7 +4,7 @@ step, waits where it waited (a long wait plays longer, on a log scale), with eac
 One self-contained file: the map is inline SVG, the style and the script are inline, the trip is JSON inside the
 page; nothing is fetched, so it opens offline and can be mailed. The page marks its progress on <body> for tests
 and tools: data-moves (moves drawn so far), data-total and data-finished. A reader who prefers reduced motion
-gets the whole trip drawn at once. Layout and steps: sim.results.trip_layout (shared with the figure).
+gets the whole trip drawn at once. Layout and steps: sim.results.trip.layout (shared with the figure).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .palette import FAULT_COLOR, server_look
-from .trip_figure import RAD, cut_links
-from .trip_layout import duration, outside_names, positions, steps
-from .trip_reasons import trip
+from ..palette import FAULT_COLOR, server_look
+from .figure import RAD, cut_links
+from .layout import duration, outside_names, positions, steps
+from .reasons import trip
 
 if TYPE_CHECKING:
-    from .trip import Trip
-    from .view import ResultView
+    from ..view import ResultView
+    from .journey import Trip
 
 SCALE = 140.0
 """Pixels per data unit of the layout."""

@@ -15,16 +15,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..scenario.schema import Scenario
-from ..scenario.units import format_duration
-from .figure import ExsimFigure
-from .palette import server_look, tint
-from .style import FAULT_COLOR
+from ...scenario.schema import Scenario
+from ...scenario.units import format_duration
+from ..figure import ExsimFigure
+from ..palette import server_look, tint
+from ..style import FAULT_COLOR
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .view import ResultView
+    from ..view import ResultView
 
 SITE_COLOR = "#dddddd"
 HUB_SITE_COLOR = "#888888"
@@ -39,7 +39,7 @@ def _scenario(source: Any) -> Scenario:
     scenario = getattr(source, "scenario", source)
     if isinstance(scenario, Scenario):
         return scenario
-    from ..scenario.loading import load_scenario
+    from ...scenario.loading import load_scenario
 
     return load_scenario(scenario)
 

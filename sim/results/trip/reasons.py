@@ -1,17 +1,17 @@
 """A trip built from a run, and why it went where it went: the Mail Submission Service's choice, each routing
 decision (least-cost path, direct relay or a hub site, round robin over the target's Hubs, backing off to the
 closest site that answers), the Send connector chosen, a queue's Retry status while mail waited in it, and the
-moves between servers (sim.results.trip holds the data and its words)."""
+moves between servers (sim.results.trip.journey holds the data and its words)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..formats.routes import DECISIONS, ROUTES
-from .trip import LINGER, STATION_LABELS, Hop, Move, Trip
+from ...formats.routes import DECISIONS, ROUTES
+from .journey import LINGER, STATION_LABELS, Hop, Move, Trip
 
 if TYPE_CHECKING:
-    from .view import ResultView
+    from ..view import ResultView
 
 LAST_HOP_TYPES = ("DnsConnectorDelivery", "SmartHostConnectorDelivery", "SmtpRelayWithinAdSiteToEdge",
                   "SmtpRelayWithinAdSite", "Unreachable")  # fmt: skip

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .figure import ExsimFigure
+from ..figure import ExsimFigure
 
 
 def _label(values: dict) -> str:

@@ -1,7 +1,7 @@
 """What broke and what it did to the queues: fault windows and back pressure on a timeline, above the
 mail held in transport queues by queue status (Active, Ready, Retry, Suspended).
 
-Made with `matplotlib.figure.Figure`, never pyplot (see sim.results.plots).
+Made with `matplotlib.figure.Figure`, never pyplot (see sim.results.plots.time_series).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from .figure import ExsimFigure
-from .style import clock_axis, shade_faults, title
+from ..figure import ExsimFigure
+from ..style import clock_axis, shade_faults, title
 
 if TYPE_CHECKING:
-    from .view import ResultView
+    from ..view import ResultView
 
 KIND_LABELS = {"transport": "transport service", "server": "server", "site_link": "site link",
                "partition": "partition", "internet": "Internet", "send_connector": "Send connector"}  # fmt: skip

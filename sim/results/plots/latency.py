@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .figure import new_figure
-from .hours import Population
-from .palette import FAULT_COLOR, PERCENTILE_STYLES, Look, site_looks
-from .style import clock_axis, hours, shade_faults, tidy
+from ..figure import new_figure
+from ..hours import Population
+from ..palette import FAULT_COLOR, PERCENTILE_STYLES, Look, site_looks
+from ..style import clock_axis, hours, shade_faults, tidy
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .view import ResultView
+    from ..view import ResultView
 
 LATENCY_BIN = 300.0
 """Latency over time in 5-minute bins of submission time."""

@@ -3,7 +3,7 @@
 Left, the organisation: sites, site links (one that was down during the trip dashed red), every server as a faint
 box and the servers the trip touched in their own colours (sim.results.palette); each move an arrow numbered in
 order, a long wait a red note at its server. Right, the numbered steps in words: when, from where to where, what
-decided it, and what the message waited for. Built from sim.results.trip, as `exsim trace` and its page are.
+decided it, and what the message waited for. Built from sim.results.trip.journey, as `exsim trace` and its page are.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ from typing import TYPE_CHECKING
 
 from matplotlib.patches import FancyArrowPatch
 
-from .figure import new_figure
-from .palette import FAULT_COLOR, server_look, tint
-from .trip import LINGER
-from .trip_layout import duration, outside_names, positions, steps
-from .trip_reasons import trip
+from ..figure import new_figure
+from ..palette import FAULT_COLOR, server_look, tint
+from .journey import LINGER
+from .layout import duration, outside_names, positions, steps
+from .reasons import trip
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .trip import Trip
-    from .view import ResultView
+    from ..view import ResultView
+    from .journey import Trip
 
 BOX = {"boxstyle": "round,pad=0.3", "linewidth": 1.2}
 RAD = 0.25

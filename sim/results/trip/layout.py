@@ -1,7 +1,7 @@
 """Where a trip is drawn and how it is told in steps: one layout and one list of numbered steps for the figure
-(sim.results.trip_figure) and the animated page (sim.results.trip_html), so both show the same picture.
+(sim.results.trip.figure) and the animated page (sim.results.trip.html), so both show the same picture.
 
-Sites sit where the topology figure puts them (sim.results.plots_topology.site_layout), spread wide enough for two
+Sites sit where the topology figure puts them (sim.results.plots.topology.site_layout), spread wide enough for two
 columns of server boxes under each (Hubs and Edges, then Mailbox servers); names outside the organisation that the trip reaches (the Internet, a smart
 host, an SMTP client) stand in a column of their own on the right.
 """
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .palette import server_order
-from .plots_topology import site_layout
-from .trip import LINGER, Trip
+from ..palette import server_order
+from ..plots.topology import site_layout
+from .journey import LINGER, Trip
 
 if TYPE_CHECKING:
-    from ..scenario.schema import Scenario
+    from ...scenario.schema import Scenario
 
 SPREAD = 3.2
 """Data units between neighbouring sites: room for two columns of server boxes (about 1 unit wide each) and a gap."""
