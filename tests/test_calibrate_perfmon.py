@@ -56,7 +56,9 @@ def perfmon_from_record(record, path, background: float = BACKGROUND, rate_count
     """A relog CSV of the run: per sample, each Hub's % Processor Time (core-seconds used in the interval over
     interval x cores, in percent, plus `background`), its Processor(n) instances, and the messages that entered
     its Submission queue per second (`\\MSExchangeTransport Queues(_total)\\Messages Submitted Per Second`)."""
-    start = datetime.fromisoformat(record.scenario.start_date) + timedelta(seconds=record.scenario.workload.start_of_day)
+    start = datetime.fromisoformat(record.scenario.start_date) + timedelta(
+        seconds=record.scenario.workload.start_of_day
+    )
     times = [start + timedelta(seconds=float(t)) for t in record.sample_times]
     dt = np.diff(record.sample_times)
     columns = {}

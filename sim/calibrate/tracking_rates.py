@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import bisect
 import os
-from datetime import timezone
 from collections.abc import Callable
+from datetime import timezone
 
 from ..formats.tracking_find import NotATrackingLog, find_logs
 from ..formats.tracking_read import RowReader
