@@ -351,9 +351,19 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser(
         "calibrate", help="build a scenario (and a report) from Exchange message tracking logs (MSGTRK*.LOG)"
     )
-    from .calibrate.arguments import add_arguments as add_calibrate_arguments  # only its own module: --help stays quick
-
-    add_calibrate_arguments(calibrate)
+    add = calibrate.add_argument  # declared here, not in sim.calibrate: --help imports nothing heavy
+    add("logdir", nargs="+", help="folders of tracking logs, one subfolder per server")
+    add("--out", required=True, metavar="SCENARIO.yaml", help="where to write the scenario")
+    add("--report", metavar="REPORT.html", help="also write a report (runs the scenario to compare)")
+    add("--sites", metavar="SITES.csv", help="server,site lines: the AD site of each server")
+    add("--anonymise", action="store_true", help="pseudonyms for server and site names")
+    add("--strict", action="store_true", help="stop at the first malformed line (exit 2)")
+    add("--timezone", default="UTC", help="the organisation's time zone, e.g. Europe/London")
+    add("--no-run", action="store_true", help="with --report: do not run the scenario")
+    add("--seed", type=int, help="root seed of the run for the report")
+    perfmon = "the Hubs' Performance Monitor log as CSV (relog LOG.blg -f csv -o COUNTERS.csv), repeatable"
+    add("--perfmon", action="append", default=[], metavar="COUNTERS.csv", help=perfmon + ": stage costs from it")
+    add("--cores", type=int, metavar="N", help="logical processors per Hub, when the log has only Processor(_Total)")
     calibrate.set_defaults(func=cmd_calibrate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")

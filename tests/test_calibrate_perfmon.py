@@ -266,3 +266,13 @@ def test_bad_counter_logs_are_exit_2_with_one_line(run, tmp_path, capsys, make, 
     err = _exit_2_one_line(["calibrate", str(folder / "tracking"), "--out", str(tmp_path / "o.yaml"),
                             "--perfmon", str(csv)], capsys)  # fmt: skip
     assert err.startswith("exsim: calibrate: ") and expected in err
+
+
+@pytest.mark.parametrize("extra, expected", [(["--cores", "0"], "--cores 0: give the logical processors"),
+                                             (["--cores", "4"], "--cores: it says how many processors")])  # fmt: skip
+def test_bad_cores_are_exit_2_with_one_line(run, tmp_path, capsys, extra, expected):
+    _record, folder = run
+    perfmon = ["--perfmon", str(tmp_path / "x.csv")] if extra[1] == "0" else []
+    err = _exit_2_one_line(["calibrate", str(folder / "tracking"), "--out", str(tmp_path / "o.yaml"), *extra,
+                            *perfmon], capsys)  # fmt: skip
+    assert expected in err
