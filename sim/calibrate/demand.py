@@ -1,17 +1,19 @@
 """CPU demand per message from utilisation beside throughput: the Service Demand Law, fitted.
 
-The Service Demand Law (Denning and Buzen 1978; Menasce, Almeida and Dowdy, "Performance by Design", 2004,
-ch. 3) says a resource busy U of the time while it completes X messages a second spends D = U / X on each:
-U = X D. A server also does work that no message causes (the OS, monitoring, other services), so per
-measured interval U_i = U0 + X_i D + error, and D is the slope of the ordinary least squares line of
-utilisation on throughput (Menasce et al., ch. 12, "regression analysis" of service demands). Its interval
-is the Student t interval of an OLS slope: D +/- t(1 - alpha/2, n - 2) s / sqrt(Sxx), with s^2 the residual
-mean square and Sxx the sum of squared deviations of X (any regression text, e.g. Montgomery and Runger,
-"Applied Statistics and Probability for Engineers", 11.4).
+The Service Demand Law (Denning and Buzen, "The Operational Analysis of Queueing Network Models", 1978; Menasce,
+Almeida and Dowdy, "Performance by Design", 2004) says a resource busy U of the time while it completes X
+messages a second spends D = U / X on each: U = X D. A server also does work that no message causes (the OS,
+monitoring, other services), so per measured interval U_i = U0 + X_i D + error, and D is the slope of the ordinary
+least squares line of utilisation on throughput (estimating service demands by regression on measured intervals,
+as Menasce et al. describe). Its interval is the Student t interval of an OLS slope,
+D +/- t(1 - alpha/2, n - 2) s / sqrt(Sxx), with s^2 the residual mean square and Sxx the sum of squared
+deviations of X (any regression text, e.g. Montgomery and Runger, "Applied Statistics and Probability for
+Engineers", simple linear regression).
 
-The data cannot decide D, and `fit_demand` refuses with one line, when there are fewer than three intervals
-(no residual degree of freedom), when the throughput never varies (Sxx = 0: the slope is undefined), or when the
-interval reaches zero or below (the data cannot tell the per-message cost from none).
+The data cannot decide D, and `fit_line` and `server_demand` refuse with one line, when there are fewer than
+three intervals (no residual degree of freedom), when the throughput never varies (Sxx = 0: the slope is
+undefined), or (for a server) when the interval reaches zero or below (the data cannot tell the per-message cost
+from none).
 """
 
 from __future__ import annotations
