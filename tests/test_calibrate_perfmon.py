@@ -12,6 +12,7 @@ worked by hand, and the t quantile against the printed table.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -116,12 +117,18 @@ def test_the_interval_is_narrow_enough_to_size_with(calibrated):
     assert hub.background == pytest.approx(BACKGROUND, abs=0.5)  # the intercept is the background added
 
 
-def test_the_command_line_prints_each_hubs_fit(calibrated, capsys):
+def test_the_command_line_recovers_the_known_cpu_per_message(calibrated, capsys):
+    """`exsim calibrate LOGS --perfmon CSV` prints the demand the stages are scaled to with its interval: the
+    known demand is inside it."""
     _outcome, folder = calibrated
     args = ["calibrate", str(folder / "tracking"), "--out", str(folder / "cli.yaml"), "--perfmon"]
     assert main([*args, str(folder / "counters.csv")]) == 0
     printed = capsys.readouterr().out
-    assert "CPU per message: HUB1: " in printed and "Stage costs scaled to" in printed
+    assert "CPU per message: HUB1: " in printed
+    found = re.search(r"Stage costs scaled to ([\d.]+) ms CPU per message \(95% interval ([\d.]+) to ([\d.]+) ms\)",
+                      printed)  # fmt: skip
+    demand, low, high = (float(v) / 1000 for v in found.groups())
+    assert low <= KNOWN <= high and low < demand < high
 
 
 def test_without_a_rate_counter_the_tracking_logs_give_the_rate(run):
@@ -163,7 +170,7 @@ def test_the_report_shows_the_fit(calibrated):
     page = (folder / "report.html").read_text()
     assert "CPU per message (performance counters)" in page and "HUB1" in page
     (hub,) = outcome.measured.hubs
-    fig = plots.demand(hub)
+    fig = plots.cpu_fit(hub)
     (ax,) = fig.axes
     assert isinstance(fig, Figure) and len(ax.collections) == 2 and len(ax.lines) == 1  # points, band; the line
     assert len(ax.collections[0].get_offsets()) == hub.fit.n

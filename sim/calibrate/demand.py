@@ -26,7 +26,7 @@ import numpy as np
 from .organisation import CalibrationError
 from .student import t_quantile
 
-CONFIDENCE = 0.95
+DEMAND_CONFIDENCE = 0.95
 MIN_INTERVALS = 3
 """Two points fit any line exactly: a third is the least that leaves a residual to estimate the error from."""
 
@@ -46,7 +46,7 @@ class LineFit:
     x_mean: float
     sxx: float
     t: float
-    confidence: float = CONFIDENCE
+    confidence: float = DEMAND_CONFIDENCE
 
     @property
     def low(self) -> float:
@@ -67,7 +67,7 @@ class LineFit:
         return fitted, fitted - half, fitted + half
 
 
-def fit_line(x, y, where: str = "the counters", confidence: float = CONFIDENCE) -> LineFit:
+def fit_line(x, y, where: str = "the counters", confidence: float = DEMAND_CONFIDENCE) -> LineFit:
     """Least squares y = a + b x over the finite pairs; CalibrationError (one line naming `where`) when the data
     cannot give a slope and an interval."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)

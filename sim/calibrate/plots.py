@@ -181,7 +181,7 @@ def latency(observed: Calibration, simulated: Calibration | None = None) -> Figu
     return fig
 
 
-def demand(fitted: ServerDemand) -> Figure:
+def cpu_fit(fitted: ServerDemand) -> Figure:
     """One server's % Processor Time against its message rate, per interval, with the least squares line and its
     95% band for the mean (the Service Demand Law's U = U0 + X D; the slope is the demand)."""
     fig, ax = _figure(6.4, 4.0)

@@ -177,7 +177,7 @@ def _cpu(measured: Measured) -> list[str]:
         f"<p>Service Demand Law, U = U0 + X·D per interval, least squares with a Student t interval. The scenario's "
         f"stages are scaled to {measured.demand * 1000:.2f} ms ({measured.low * 1000:.2f} to "
         f"{measured.high * 1000:.2f} ms), keeping the stand-in proportions between stages.</p>",
-        _table(head, rows), *[_png(plots.demand(d)) for d in measured.hubs],
+        _table(head, rows), *[_png(plots.cpu_fit(d)) for d in measured.hubs],
     ]  # fmt: skip
 
 

@@ -64,6 +64,8 @@ def tracking_rates(paths: list[str | os.PathLike]) -> Callable[[MachineSeries], 
         if not times:
             return None
         ends = [t.replace(tzinfo=timezone.utc).timestamp() for t in series.times]
+        if bisect.bisect_right(times, ends[-1]) == bisect.bisect_right(times, ends[0]):
+            return None  # the tracking logs hold none of those hours: no rate to read, rather than a rate of 0
         return rates_from(times, ends), LABEL
 
     return rates
