@@ -222,7 +222,7 @@ def test_the_data_that_cannot_decide_is_refused():
 
 
 def test_the_first_accepted_rate_counter_is_read(tmp_path):
-    from sim.calibrate.perfmon import read_machines
+    from sim.calibrate.perfmon import read_machines, read_perfmon
 
     times = [datetime(2026, 1, 5, 8, m) for m in range(4)]
     columns = {CounterPath("HUB1", "Processor", "_Total", "% Processor Time"): [math.nan, 1.0, 2.0, 3.0],
@@ -233,6 +233,8 @@ def test_the_first_accepted_rate_counter_is_read(tmp_path):
     columns[CounterPath("HUB1", "MSExchangeTransport Queues", "_total", SUBMITTED)] = [math.nan, 9.0, 9.0, 9.0]
     (machine,) = read_machines(write_pdh_csv(tmp_path / "b.csv", PerfmonLog(times, columns)))
     assert machine.rate_from.endswith(SUBMITTED) and machine.rates[1:] == [9.0, 9.0, 9.0]
+    (tmp_path / "a.csv").unlink()
+    assert [m.rates[1:] for m in read_perfmon([tmp_path])] == [[9.0, 9.0, 9.0]]  # a folder: the *.csv in it
 
 
 # -- bad input through the command line: exit 2, one line, no traceback -------------------------------------

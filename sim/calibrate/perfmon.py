@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from ..formats.pdh_csv import NotAPerfmonLog, PerfmonLog, read_pdh_csv
 from .organisation import CalibrationError
@@ -97,13 +98,24 @@ def read_machines(path: str | os.PathLike) -> list[MachineSeries]:
     return out
 
 
+def expand(paths: list[str | os.PathLike]) -> list[Path]:
+    """The CSV files given, a folder standing for the *.csv in it (as `exsim run --out DIR` writes DIR/perfmon/)."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        found = sorted(p for p in path.glob("*") if p.suffix.lower() == ".csv") if path.is_dir() else [path]
+        if not found:
+            raise CalibrationError(f"--perfmon {path}: a folder with no .csv file; give relog's CSV export")
+        out += found
+    return out
+
+
 def read_perfmon(paths: list[str | os.PathLike],
                  tracking_rates: Callable[[MachineSeries], tuple[list[float], str] | None] | None = None,
                  ) -> list[MachineSeries]:  # fmt: skip
-    """Every machine of the logs, each with a message rate: from its counters, else from `tracking_rates` (the
+    """Every machine of the logs (files, or folders of them), each with a message rate: from its counters, else from `tracking_rates` (the
     tracking logs of the same server and hours); CalibrationError names a machine that has neither."""
     machines: dict[str, MachineSeries] = {}
-    for path in paths:
+    for path in expand(paths):
         for series in read_machines(path):
             key = series.machine.lower()
             if key in machines:
