@@ -285,3 +285,23 @@ def test_bad_cores_are_exit_2_with_one_line(run, tmp_path, capsys, extra, expect
     err = _exit_2_one_line(["calibrate", str(folder / "tracking"), "--out", str(tmp_path / "o.yaml"), *extra,
                             *perfmon], capsys)  # fmt: skip
     assert expected in err
+
+
+def test_two_hubs_each_recover_the_known_demand_and_the_scenario_gets_their_weighted_figure(tmp_path):
+    """Two Hubs share the site's mail (round robin): each Hub's fit covers the known demand, and the figure the
+    stages are scaled to is the two demands weighted by the messages each handled (here about half each)."""
+    from sim.calibrate.workflow import run_calibration
+
+    two = {**SCENARIO, "duration": "4h", "seed": 11}
+    two["sites"] = [{"name": "S", "hubs": [{"name": "HUB1", "cores": CORES}, {"name": "HUB2", "cores": CORES}],
+                     "mailbox_servers": [{"name": "MBX1", "mailboxes": 2000}]}]  # fmt: skip
+    result = sim.run(two)
+    write_logs(result.tracking_log, tmp_path / "tracking")
+    csv = perfmon_from_record(result.record, tmp_path / "two.csv")
+    measured = run_calibration([tmp_path / "tracking"], tmp_path / "two.yaml", perfmon=[csv], run=False).measured
+    assert sorted(d.server for d in measured.hubs) == ["HUB1", "HUB2"]
+    for hub in measured.hubs:
+        assert hub.low <= KNOWN <= hub.high and (hub.high - hub.low) / 2 <= WIDTH * KNOWN
+    weights = [np.mean(d.rates) for d in measured.hubs]
+    expected = np.dot(weights, [d.seconds for d in measured.hubs]) / sum(weights)
+    assert measured.demand == pytest.approx(expected) and measured.low <= KNOWN <= measured.high
