@@ -208,16 +208,13 @@ def cmd_smtpd(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    """`exsim calibrate`: a scenario (and a report) from message tracking logs."""
+    """`exsim calibrate`: a scenario (and a report) from message tracking logs (and performance counters)."""
     from .calibrate import CalibrationError
+    from .calibrate.arguments import options
     from .calibrate.workflow import run_calibration
 
     try:
-        outcome = run_calibration(
-            args.logdir, args.out, report=args.report, sites=args.sites, anonymise=args.anonymise,
-            strict=args.strict, timezone=args.timezone, run=not args.no_run, seed=args.seed,
-            progress=sys.stderr.isatty(),
-        )  # fmt: skip
+        outcome = run_calibration(**options(args, progress=sys.stderr.isatty()))
     except CalibrationError as error:
         raise UsageError(f"calibrate: {error}") from None
     print("\n".join(outcome.summary()))
@@ -354,15 +351,19 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser(
         "calibrate", help="build a scenario (and a report) from Exchange message tracking logs (MSGTRK*.LOG)"
     )
-    calibrate.add_argument("logdir", nargs="+", help="folders of tracking logs, one subfolder per server")
-    calibrate.add_argument("--out", required=True, metavar="SCENARIO.yaml", help="where to write the scenario")
-    calibrate.add_argument("--report", metavar="REPORT.html", help="also write a report (runs the scenario to compare)")
-    calibrate.add_argument("--sites", metavar="SITES.csv", help="server,site lines: the AD site of each server")
-    calibrate.add_argument("--anonymise", action="store_true", help="pseudonyms for server and site names")
-    calibrate.add_argument("--strict", action="store_true", help="stop at the first malformed line (exit 2)")
-    calibrate.add_argument("--timezone", default="UTC", help="the organisation's time zone, e.g. Europe/London")
-    calibrate.add_argument("--no-run", action="store_true", help="with --report: do not run the scenario")
-    calibrate.add_argument("--seed", type=int, help="root seed of the run for the report")
+    add = calibrate.add_argument  # declared here, not in sim.calibrate: --help imports nothing heavy
+    add("logdir", nargs="+", help="folders of tracking logs, one subfolder per server")
+    add("--out", required=True, metavar="SCENARIO.yaml", help="where to write the scenario")
+    add("--report", metavar="REPORT.html", help="also write a report (runs the scenario to compare)")
+    add("--sites", metavar="SITES.csv", help="server,site lines: the AD site of each server")
+    add("--anonymise", action="store_true", help="pseudonyms for server and site names")
+    add("--strict", action="store_true", help="stop at the first malformed line (exit 2)")
+    add("--timezone", default="UTC", help="the organisation's time zone, e.g. Europe/London")
+    add("--no-run", action="store_true", help="with --report: do not run the scenario")
+    add("--seed", type=int, help="root seed of the run for the report")
+    perfmon = "the Hubs' Performance Monitor log as CSV (relog LOG.blg -f csv -o COUNTERS.csv), repeatable"
+    add("--perfmon", action="append", default=[], metavar="COUNTERS.csv", help=perfmon + ": stage costs from it")
+    add("--cores", type=int, metavar="N", help="logical processors per Hub, when the log has only Processor(_Total)")
     calibrate.set_defaults(func=cmd_calibrate)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")

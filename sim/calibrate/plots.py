@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from ..results.figure import ExsimFigure
+from .demand import ServerDemand
 from .derive import Calibration
 
 OBSERVED = "#4C78A8"
@@ -176,5 +177,25 @@ def latency(observed: Calibration, simulated: Calibration | None = None) -> Figu
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
     ax.set_xlabel("seconds from SUBMIT (log scale)")
     ax.set_title("Latency per path: the calibration target")
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def cpu_fit(fitted: ServerDemand) -> Figure:
+    """One server's % Processor Time against its message rate, per interval, with the least squares line and its
+    95% band for the mean (the Service Demand Law's U = U0 + X D; the slope is the demand)."""
+    fig, ax = _figure(6.4, 4.0)
+    x, y = np.asarray(fitted.rates, dtype=float), np.asarray(fitted.utilisation, dtype=float)
+    ax.scatter(x, y, s=12, color=OBSERVED, label=f"{fitted.fit.n} intervals")
+    grid = np.linspace(0.0, float(x.max()) * 1.05, 100)
+    line, low, high = fitted.fit.band(grid)
+    f = fitted.fit
+    ax.fill_between(grid, low, high, color=FIT, alpha=0.2, linewidth=0, label=f"{f.confidence:.0%} band of the line")
+    ax.plot(grid, line, color=FIT, label=f"U = {f.intercept:.2f}% + X x {f.slope:.3g}%·s (R² {f.r2:.3f})")
+    ax.set_xlabel(f"messages per second ({fitted.rate_from})")
+    ax.set_ylabel("% Processor Time (_Total)")
+    ax.set_title(f"{fitted.server}: {fitted.seconds * 1000:.2f} ms CPU per message "
+                 f"({fitted.low * 1000:.2f} to {fitted.high * 1000:.2f}), {fitted.cores} cores", fontsize=10)  # fmt: skip
+    ax.set_xlim(left=0)
     ax.legend(frameon=False, fontsize=8)
     return fig

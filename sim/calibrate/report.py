@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from . import plots
 from .clock import WEEKDAYS
 from .compare import Z_FLAG, Row
+from .cpu import Measured
 from .derive import Calibration
 from .observations import observations
 
@@ -167,9 +168,23 @@ def _comparison(rows: list[Row]) -> str:
     )
 
 
+def _cpu(measured: Measured) -> list[str]:
+    rows = [(d.server, d.seconds * 1000, d.low * 1000, d.high * 1000, d.background, d.fit.r2, d.fit.n, d.cores,
+             d.rate_from) for d in measured.hubs]  # fmt: skip
+    head = ("Hub", "ms CPU per message", "95% low", "95% high", "background %", "R²", "intervals", "cores", "rate from")
+    return [
+        "<h2>CPU per message (performance counters)</h2>",
+        f"<p>Service Demand Law, U = U0 + X·D per interval, least squares with a Student t interval. The scenario's "
+        f"stages are scaled to {measured.demand * 1000:.2f} ms ({measured.low * 1000:.2f} to "
+        f"{measured.high * 1000:.2f} ms), keeping the stand-in proportions between stages.</p>",
+        _table(head, rows), *[_png(plots.cpu_fit(d)) for d in measured.hubs],
+    ]  # fmt: skip
+
+
 def report_html(cal: Calibration, simulated: Calibration | None = None, rows: list[Row] | None = None,
-                mailboxes: dict[str, int] | None = None) -> str:  # fmt: skip
-    """The whole report as one HTML page; the observed-against-simulated section when `simulated` is given."""
+                mailboxes: dict[str, int] | None = None, measured: Measured | None = None) -> str:  # fmt: skip
+    """The whole report as one HTML page; the observed-against-simulated section when `simulated` is given, the
+    CPU per message fits when `measured` is."""
     figures = [plots.hourly(cal, simulated), plots.servers(cal), plots.recipients(cal, simulated),
                plots.sizes(cal, simulated), plots.paths(cal, simulated)]  # fmt: skip
     if cal.internet is not None:
@@ -188,6 +203,8 @@ def report_html(cal: Calibration, simulated: Calibration | None = None, rows: li
         "<h2>Not in the scenario (the schema cannot hold it)</h2>",
         "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in observations(cal, mailboxes)) + "</ul>",
     ]  # fmt: skip
+    if measured is not None:
+        body += _cpu(measured)
     if simulated is not None and rows is not None:
         body += ["<h2>Observed against simulated</h2>", _comparison(rows)]
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>exsim calibration</title>"

@@ -26,8 +26,10 @@ from datetime import datetime, timezone
 
 from ..scenario.perimeter import Internet
 from .clock import LocalClock
+from .cpu import Measured
 from .derive import SAMPLES, Calibration, MailboxLoad
 from .observations import observations
+from .stage_costs import scaled_stages
 from .yamlwriter import Inline, Note, dump
 
 INTERNET_DOMAIN = "internet.example"
@@ -230,8 +232,25 @@ def _internet(cal: Calibration) -> dict | None:
     }
 
 
-def scenario_data(cal: Calibration) -> tuple[dict, list[str], list[str]]:
-    """The scenario as data with notes, the header comment lines and the footer comment lines."""
+def _stages(cal: Calibration, measured: Measured) -> Note:
+    mean_kb, recipients = cal.sizes.mean / 1024.0, cal.recipients.mean
+    stages, k, before = scaled_stages(measured.demand, mean_kb, recipients)
+    fits = [f"  {d.summary()}" for d in measured.hubs]
+    return Note({name: Inline(spec) for name, spec in stages.items()}, "", above=(
+        f"Stage costs from the Hubs' own counters (--perfmon): {measured.demand * 1000:.2f} ms CPU per message "
+        f"({measured.low * 1000:.2f} to {measured.high * 1000:.2f} ms, 95%),",
+        "by the Service Demand Law: % Processor Time = background + rate x demand, fitted by least squares per Hub:",
+        *fits,
+        "The counters do not separate stages (% Processor Time is one figure per server), so every stand-in cost",
+        f"is scaled by {k:.4g}: submission + categorizer + delivery at the logs' mean size ({mean_kb:.1f} KB) and",
+        f"recipients ({recipients:.2f}) go from the stand-ins' {before * 1000:.2f} ms to the measured demand; smtp_send",
+        "(session time, not core time) and antivirus (not measured) keep their defaults.",
+    ))  # fmt: skip
+
+
+def scenario_data(cal: Calibration, measured: Measured | None = None) -> tuple[dict, list[str], list[str]]:
+    """The scenario as data with notes, the header comment lines and the footer comment lines; with `measured`
+    (the Hubs' counters), the stage costs scaled to their CPU per message."""
     start_date, start_of_day, duration, why = _window(cal)
     total_seen = sum(m.mailboxes_seen for m in cal.mailbox_servers) or 1
     counts = mailbox_counts(cal.mailbox_servers, total_seen)
@@ -245,6 +264,8 @@ def scenario_data(cal: Calibration) -> tuple[dict, list[str], list[str]]:
         "sites": _sites(cal, counts),
     }
     _links_and_edges(cal, data)
+    if measured is not None:
+        data["stages"] = _stages(cal, measured)
     data["workload"] = _workload(cal, counts, start_of_day)
     internet = _internet(cal)
     if internet:
@@ -256,15 +277,17 @@ def scenario_data(cal: Calibration) -> tuple[dict, list[str], list[str]]:
         f"{len(cal.organisation.servers)} servers, {first} to {last} UTC; {cal.problem_count:,} malformed lines skipped.",
         "Each derived figure says where it came from and how many events support it. Addresses and subjects",
         "never leave the reader: this file holds counts and distributions only.",
-        "Not in tracking logs (exsim's defaults, set them to your hardware): cores, thread limits, stage costs,",
-        "site link cost, latency and bandwidth, the Edge anti-spam agents.",
+        "Not in tracking logs (exsim's defaults, set them to your hardware): cores, thread limits, "
+        + ("" if measured else "stage costs,"),
+        "site link cost, latency and bandwidth, the Edge anti-spam agents."
+        + (" Stage costs: from the Hubs' performance counters (stages)." if measured else ""),
     ]
     mailboxes = {name: n for name, (n, _sends) in counts.items()}
     return data, header, ["", "Derived but not in the scenario (the schema cannot hold it):",
                           *observations(cal, mailboxes)]  # fmt: skip
 
 
-def scenario_text(cal: Calibration) -> str:
-    """The calibrated scenario as commented YAML."""
-    data, header, footer = scenario_data(cal)
+def scenario_text(cal: Calibration, measured: Measured | None = None) -> str:
+    """The calibrated scenario as commented YAML (with `measured`, its stage costs from the Hubs' counters)."""
+    data, header, footer = scenario_data(cal, measured)
     return dump(data, header) + "\n".join(f"# {line}".rstrip() for line in footer) + "\n"

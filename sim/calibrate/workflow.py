@@ -13,6 +13,7 @@ import yaml
 from ..scenario.errors import ScenarioError
 from ..scenario.loading import load_scenario
 from .compare import Row, compare, simulate
+from .cpu import Measured, measure
 from .derive import Calibration
 from .organisation import CalibrationError
 from .read import calibrate
@@ -29,6 +30,7 @@ class Outcome:
     simulated: Calibration | None = None
     rows: list[Row] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    measured: Measured | None = None
 
     def summary(self) -> list[str]:
         """A few lines for the terminal: what was read and written."""
@@ -39,6 +41,12 @@ class Outcome:
             f"({'inferred' if cal.organisation.sites_inferred else 'from the site map'}); "
             f"{cal.submissions.total:,} submissions, {cal.submissions.per_day():,.0f} a day.",
         ]
+        if self.measured is not None:
+            m = self.measured
+            lines += [f"CPU per message: {d.summary()}" for d in m.hubs]
+            lines.append(f"Stage costs scaled to {m.demand * 1000:.2f} ms CPU per message (95% interval "
+                         f"{m.low * 1000:.2f} to {m.high * 1000:.2f} ms).")  # fmt: skip
+            lines += [f"Not a Hub in the tracking logs, not fitted: {name}" for name in m.ignored]
         if self.rows:
             flagged = [r for r in self.rows if r.flagged]
             lines.append(f"Simulated against observed: {len(self.rows)} figures, {len(flagged)} differ by more than "
@@ -51,17 +59,22 @@ def run_calibration(
     paths: list[str | os.PathLike], out: str | os.PathLike, *, report: str | os.PathLike | None = None,
     sites: str | os.PathLike | None = None, anonymise: bool = False, strict: bool = False,
     timezone: str = "UTC", run: bool = True, seed: int | None = None, progress: bool = False,
+    perfmon: list[str | os.PathLike] = (), cores: int | None = None,
 ) -> Outcome:  # fmt: skip
     """Calibrate, write the scenario to `out`, and with `report` run the scenario (unless `run` is False)
-    and write the HTML report. Raises CalibrationError for unusable input, OSError for files it cannot write."""
+    and write the HTML report; with `perfmon` (relog CSV files) the stage costs come from the Hubs' counters.
+    Raises CalibrationError for unusable input, OSError for files it cannot write."""
+    if perfmon and anonymise:
+        raise CalibrationError("--perfmon with --anonymise: the counter logs name the real servers; leave one out")
     cal = calibrate(paths, sites=sites, anonymise=anonymise, strict=strict, timezone=timezone)
-    text = scenario_text(cal)
+    measured = measure(list(perfmon), list(paths), cal, cores) if perfmon else None
+    text = scenario_text(cal, measured)
     try:
         load_scenario(yaml.safe_load(text))
     except ScenarioError as error:  # e.g. a site map putting Mailbox servers in a site with no Hub in the logs
         first = str(error).splitlines()[0]
         raise CalibrationError(f"the organisation in the logs makes no valid scenario: {first}") from None
-    outcome = Outcome(cal, text)
+    outcome = Outcome(cal, text, measured=measured)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
@@ -73,7 +86,7 @@ def run_calibration(
         counts = {name: n for name, (n, _s) in mailbox_counts(cal.mailbox_servers, _seen(cal)).items()}
         page = Path(report)
         page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(report_html(cal, outcome.simulated, outcome.rows or None, counts), encoding="utf-8")
+        page.write_text(report_html(cal, outcome.simulated, outcome.rows or None, counts, measured), encoding="utf-8")
         outcome.written.append(page)
     return outcome
 
