@@ -23,7 +23,6 @@ import sim
 from sim.calibrate import CalibrationError
 from sim.calibrate.demand import fit_line
 from sim.calibrate.stage_costs import path_cost
-from sim.calibrate.student import t_quantile
 from sim.cli import main
 from sim.formats.pdh_csv import CounterPath, PerfmonLog, write_pdh_csv
 from sim.formats.tracking_write import write_logs
@@ -201,13 +200,6 @@ def test_the_demand_is_the_slope_times_cores_over_100():
     demand = server_demand("HUB1", [1, 2, 3, 4], [3, 5, 8, 9], 8, "--cores", "test")
     assert demand.seconds == pytest.approx(0.168)
     assert demand.low == pytest.approx((2.1 - 1.13838) * 8 / 100, rel=1e-4)
-
-
-@pytest.mark.parametrize("df, confidence, printed", [(1, 0.95, 12.706), (2, 0.95, 4.303), (5, 0.95, 2.571),
-                                                     (10, 0.95, 2.228), (30, 0.95, 2.042), (10, 0.99, 3.169),
-                                                     (3, 0.90, 2.353), (120, 0.95, 1.980)])  # fmt: skip
-def test_the_t_quantile_matches_the_printed_table(df, confidence, printed):
-    assert t_quantile(confidence, df) == pytest.approx(printed, abs=5e-4)
 
 
 def test_the_data_that_cannot_decide_is_refused():

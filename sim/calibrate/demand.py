@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .organisation import CalibrationError
-from .student import t_quantile
 
 DEMAND_CONFIDENCE = 0.95
 MIN_INTERVALS = 3
@@ -88,7 +87,9 @@ def fit_line(x, y, where: str = "the counters", confidence: float = DEMAND_CONFI
     residuals = y - (intercept + slope * x)
     sse, sst = float((residuals**2).sum()), float(((y - y_mean) ** 2).sum())
     s = math.sqrt(sse / (n - 2))
-    t = t_quantile(confidence, n - 2)
+    from scipy.stats import t as student_t  # imported here: only calibrate --perfmon pays for scipy
+
+    t = float(student_t.ppf(0.5 + confidence / 2.0, n - 2))
     r2 = 1.0 - sse / sst if sst > 0 else 0.0
     return LineFit(n, slope, intercept, t * s / math.sqrt(sxx), r2, s, x_mean, sxx, t, confidence)
 
