@@ -9,6 +9,7 @@ never while the model runs.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -68,8 +69,13 @@ def blank(where: np.ndarray, values: pd.Categorical) -> pd.Categorical:
 
 
 def guid(*parts: object) -> str:
-    """A made-up GUID, the same for the same parts (uuid5): a mailbox database's or a mailbox's."""
-    return str(uuid.uuid5(_GUIDS, "/".join(map(str, parts))))
+    """A made-up GUID, the same for the same parts: uuid5 (RFC 4122 name-based, SHA-1) of the parts joined by "/",
+    spelled out without building a UUID object (a run names one per mailbox that sent mail)."""
+    digest = bytearray(hashlib.sha1(_GUIDS.bytes + "/".join(map(str, parts)).encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def ordinals(groups: np.ndarray, where: np.ndarray) -> np.ndarray:
@@ -95,7 +101,10 @@ def submit_context(server: pd.Categorical, sender: pd.Categorical, created: pa.A
     if not where.any():
         return pa.array(np.full(len(where), "", dtype=object), TEXT)
     mdb = pa.array([guid(run, "MDB", name, 0) for name in server.categories], TEXT)
-    mailbox = pa.array([guid(run, "Mailbox", name) for name in sender.categories], TEXT)
+    senders = np.zeros(len(sender.categories), dtype=bool)  # GUIDs only for the senders that submitted
+    senders[sender.codes[where & (sender.codes >= 0)]] = True
+    names = np.asarray(sender.categories, dtype=object)
+    mailbox = pa.array([guid(run, "Mailbox", name) if used else "" for name, used in zip(names, senders)], TEXT)
     events = pc.cast(pa.array(ordinals(server.codes, where)), TEXT)
     head, rest = SUBMIT_CONTEXT.split("{mdb}")
     middle, rest = rest.split("{mailbox}")
