@@ -148,6 +148,11 @@ def test_mail_waiting_in_an_outbox_expires_exactly():
     expired_exactly(result, result.messages)
     summary = result.summary()
     assert summary["expired"] == summary["delay_dsns"] == summary["recipients_total"]
+    # every delay DSN has its row: in the Mailbox server's own log (MSGTRKM), where the mail waited
+    log = result.tracking_log
+    delays = log[(log["event-id"] == "DSN") & log["recipient-status"].str.startswith("400 4.4.7")]
+    assert delays["recipient-count"].sum() == summary["delay_dsns"]
+    assert set(delays["role"]) == {"Mailbox"} and set(delays["server"]) == set(result.messages["origin_server"])
 
 
 # -- queue at point of failure ---------------------------------------------------------------------------------

@@ -10,13 +10,13 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import LOG_FIELDS
 from tracking_rebuild import rebuild_deliveries
 
-from sim.formats.tracking_fields import FIELDS
+from sim.formats.session_id import session_id, session_start
+from sim.formats.tracking_fields import FIELDS, INT_FIELDS
 from sim.formats.tracking_find import find_logs
 from sim.formats.tracking_format import format_log, ip_plan
 from sim.formats.tracking_frame import read_logs
@@ -31,10 +31,6 @@ NDR = "<NDR00001@SEA-HUB1.contoso.com>"
 ALICE, BOB, CAROL, DAVE, NOBODY = (f"{u}@contoso.com" for u in ("alice", "bob", "carol", "dave", "nobody"))
 EVE = "eve@fabrikam.com"
 POSTMASTER = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com"
-SUBMIT_CONTEXT = (
-    "MDB:1e2f3a4b-0000-0000-0000-000000000001, Mailbox:5c6d7e8f-0000-0000-0000-000000000002, "
-    "Event:1234, MessageClass:IPM.Note, CreationTime:2024-03-04T23:59:59.500Z, ClientType:User"
-)
 DEFER_STATUS = '451 4.4.0 Primary target IP address responded with: "421 4.2.1 Unable to connect, try later."'
 INTRA = "Intra-Organization SMTP Send Connector"
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -92,7 +88,6 @@ RAW_ROWS = [
         M1,
         [BOB, CAROL, DAVE, NOBODY],
         server_hostname="SEA-HUB1",
-        source_context=SUBMIT_CONTEXT,
     ),  # 1
     event(
         0.25,
@@ -245,9 +240,10 @@ def test_fields_are_the_21_exchange_2007_fields_in_order():
 
 def test_format_log_columns_order_and_types(log):
     assert list(log.columns) == ["server", "role", *FIELDS]
-    for name in ("internal-message-id", "total-bytes", "recipient-count"):
-        assert log[name].dtype == np.int64
-    for name in set(FIELDS) - {"internal-message-id", "total-bytes", "recipient-count"}:
+    assert INT_FIELDS == ("internal-message-id", "total-bytes", "recipient-count")
+    for name in INT_FIELDS:  # integers, blank (missing) where an event leaves them so
+        assert str(log[name].dtype) == "Int64"
+    for name in set(FIELDS) - set(INT_FIELDS):
         assert all(isinstance(v, str) for v in log[name]), name
 
 
@@ -261,39 +257,78 @@ def test_format_log_sorts_by_server_time_then_raw_order(log):
 
 def test_format_log_fields(log):
     assert all(DATE_TIME.match(v) for v in log["date-time"])
-    submit = log[log["event-id"] == "SUBMIT"].iloc[0]
-    assert submit["recipient-address"] == f"{BOB};{CAROL};{DAVE};{NOBODY}"
-    assert submit["recipient-count"] == 4
-    assert submit["role"] == "Mailbox"
-    assert (log["return-path"] == log["sender-address"]).all()
-    # message-info: original submission time on SUBMIT, RECEIVE and DELIVER only
-    with_info = log["event-id"].isin(["SUBMIT", "RECEIVE", "DELIVER"])
-    assert (log.loc[~with_info, "message-info"] == "").all()
-    m1 = with_info & (log["message-id"] == M1)
-    assert (log.loc[m1, "message-info"] == "2024-03-04T23:59:59.600Z").all()
-    m2 = with_info & (log["message-id"] == M2)
-    assert (log.loc[m2, "message-info"] == "2024-03-05T00:00:39.500Z").all()
     dsn = log[log["event-id"] == "DSN"].iloc[0]
     assert (dsn["reference"], dsn["recipient-address"], dsn["total-bytes"]) == (M1, ALICE, 7168)
+    rest = log[log["event-id"] != "SUBMIT"]
+    assert (rest["return-path"].astype(str) == rest["sender-address"].astype(str)).all()
+
+
+def test_submit_row_is_the_published_2007_row(log):
+    """The one published Exchange 2007 SUBMIT row (wallix/pylogsparser test data, MSGTRK20100419):
+    `2010-04-19T12:29:07.390Z,10.10.14.73,WIN2K3DC,,WIN2K3DC,"MDB:ada3d2c3-..., Mailbox:68cf09c1-..., Event:1440,
+    MessageClass:IPM.Note, CreationTime:2010-04-19T12:28:51.312Z, ClientType:User",,STOREDRIVER,SUBMIT,,<id>,,,,,,,
+    Coucou !,user7@qa.ifr.lan,,` names the Mailbox server as client, the Hub as server (no server-ip), and leaves
+    internal-message-id, the recipients, the size, return-path and message-info blank."""
+    submit = log[log["event-id"] == "SUBMIT"].iloc[0]
+    assert (submit["role"], submit["client-hostname"], submit["server-hostname"]) == ("Mailbox", "SEA-MBX1", "SEA-HUB1")
+    assert submit["client-ip"].startswith("10.0.0.") and submit["server-ip"] == ""
+    for name in ("recipient-address", "recipient-status", "return-path", "message-info", "connector-id"):
+        assert submit[name] == "", name
+    for name in INT_FIELDS:
+        assert pd.isna(submit[name]), name
+    assert (submit["message-subject"], submit["sender-address"]) == ("Hello, world", ALICE)
+    guid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    created = "2024-03-04T23:59:59.600Z"  # START + original_time_s 0.1 s
+    pattern = rf"MDB:{guid}, Mailbox:{guid}, Event:1, MessageClass:IPM\.Note, CreationTime:{created}, ClientType:User"
+    assert re.fullmatch(pattern, submit["source-context"])
+
+
+def test_receive_send_and_deliver_rows(log):
+    """Hosts on each side, recipient-status and message-info per event (docs/exchange/tracking-log.md)."""
+    rows = log.set_index(["server", "event-id", "message-id"], drop=False)
+    store = rows.loc[("SEA-HUB1", "RECEIVE", M1)]
+    assert (store["client-hostname"], store["server-hostname"]) == ("SEA-MBX1", "SEA-HUB1")
+    assert (store["recipient-status"], store["message-info"], store["source-context"]) == ("To;To;To;To", "04I: ", "")
+    smtp = log[(log["event-id"] == "RECEIVE") & (log["source"] == "SMTP")]
+    assert smtp["server-hostname"].tolist() == ["LON-HUB1", "LON-HUB1"]
+    assert smtp["client-hostname"].tolist() == ["SEA-HUB1", "mx.fabrikam.com"]
+    assert (smtp["recipient-status"] == "").all() and (smtp["message-info"] == "0cI: ").all()
+    # the receive session ids: the .NET ticks of START (100 ns since 0001-01-01) plus 1 and 2, LON-HUB1's sessions
+    ticks = ((START - datetime(1, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)) * 10
+    assert smtp["source-context"].tolist() == [f"{ticks + 1:016X}", f"{ticks + 2:016X}"] == [
+        session_id(START, 1), session_id(START, 2)]  # fmt: skip
+    send = rows.loc[("SEA-HUB1", "SEND", M1)]
+    assert (send["client-hostname"], send["server-hostname"]) == ("SEA-HUB1", "LON-HUB1")
+    assert send["client-ip"] != "" and send["server-ip"] != ""
+    assert send["message-info"] == "2024-03-04T23:59:59.600Z"  # the original arrival time
+    delivers = log[log["event-id"] == "DELIVER"]
+    assert delivers["client-hostname"].tolist() == ["LON-HUB1", "LON-HUB1", "SEA-HUB1"]
+    assert delivers["server-hostname"].tolist() == ["LON-MBX1", "LON-MBX1", "SEA-MBX2"]
+    assert (delivers["client-ip"] == "").all() and (delivers["server-ip"] == "").all()
+    assert delivers["message-info"].tolist() == ["2024-03-04T23:59:59.600Z", "2024-03-05T00:00:39.500Z",
+                                                 "2024-03-04T23:59:59.600Z"]  # fmt: skip
+    others = log[log["event-id"].isin(["FAIL", "DSN", "DEFER", "TRANSFER"])]
+    assert (others["message-info"] == "").all()
 
 
 def test_ips_are_stable_per_host_and_in_the_right_ranges(log, raw):
-    org_net, test_net = ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("192.0.2.0/24")
+    org_net = ipaddress.ip_network("10.0.0.0/8")
+    documentation = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
     pairs = pd.concat(
         [
             log[["client-hostname", "client-ip"]].set_axis(["host", "ip"], axis=1),
             log[["server-hostname", "server-ip"]].set_axis(["host", "ip"], axis=1),
         ]
     )
-    assert ((pairs["host"] == "") == (pairs["ip"] == "")).all()
-    pairs = pairs[pairs["host"] != ""].drop_duplicates()
+    assert not ((pairs["host"] == "") & (pairs["ip"] != "")).any()  # no address without a host
+    pairs = pairs[pairs["ip"] != ""].drop_duplicates()
     assert pairs["host"].is_unique  # one address per host across the whole run
     assert pairs["ip"].is_unique
     hosts = dict(zip(pairs["host"], pairs["ip"]))
-    assert set(hosts) == {"SEA-HUB1", "SEA-MBX1", "SEA-MBX2", "LON-HUB1", "LON-MBX1", "mx.fabrikam.com"}
+    assert set(hosts) == {"SEA-HUB1", "SEA-MBX1", "LON-HUB1", "mx.fabrikam.com"}  # DELIVER names no address
     for host, ip in hosts.items():
-        network = org_net if host in ORG else test_net
-        assert ipaddress.ip_address(ip) in network, (host, ip)
+        address = ipaddress.ip_address(ip)
+        assert address in org_net if host in ORG else any(address in net for net in documentation), (host, ip)
     again = format_log(raw, START, ORG)
     assert again[["client-ip", "server-ip"]].equals(log[["client-ip", "server-ip"]])
 
@@ -302,7 +337,9 @@ def test_ip_plan_knows_servers_by_fqdn_and_case():
     plan = ip_plan(["HUB1", "hub1.contoso.com", "MBX1", "smtp.isp.example", "mx.fabrikam.com", ""], {"HUB1", "MBX1"})
     assert plan["HUB1"] == plan["hub1.contoso.com"] == "10.0.0.1"
     assert plan["MBX1"] == "10.0.0.2"
-    assert plan["mx.fabrikam.com"] == "192.0.2.1" and plan["smtp.isp.example"] == "192.0.2.2"
+    # hosts outside: after the 500 Internet senders' RFC 5737 addresses (254 in 192.0.2.0/24, then 198.51.100.x)
+    assert plan["mx.fabrikam.com"] == "198.51.100.247" and plan["smtp.isp.example"] == "198.51.100.248"
+    assert ip_plan(["mail1.example.com"], set()) == {"mail1.example.com": "192.0.2.1"}  # the biggest sender
     assert "" not in plan
 
 
@@ -388,12 +425,9 @@ def test_files_parse_with_the_csv_module(written, log):
             src = RAW_ROWS[i]
             assert record["date-time"] == EXPECTED_TIMES[i]
             assert record["message-subject"] == src["subject"]
-            assert record["recipient-status"] == src["recipient_status"]
-            assert record["source-context"] == src["source_context"]
-            assert record["recipient-address"] == ";".join(src["recipients"])
-            assert int(record["recipient-count"]) == len(src["recipients"])
-            assert int(record["internal-message-id"]) == src["internal_message_id"]
             assert record["event-id"] == src["event_id"] and record["source"] == src["source"]
+            row = log[(log["date-time"] == record["date-time"]) & (log["event-id"] == src["event_id"])].iloc[0]
+            assert record == {f: "" if pd.isna(row[f]) else str(row[f]) for f in FIELDS}
         assert records[0]["date-time"] == date
 
 
@@ -403,8 +437,8 @@ def test_files_parse_with_the_csv_module(written, log):
 def test_read_logs_round_trip(read_back, log):
     assert list(read_back.columns) == ["server", *FIELDS]  # the BOM did not leak into a column name
     assert str(read_back["date-time"].dt.tz) == "UTC"
-    for name in ("internal-message-id", "total-bytes", "recipient-count"):
-        assert read_back[name].dtype == np.int64
+    for name in INT_FIELDS:
+        assert str(read_back[name].dtype) == "Int64"  # blank on SUBMIT
     # same rows as format_log gave (files are read in path order, which is server order here)
     back = read_back.copy()
     back["date-time"] = back["date-time"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z"
@@ -412,7 +446,7 @@ def test_read_logs_round_trip(read_back, log):
     pd.testing.assert_frame_equal(back.astype(str), expected.astype(str), check_dtype=False)
     assert "Hello, world" in set(read_back["message-subject"])
     assert DEFER_STATUS in set(read_back["recipient-status"])
-    assert SUBMIT_CONTEXT in set(read_back["source-context"])
+    assert set(log["source-context"]) <= set(read_back["source-context"])
 
 
 def test_read_logs_skips_repeated_headers_and_empty_folders(written, tmp_path):
@@ -525,7 +559,8 @@ def test_rebuild_works_on_the_formatted_log_before_writing(log, read_back):
 
 
 def test_submitted_at_falls_back_to_submit_and_ignores_later_message_info_parts(read_back):
-    """A DELIVER without message-info takes the SUBMIT's; text after `;` (later Exchange versions) is ignored."""
+    """A DELIVER without message-info takes the SUBMIT's time (a 2007 SUBMIT has no message-info); text after
+    `;` (later Exchange versions) is ignored."""
     edited = read_back.copy()
     is_bob = (edited["event-id"] == "DELIVER") & (edited["recipient-address"] == BOB)
     edited.loc[is_bob, "message-info"] = ""
@@ -563,9 +598,11 @@ def test_rebuild_orders_same_millisecond_receives_by_the_relay_chain(tmp_path):
     assert got["path"].tolist() == ["MBX>ZZ-HUB>AA-HUB>AA-MBX"]
     assert got["latency_s"].tolist() == [pytest.approx(4.9)]  # submitted at 0.1 s (original_time_s)
     # the same host under two spellings has one address
-    ips = dict(zip(log["server-hostname"], log["server-ip"])) | dict(zip(log["client-hostname"], log["client-ip"]))
-    assert ips["AA-HUB.contoso.com"] == ips["AA-MBX"].rsplit(".", 1)[0] + ".1"  # AA-HUB sorts first
-    assert ips["zz-hub.contoso.com"] != ips["AA-HUB.contoso.com"]
+    sent = log[log["event-id"] == "SEND"].iloc[0]
+    received = log[(log["event-id"] == "RECEIVE") & (log["server"] == "AA-HUB")].iloc[0]
+    # org servers in sorted order: AA-HUB 10.0.0.1, AA-MBX .2, MBX .3, ZZ-HUB .4, whatever the spelling
+    assert (sent["server-hostname"], sent["server-ip"]) == ("AA-HUB.contoso.com", "10.0.0.1")
+    assert (received["client-hostname"], received["client-ip"]) == ("zz-hub.contoso.com", "10.0.0.4")
 
 
 def test_rebuild_of_an_empty_log(tmp_path):
@@ -578,3 +615,14 @@ def test_rebuild_of_an_empty_log(tmp_path):
         "delivered_at",
         "latency_s",
     ]
+
+
+def test_session_ids_are_dotnet_ticks_in_hex():
+    """DateTime.UnixEpoch.Ticks is 621355968000000000 (.NET reference); a tick is 100 ns."""
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    assert session_id(epoch, 0) == f"{621355968000000000:016X}" == "089F7FF5F7B58000"
+    assert session_id(epoch + timedelta(seconds=1), 5) == f"{621355968000000000 + 10_000_000 + 5:016X}"
+    assert session_start(session_id(START, 0)) == START
+    assert re.fullmatch(r"08D[0-9A-F]{13}", session_id(START, 7))  # a 2024 session, as real logs show 08D...
+    with pytest.raises(ValueError, match="timezone-aware"):
+        session_id(datetime(2024, 1, 1), 0)

@@ -71,7 +71,8 @@ def rebuild_deliveries(log: pd.DataFrame) -> pd.DataFrame:
     twice). Mail that entered from outside has no SUBMIT: its path starts at the host that sent it.
     RECEIVEs of one recipient logged in the same millisecond (zero-time stages) are put in causal order: a
     RECEIVE whose client-hostname is the server of another one comes after it; then row order (file order).
-    `submitted_at`: the original time in the DELIVER row's message-info (else the SUBMIT row's).
+    `submitted_at`: the original time in the DELIVER row's message-info (else the SUBMIT row's message-info, else
+    the SUBMIT row's date-time: a 2007 SUBMIT leaves message-info blank).
     `latency_s`: delivered_at - submitted_at in seconds, to the millisecond both are logged with.
     Rows sorted by delivered_at, message_id, recipient. Vectorised: (message, recipient) pairs become one
     integer key, so sorting and grouping never compare strings.
@@ -180,8 +181,10 @@ def rebuild_deliveries(log: pd.DataFrame) -> pd.DataFrame:
         path = path.where(nxt.isna(), path + ">" + nxt)
 
     submitted = _original_time(deliver["message-info"]).reset_index(drop=True)
-    fallback = _original_time(submit["message-info"].reindex(deliver["m"].to_numpy())).reset_index(drop=True)
-    submitted = submitted.fillna(fallback)
+    submit_rows = submit.reindex(deliver["m"].to_numpy())
+    fallback = _original_time(submit_rows["message-info"]).reset_index(drop=True)
+    # a 2007 SUBMIT leaves message-info blank (docs/exchange/tracking-log.md): the SUBMIT's own time then
+    submitted = submitted.fillna(fallback).fillna(submit_rows["date-time"].reset_index(drop=True))
     out = pd.DataFrame(
         {
             "message_id": deliver["message-id"].to_numpy(),

@@ -135,6 +135,8 @@ def field_text(values: pd.Series | pd.Index, terminator: str = "\r\n") -> pa.Arr
         return pc.if_else(pa.array(np.asarray(values)), _lit("True"), _lit("False"))
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return pc.cast(pa.array(np.asarray(values)), TEXT)
+    if isinstance(dtype, pd.Int64Dtype):  # nullable integers: missing as ""
+        return pc.fill_null(pc.cast(pa.array(values.array, from_pandas=True), TEXT), _lit(""))
     if dtype == np.float64:
         return float_text(np.asarray(values))
     if isinstance(dtype, pd.StringDtype):
@@ -224,7 +226,7 @@ def writable(values: pd.Series) -> bool:
         return writable(pd.Series(dtype.categories))
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         return clock_writable(values)
-    if isinstance(dtype, np.dtype) and (dtype.kind in "biu" or dtype == np.float64):
+    if isinstance(dtype, pd.Int64Dtype) or isinstance(dtype, np.dtype) and (dtype.kind in "biu" or dtype == np.float64):
         return True
     if isinstance(dtype, pd.StringDtype):
         return True

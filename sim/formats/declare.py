@@ -7,7 +7,8 @@ declared order and types (sim.formats.frames.frame); a column added in one room 
 meet, and tests/test_declared_tables.py holds every table the results expose to its declaration. numpy only:
 the model reads the declarations without loading pandas (the DataFrame half is sim.formats.frames).
 
-Types (`Column.dtype`): "int64", "int32", "float64" (NaN where a value is missing), "text", "category" (a
+Types (`Column.dtype`): "int64", "Int64" (pandas' nullable integers: missing where a field is blank), "int32",
+"float64" (NaN where a value is missing), "text", "category" (a
 pandas Categorical: repeated names, a byte a row), "datetime64[ms]" (a clock column: the UTC clock time of a
 seconds column, `Column.seconds`), "datetime64[us, UTC]" and "list[text]" (an Arrow list of texts per row). The
 record keeps text as numpy object arrays; a DataFrame as pandas' default text dtype.

@@ -67,7 +67,8 @@ TRACKING_RAW = Table("tracking_raw", "one tracking event of the model, names and
     Column("recipient_status", "category", "", "recipient-status"),
     Column("total_bytes", "int64", "bytes", "the message's size"),
     Column("sender", "category", "", "the sender's address"),
-    Column("client_hostname", "category", "", "the sending host of a RECEIVE ('' on other events)"),
+    Column("client_hostname", "category", "", "the sending host of a RECEIVE (an Internet sender's own FQDN, "
+           "sim.formats.internet_hosts; '' on other events)"),
     Column("server_hostname", "category", "", "the receiving host of other events ('' on a RECEIVE)"),
     Column("connector_id", "category", "", "connector-id"),
     Column("reference", "category", "", "the internal id it references ('' : none)"),

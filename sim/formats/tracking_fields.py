@@ -9,6 +9,7 @@ none of them imports another.
 from __future__ import annotations
 
 from .declare import Column, Table
+from .version import EXCHANGE_BUILD
 
 
 def _field(name: str, meaning: str, dtype: str = "category", unit: str = "") -> Column:
@@ -19,26 +20,27 @@ TRACKING_LOG = Table("tracking_log", "one event in one server's log (Results.tra
     _field("server", "which server's log the row belongs to (the folder `write_logs` writes it into)"),
     _field("role", "Mailbox, Hub or Edge: with the day, which file (MSGTRKM for Mailbox, MSGTRK otherwise)"),
     _field("date-time", "when, UTC: yyyy-mm-ddThh:mm:ss.fffZ", "text", "UTC"),
-    _field("client-ip", "the sending host's IP address (made up, stable: sim.formats.tracking_format.ip_plan)"),
-    _field("client-hostname", "the sending host (RECEIVE)"),
-    _field("server-ip", "the receiving host's IP address"),
-    _field("server-hostname", "the receiving host (SUBMIT, SEND, DELIVER, ...)"),
-    _field("source-context", "the source's own context (Store Driver's MDB and mailbox; '' here)"),
+    _field("client-ip", "the submitting or sending host's IP address (made up, stable: tracking_format.ip_plan)"),
+    _field("client-hostname", "the submitting or sending host (the logging server on SUBMIT, SEND, DELIVER)"),
+    _field("server-ip", "the receiving or destination host's IP address ('' on SUBMIT and DELIVER)"),
+    _field("server-hostname", "the receiving or destination host (the logging server on RECEIVE)"),
+    _field("source-context", "SUBMIT: the mailbox database, mailbox, event and client; SMTP RECEIVE: the session id",
+           "text"),
     _field("connector-id", "the Receive or Send connector, SERVER\\Name"),
     _field("source", "STOREDRIVER, SMTP, ROUTING, DSN, AGENT, ..."),
     _field("event-id", "SUBMIT, RECEIVE, TRANSFER, SEND, DELIVER, FAIL, DSN, DEFER, ..."),
-    _field("internal-message-id", "the message's id in that server's queue database", "int64"),
+    _field("internal-message-id", "the message's id in that server's queue database (blank on SUBMIT)", "Int64"),
     _field("message-id", "the Message-ID header, <id@host>", "text"),
     _field("recipient-address", "the recipients, separated by ;", "text"),
-    _field("recipient-status", "the SMTP status of a FAIL, DEFER or DSN ('' otherwise)"),
-    _field("total-bytes", "the message's size", "int64", "bytes"),
-    _field("recipient-count", "how many recipients recipient-address lists", "int64", "recipients"),
+    _field("recipient-status", "the SMTP reply of a SEND, FAIL, DEFER or DSN; To per recipient on STOREDRIVER RECEIVE"),
+    _field("total-bytes", "the message's size (blank on SUBMIT)", "Int64", "bytes"),
+    _field("recipient-count", "how many recipients recipient-address lists (blank on SUBMIT)", "Int64", "recipients"),
     _field("related-recipient-address", "the address a redirect or expansion relates to ('' here)"),
     _field("reference", "the internal id of the message this one came from (a TRANSFER's original)"),
     _field("message-subject", "the subject", "text"),
     _field("sender-address", "the envelope sender"),
-    _field("return-path", "the return path (the sender here)"),
-    _field("message-info", "the original arrival time on SUBMIT, RECEIVE and DELIVER ('' otherwise)", "text", "UTC"),
+    _field("return-path", "the return path (the sender here; blank on SUBMIT)"),
+    _field("message-info", "the original arrival time on SEND and DELIVER, flags on RECEIVE ('' otherwise)", "text"),
 ])  # fmt: skip
 """The tracking log as a table: two leading columns saying which log a row belongs to, then the 21 fields."""
 
@@ -49,8 +51,8 @@ folder and file name and does not write them as fields."""
 FIELDS: tuple[str, ...] = TRACKING_LOG.names[2:]
 """The 21 Exchange 2007 fields in file order (E2010 appends five more; we write 2007 only)."""
 
-INT_FIELDS: tuple[str, ...] = TRACKING_LOG.named("int64")
-"""Fields held as integers; every other field is text ("" when blank)."""
+INT_FIELDS: tuple[str, ...] = TRACKING_LOG.named("Int64")
+"""Fields held as integers (missing where blank); every other field is text ("" when blank)."""
 
 EVENT_IDS = frozenset({"SUBMIT", "RECEIVE", "TRANSFER", "SEND", "DELIVER", "FAIL", "DSN", "DEFER", "EXPAND",
                        "RESOLVE", "REDIRECT", "POISONMESSAGE", "BADMAIL", "DUPLICATEDELIVER"})  # fmt: skip
@@ -59,12 +61,11 @@ SOURCES = frozenset({"STOREDRIVER", "SMTP", "ROUTING", "DSN", "AGENT", "ADMIN", 
 """The source values of an Exchange 2007 tracking log."""
 ROLES = frozenset({"Mailbox", "Hub", "Edge"})
 """The roles that keep a tracking log (the `role` column of `format_log`'s output)."""
-ORIGINAL_TIME_EVENTS = ("SUBMIT", "RECEIVE", "DELIVER")
-"""Exchange 2007 puts the message's original arrival time in message-info on these events."""
 
 HEADER_SOFTWARE = "#Software: Microsoft Exchange Server"
-# 8.1.240.6 is the build of Exchange Server 2007 SP1 (RTM was 8.0.685.24): the version these logs imitate.
-HEADER_VERSION = "#Version: 8.1.240.6"
+# EXCHANGE_BUILD (8.1.240.6, Exchange Server 2007 SP1; RTM was 8.0.685.24): the one build every log exsim writes
+# names, the protocol logs too (sim.formats.version).
+HEADER_VERSION = f"#Version: {EXCHANGE_BUILD}"
 HEADER_LOG_TYPE = "#Log-type: Message Tracking Log"
 
 

@@ -18,10 +18,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import tracking_contents as contents
 from .columns import TEXT, arrow_text, as_text, categorical, coded, text_array
 from .frames import as_frame
+from .internet_hosts import HOSTS, address, population
 from .isotext import iso_text
-from .tracking_fields import EVENT_IDS, ORIGINAL_TIME_EVENTS, ROLES, SOURCES, TRACKING_LOG
+from .tracking_fields import EVENT_IDS, ROLES, SOURCES, TRACKING_LOG
 
 REQUIRED_RAW = ("time_s", "server", "role", "event_id", "source", "internal_message_id", "message_id", "recipients",
                 "total_bytes", "sender")  # fmt: skip
@@ -65,20 +67,25 @@ def _org_name(hostname: str, org: dict[str, str]) -> str | None:
 
 def ip_plan(hostnames: pd.Series | list[str], org_servers: set[str]) -> dict[str, str]:
     """Made-up, stable IP text per hostname: organisation servers get 10.0.x.y in sorted-name order (so the
-    same topology always gives the same addresses), other hosts get 192.0.2.y in sorted order of the names seen
-    (wrapping after 254 hosts: the range is only a label). Never contacted."""
+    same topology always gives the same addresses); the Internet hosts that send mail (sim.formats.internet_hosts)
+    their own documentation addresses; other hosts outside the documentation addresses after those, in sorted
+    order of the names seen (wrapping: the range is only a label). Never contacted."""
     org = {name.upper(): name for name in org_servers}
     org_ip = {name: f"10.0.{i // 254}.{i % 254 + 1}" for i, name in enumerate(sorted(org_servers))}
+    names, addresses, _ = population()
+    known = dict(zip(names, addresses))
     plan: dict[str, str] = {}
     outside: list[str] = []
     for host in sorted({h for h in hostnames if h}):
         name = _org_name(host, org)
-        if name is None:
-            outside.append(host)
-        else:
+        if name is not None:
             plan[host] = org_ip[name]
+        elif host in known:
+            plan[host] = known[host]
+        else:
+            outside.append(host)
     for i, host in enumerate(outside):
-        plan[host] = f"192.0.2.{i % 254 + 1}"
+        plan[host] = address(HOSTS + i)
     return plan
 
 
@@ -117,20 +124,90 @@ def _recipient_list(value: object) -> list[str]:
     return [str(v) for v in value]
 
 
-def format_log(raw: pd.DataFrame, start: datetime, org_servers: set[str]) -> pd.DataFrame:
+def format_log(raw: pd.DataFrame, start: datetime, org_servers: set[str], run: str = "") -> pd.DataFrame:
     """The tracking log of a run: the model's raw events (one row per event) as the 21 Exchange 2007 fields,
     behind two leading columns `server` and `role` saying which server's log each row belongs to.
 
     Rows are sorted by server, then date-time (after rounding to the millisecond), then raw row order, so
-    events logged in the same millisecond keep the order the model emitted them in. Integers for
-    internal-message-id, total-bytes and recipient-count; text ("" when blank) for everything else.
-    message-info holds the original submission time (`original_time_s`) on SUBMIT, RECEIVE and DELIVER rows.
+    events logged in the same millisecond keep the order the model emitted them in. Integers (blank where an
+    event leaves them so) for internal-message-id, total-bytes and recipient-count; text ("" when blank) for
+    everything else. What each event fills in is sim.formats.tracking_contents' rules
+    (docs/exchange/tracking-log.md); `run` names the run in the made-up GUIDs of a SUBMIT's source-context.
     """
+    _check(raw)
+    origin = _utc(start)
+    raw = raw.reset_index(drop=True)
+    stamps, _ = _milliseconds(raw["time_s"], origin)
+    server = _column(raw, "server")
+    order = np.lexsort((stamps, server.codes))  # stable: same millisecond keeps the model's order
+    addresses, counts = _recipients(raw["recipients"])
+    event, source = _column(raw, "event_id"), _column(raw, "source")
+    submit, receive = contents.is_any(event, ["SUBMIT"]), contents.is_any(event, ["RECEIVE"])
+    smtp_receive = receive & contents.is_any(source, ["SMTP"])
+    store_receive = receive & contents.is_any(source, ["STOREDRIVER"])
+    client_host = contents.pick(contents.is_any(event, contents.CLIENT_IS_LOGGER), server,
+                                _column(raw, "client_hostname"))  # fmt: skip
+    server_host = contents.pick(contents.is_any(event, contents.SERVER_IS_LOGGER), server,
+                                _column(raw, "server_hostname"))  # fmt: skip
+    ips = ip_plan([*client_host.categories, *server_host.categories], org_servers) | {"": ""}
+    sender, role = _column(raw, "sender"), _column(raw, "role")
+
+    def ip(hosts: pd.Categorical, none: tuple[str, ...]) -> pd.Categorical:
+        return contents.blank(
+            contents.is_any(event, none), categorical(hosts.codes, [ips[h] for h in hosts.categories])
+        )
+
+    info, info_missing = _milliseconds(raw["original_time_s"], origin) if "original_time_s" in raw.columns else (
+        np.zeros(len(raw), dtype=np.int64), np.ones(len(raw), dtype=bool))  # fmt: skip
+    created = _iso(info[order], info_missing[order])
+    message_info = _message_info(event, source, created, order)
+    context = pc.if_else(
+        pa.array(smtp_receive[order]),
+        contents.session_contexts(start, _reordered(server, order), smtp_receive[order]),
+        contents.submit_context(_reordered(server, order), _reordered(sender, order), created, submit[order], run),
+    )
+    given = _text(raw, "source_context")
+    context = pc.if_else(pa.array((smtp_receive | submit)[order]), context, pc.take(given, pa.array(order)))
+    columns = {
+        "server": server,
+        "role": role,
+        "date-time": _iso(stamps[order], np.zeros(len(stamps), dtype=bool)),
+        "client-ip": ip(client_host, contents.NO_CLIENT_IP),
+        "client-hostname": client_host,
+        "server-ip": ip(server_host, contents.NO_SERVER_IP),
+        "server-hostname": server_host,
+        "source-context": context,
+        "connector-id": _column(raw, "connector_id"),
+        "source": source,
+        "event-id": event,
+        # a Mailbox server's rows (SUBMIT, an Outbox's delay DSN): the message is in no queue database
+        "internal-message-id": _blank_int(raw["internal_message_id"], submit | contents.is_any(role, ["Mailbox"])),
+        "message-id": _text(raw, "message_id"),
+        "recipient-address": pc.if_else(pa.array(submit), pa.scalar("", TEXT), addresses),
+        "recipient-status": contents.blank(
+            submit | smtp_receive, contents.receive_status(counts, store_receive, _column(raw, "recipient_status"))
+        ),
+        "total-bytes": _blank_int(raw["total_bytes"], submit),
+        "recipient-count": _blank_int(counts, submit),
+        "related-recipient-address": _column(raw, "related_recipient_address"),
+        "reference": _column(raw, "reference"),
+        "message-subject": _text(raw, "subject"),
+        "sender-address": sender,
+        "return-path": contents.blank(submit, sender),
+        "message-info": message_info,
+    }
+    in_order = {"date-time", "message-info", "source-context"}  # built in log order already: no text to move
+    return as_frame(
+        TRACKING_LOG, {name: text_array(v) if name in in_order else _reordered(v, order) for name, v in columns.items()}
+    )
+
+
+def _check(raw: pd.DataFrame) -> None:
+    """Refuse raw events that lack a required column, have a missing time, or name an unknown role, event or
+    source (ValueError)."""
     missing = [c for c in REQUIRED_RAW if c not in raw.columns]
     if missing:
         raise ValueError(f"raw tracking events lack column(s): {', '.join(missing)}")
-    origin = _utc(start)
-    raw = raw.reset_index(drop=True)
     if raw["time_s"].isna().any():
         raise ValueError("raw tracking events have a missing time_s")
     for column, allowed in (("role", ROLES), ("event_id", EVENT_IDS), ("source", SOURCES)):
@@ -138,53 +215,23 @@ def format_log(raw: pd.DataFrame, start: datetime, org_servers: set[str]) -> pd.
         if unknown:
             raise ValueError(f"unknown {column} value(s) in raw tracking events: {sorted(map(str, unknown))}")
 
-    stamps, _ = _milliseconds(raw["time_s"], origin)
-    server = _column(raw, "server")
-    order = np.lexsort((stamps, server.codes))  # stable: same millisecond keeps the model's order
-    addresses, counts = _recipients(raw["recipients"])
-    client_host, server_host = _column(raw, "client_hostname"), _column(raw, "server_hostname")
-    ips = ip_plan([*client_host.categories, *server_host.categories], org_servers) | {"": ""}
-    event = _column(raw, "event_id")
-    if "original_time_s" in raw.columns:
-        with_info = np.isin(np.asarray(event.categories), ORIGINAL_TIME_EVENTS)[event.codes]
-        info, missing = _milliseconds(raw["original_time_s"], origin)
-        message_info = _iso(info[order], (missing | ~with_info)[order])
-    else:
-        message_info = pa.array(np.full(len(raw), "", dtype=object), TEXT)
-    sender = _column(raw, "sender")
 
-    def ip(hosts: pd.Categorical) -> pd.Categorical:
-        return categorical(hosts.codes, [ips[host] for host in hosts.categories])
+def _message_info(event: pd.Categorical, source: pd.Categorical, created: pa.Array, order: np.ndarray) -> pa.Array:
+    """message-info in log order: the original arrival time (`created`) on SEND and DELIVER, the RECEIVE flags
+    of the row's source on RECEIVE, "" elsewhere (sim.formats.tracking_contents)."""
+    timed = contents.is_any(event, contents.ORIGINAL_TIME_EVENTS)[order]
+    info = pc.if_else(pa.array(timed), created, pa.scalar("", TEXT))
+    receive = contents.is_any(event, ["RECEIVE"])[order]
+    for name, flags in contents.RECEIVE_FLAGS.items():
+        rows = receive & contents.is_any(source, [name])[order]
+        if rows.any():
+            info = pc.if_else(pa.array(rows), pa.scalar(flags, TEXT), info)
+    return info
 
-    columns = {
-        "server": server,
-        "role": _column(raw, "role"),
-        "date-time": _iso(stamps[order], np.zeros(len(stamps), dtype=bool)),
-        "client-ip": ip(client_host),
-        "client-hostname": client_host,
-        "server-ip": ip(server_host),
-        "server-hostname": server_host,
-        "source-context": _column(raw, "source_context"),
-        "connector-id": _column(raw, "connector_id"),
-        "source": _column(raw, "source"),
-        "event-id": event,
-        "internal-message-id": raw["internal_message_id"].to_numpy(dtype=np.int64),
-        "message-id": _text(raw, "message_id"),
-        "recipient-address": addresses,
-        "recipient-status": _column(raw, "recipient_status"),
-        "total-bytes": raw["total_bytes"].to_numpy(dtype=np.int64),
-        "recipient-count": counts,
-        "related-recipient-address": _column(raw, "related_recipient_address"),
-        "reference": _column(raw, "reference"),
-        "message-subject": _text(raw, "subject"),
-        "sender-address": sender,
-        "return-path": sender,
-        "message-info": message_info,
-    }
-    in_order = {"date-time", "message-info"}  # built from numbers already put in order: no text to move
-    return as_frame(
-        TRACKING_LOG, {name: text_array(v) if name in in_order else _reordered(v, order) for name, v in columns.items()}
-    )
+
+def _blank_int(values: pd.Series | np.ndarray, where: np.ndarray) -> pd.arrays.IntegerArray:
+    """An integer field, blank (missing) where `where` holds."""
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(where, dtype=bool).copy())
 
 
 def _reordered(values: pd.Categorical | pa.Array | np.ndarray, order: np.ndarray):

@@ -10,7 +10,6 @@ cost more than Python's own `random`.
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from collections.abc import Callable, Iterator
 from itertools import chain
@@ -18,14 +17,10 @@ from itertools import chain
 import numpy as np
 
 from ..scenario.distributions import Distribution
+from ..scenario.streams import named_generator
 
 BATCH = 4096
 FIRST_BATCH = 16
-
-
-def _name_key(name: str) -> tuple[int, ...]:
-    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
-    return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
 class Streams:
@@ -36,8 +31,7 @@ class Streams:
 
     def generator(self, name: str) -> np.random.Generator:
         """A numpy Generator that depends only on (seed, name)."""
-        sequence = np.random.SeedSequence(self.seed, spawn_key=_name_key(name))
-        return np.random.Generator(np.random.PCG64(sequence))
+        return named_generator(self.seed, name)
 
     def batched(self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray]) -> Batched:
         """A sampler handing out draw(generator, BATCH) values one by one."""

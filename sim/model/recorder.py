@@ -179,7 +179,7 @@ class Recorder:
     def logger(
         self, server: int, clock, event: str, source: str, connector: str = "", status: str = ""
     ) -> Logger | None:
-        """A `track` for one kind of event (the hot ones: SUBMIT, RECEIVE, SEND, DELIVER, TRANSFER), or None.
+        """A `track` for one kind of event (the hot ones: SUBMIT, RECEIVE, SEND, DELIVER; a delay DSN), or None.
 
         log(msg, peer=-1, reference=-1) records exactly what track(event, source, msg, peer=peer, connector=...,
         status=..., reference=reference) would: the code of the combination is looked up in the same `kinds` the

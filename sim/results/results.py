@@ -182,7 +182,7 @@ class Results:
 
         org = {name for name, role in zip(self.record.servers, self.record.server_roles)
                if role in ("Mailbox", "Hub", "Mailbox+Hub", "Edge")}  # fmt: skip
-        return format_log(self.tracking_raw, self.start, org)
+        return format_log(self.tracking_raw, self.start, org, run=f"{self.scenario.name}/{self.seed}")
 
     @property
     def start(self) -> datetime:

@@ -17,10 +17,16 @@ import pyarrow.compute as pc
 from ..formats import columns
 from ..formats.clock import start_of
 from ..formats.frames import as_frame
+from ..formats.internet_hosts import population, senders
 from ..formats.messages import HOPS, IN_FLIGHT, MESSAGES
 from ..formats.queues import QUEUES, THROUGHPUT
 from ..formats.record import DELIVERED, STATUS_NAMES, RunRecord, split_place
 from ..formats.tracking_events import TRACKING_RAW
+from ..scenario.streams import named_generator
+
+INTERNET_HOSTS_STREAM = "tracking/internet-hosts"
+"""The named stream the sending host of each Internet message is drawn from (sim.formats.internet_hosts): a stream
+of the results' own, so the tracking log's hosts move no draw of the model."""
 
 
 def _wrap(codes: np.ndarray, size: int) -> np.ndarray:
@@ -207,15 +213,27 @@ def tracking_raw(record: RunRecord) -> pd.DataFrame:
     server = _wrap(k["server"], len(names))
     info = record.message_info
     row_of = k["message_id"] - 1  # message ids count from 1
-    is_text = {text: np.array([t == text for t in texts]) for text in ("SUBMIT", "RECEIVE", "")}
+    is_text = {text: np.array([t == text for t in texts]) for text in ("SUBMIT", "RECEIVE", "DSN", "")}
     submit, receive = is_text["SUBMIT"][k["event"]], is_text["RECEIVE"][k["event"]]
-    # Roles: a SUBMIT is logged by the Mailbox role; otherwise the server's transport role (Edge or Hub).
-    edge = np.array([role == "Edge" for role in [*record.server_roles, ""]])[server]
-    role = np.where(submit, 2, np.where(edge, 0, 1))
-    # Hosts: the peer's own name where the model gave one, else the peer server's name; codes into texts + names.
+    # Roles: a SUBMIT, and the delay DSN of mail waiting in an Outbox (logged with the Mailbox server as its own
+    # peer, sim.model.roles.mailbox), are logged by the Mailbox role; else the server's transport role.
+    roles = [*record.server_roles, ""]
+    edge = np.array([role == "Edge" for role in roles])[server]
+    outbox = is_text["DSN"][k["event"]] & (k["peer"] == k["server"])
+    outbox &= np.array(["Mailbox" in role for role in roles])[server]
+    role = np.where(submit | outbox, 2, np.where(edge, 0, 1))
+    # Hosts: the peer's own name where the model gave one, else the peer server's name; codes into texts + names;
+    # mail from the Internet names the host that sent it (sim.formats.internet_hosts), on a stream of its own.
     peer = np.where(is_text[""][k["peer_name"]], len(texts) + _wrap(k["peer"], len(names)), k["peer_name"])
-    hosts, blank = [*texts, *names], len(texts) + len(names) - 1
     ids = np.asarray(k["message_id"], dtype=np.int64)
+    host_names = population()[0]
+    hosts, blank = [*texts, *names, *host_names], len(texts) + len(names) - 1
+    if "Internet" in names:
+        internet = receive & (peer == len(texts) + names.index("Internet"))
+        if internet.any():
+            drawn = senders(ids[internet], named_generator(record.seed, INTERNET_HOSTS_STREAM))
+            peer = peer.copy()
+            peer[internet] = len(texts) + len(names) + drawn
     origin = _wrap(info["origin"][row_of], len(names))
     domain = record.scenario.domain
     ends = [f"@{o}.{domain}>" if o != "Internet" else "@internet.example>" for o in names]

@@ -1,7 +1,10 @@
 """What the Hub and Edge categorizers share: bifurcation by next hop, and the cached next hop of each domain.
 
 DOMAIN.md 1.2: the categorizer makes one copy per distinct next hop ("delayed fan-out"), never one per
-recipient, and logs each forked copy as TRANSFER with the internal id of the message it came from.
+recipient. The copies stay one item of the server's queue database, so they keep the message's
+internal-message-id and log no TRANSFER: Exchange 2007 logs TRANSFER only when recipients move to a forked
+message "because of content conversion, message recipient limits, or agents" (TechNet cc539063, bb124375
+(v=exchg.80)), none of which the model does (docs/exchange/tracking-log.md).
 Where mail for a domain goes is decided once per (server, domain) and kept; a message bigger than the
 chosen connector allows is routed again for its size.
 """
@@ -37,17 +40,9 @@ def bifurcate(server: TransportServer, msg: Message, hop_of: HopOf) -> None:
     if len(groups) == 1:
         next(iter(groups)).put(msg)
         return
-    track = server.log_transfer
     server.held_bytes += msg.size * (len(groups) - 1)  # each copy is an item of the queue database
-    first = True
     for hop, group in groups.items():
-        copy = msg.copy_for(group)
-        if track is not None and not first:  # the first copy keeps the message's internal id
-            original = msg.internal_id
-            server.new_internal_id(copy)
-            track(copy, -1, original)
-        first = False
-        hop.put(copy)
+        hop.put(msg.copy_for(group))  # each copy keeps the message's internal-message-id
 
 
 class DomainHops:

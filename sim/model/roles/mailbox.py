@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...exchange.policies import RetryPolicy, RoundRobin
-from ...exchange.status import EXPIRED
+from ...exchange.status import DELAYED, EXPIRED
 from ...exchange.timers import server_timers
 from ...formats.record import NDR
 from ..message import Message
@@ -46,7 +46,8 @@ class MailboxServer:
                                        backlog)  # fmt: skip
         backlog.mailbox_servers.append(self)
         self.track = recorder.logger(index, env, "SUBMIT", "STOREDRIVER")  # the tracking log's SUBMIT events, if kept
-        self._internal_ids = 0
+        # a delay DSN for mail waiting in the Outbox gets its row in this server's log, as every DSN does
+        self.track_delay = recorder.logger(index, env, "DSN", "DSN", status=DELAYED.status(400))
         self.submit = self.outbox.put
         """A user sent a message: notify a Hub, or keep it in the Outbox while none takes it."""
 
@@ -72,10 +73,9 @@ class MailboxServer:
         return hub
 
     def _hand_to(self, hub, msg: Message) -> None:
-        """Notify the Hub (SUBMIT in this server's tracking log); its Store Driver takes the message."""
+        """Notify the Hub (SUBMIT in this server's tracking log: no internal-message-id, the message is in no
+        queue database yet); its Store Driver takes the message."""
         if self.track is not None:
-            self._internal_ids += 1
-            msg.internal_id = self._internal_ids
             self.track(msg, hub.index)
         hub.submit_from_mailbox(msg)
 
@@ -94,6 +94,8 @@ class MailboxServer:
 
     def _delayed(self, msg: Message) -> None:
         self.recorder.delay_dsns += len(msg.recipients)
+        if self.track_delay is not None:  # its own index as peer: the results log it as the Mailbox role
+            self.track_delay(msg, self.index)
 
     def stop(self) -> None:
         """A fault takes the server down: its users cannot submit, its mailboxes cannot be delivered to."""
