@@ -166,9 +166,13 @@ class Results:
         object, instance, counter, value (sim.results.counters; their thresholds: sim.results.thresholds)."""
         return self.counter_log.frame(self.record)
 
-    @cached_property
+    @property
     def counter_log(self) -> counters.CounterLog:
         """The counters as arrays per server (what `counters`, the perfmon files and the verdicts read)."""
+        return self._counter_log
+
+    @cached_property
+    def _counter_log(self) -> counters.CounterLog:
         return counters.compute(self.record)
 
     @cached_property

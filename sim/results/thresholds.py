@@ -7,7 +7,8 @@ Each rule is a counter (sim.results.counters), a limit, Microsoft's wording and 
 - "should be below": the level to stay under in normal running ("should be less than 3,000"); over it is
   reported, not a failure.
 
-A value is over a rule when it is greater than the limit. Samples before the warm-up are not judged (the model
+A value is over a rule worded "less than" or "below" when it reaches the limit (250 is not less than 250), over
+one worded "not more than", "not exceed" or "be 0" when it passes it. Samples before the warm-up are not judged (the model
 starts empty, as every statistic after the warm-up, sim.results.results); a rate's first sample has no value.
 
 Sources (every limit): Microsoft, "Monitoring Hub Transport Servers", Exchange Server 2007 (TechNet bb201704),
@@ -41,21 +42,27 @@ class Rule:
     kind: str
     wording: str
     source: str
+    inclusive: bool = False
+    """True when the limit itself breaks the rule ("less than 250": 250 is over)."""
+
+    def breaks(self, value: float) -> bool:
+        """Whether a value is over this rule."""
+        return value >= self.limit if self.inclusive else value > self.limit
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(c.AGGREGATE, 3000, BELOW, "should be less than 3,000", HUB_TABLE),
+    Rule(c.AGGREGATE, 3000, BELOW, "should be less than 3,000", HUB_TABLE, True),
     Rule(c.AGGREGATE, 5000, NEVER, "and not more than 5,000", HUB_TABLE),
-    Rule(c.ACTIVE_REMOTE, 250, NEVER, "should be less than 250 at all times", HUB_TABLE),
-    Rule(c.ACTIVE_MAILBOX, 250, NEVER, "should be less than 250 at all times", HUB_TABLE),
+    Rule(c.ACTIVE_REMOTE, 250, NEVER, "should be less than 250 at all times", HUB_TABLE, True),
+    Rule(c.ACTIVE_MAILBOX, 250, NEVER, "should be less than 250 at all times", HUB_TABLE, True),
     Rule(c.SUBMISSION, 100, NEVER, "should not exceed 100", HUB_TABLE),
-    Rule(c.RETRY_REMOTE, 100, NEVER, "should be less than 100 at all times", HUB_TABLE),
-    Rule(c.RETRY_MAILBOX, 100, NEVER, "should be less than 100 at all times", HUB_TABLE),
-    Rule(c.UNREACHABLE, 100, NEVER, "should be less than 100 at all times", HUB_TABLE),
-    Rule(c.LARGEST, 200, NEVER, "should be less than 200 at all times", HUB_TABLE),
+    Rule(c.RETRY_REMOTE, 100, NEVER, "should be less than 100 at all times", HUB_TABLE, True),
+    Rule(c.RETRY_MAILBOX, 100, NEVER, "should be less than 100 at all times", HUB_TABLE, True),
+    Rule(c.UNREACHABLE, 100, NEVER, "should be less than 100 at all times", HUB_TABLE, True),
+    Rule(c.LARGEST, 200, NEVER, "should be less than 200 at all times", HUB_TABLE, True),
     Rule(c.POISON, 0, NEVER, "should be 0 at all times", HUB_TABLE),
     Rule(c.PROCESSOR_TIME, 90, BELOW, "the average CPU utilization should be below 90 percent at all times",
-         PROCESSOR_HELP),
+         PROCESSOR_HELP, True),
 )  # fmt: skip
 """Every rule judged, in the order reports list them."""
 
@@ -72,9 +79,9 @@ class Finding:
     over: bool
 
     def line(self) -> str:
-        """'Active Remote Delivery Queue Length 312 > 250 (should be less than 250 at all times, never above)'."""
-        sign = ">" if self.over else "<="
-        return (f"{self.rule.counter.counter} {_number(self.worst)} {sign} {_number(self.rule.limit)} "
+        """'Active Remote Delivery Queue Length 312, over 250 (should be less than 250 at all times; never above)'."""
+        sign = "over" if self.over else "within"
+        return (f"{self.rule.counter.counter} {_number(self.worst)}, {sign} {_number(self.rule.limit)} "
                 f"({self.rule.wording}; {self.rule.kind})")  # fmt: skip
 
 
@@ -96,7 +103,7 @@ def judge(log: c.CounterLog, warmup: float) -> list[Finding]:
                 continue
             i = int(np.argmax(kept))
             found.append(Finding(server.server, server.role, rule, float(kept[i]), float(log.times[i]),
-                                 bool(kept[i] > rule.limit)))  # fmt: skip
+                                 rule.breaks(float(kept[i]))))  # fmt: skip
     return found
 
 
@@ -124,6 +131,6 @@ def summary_lines(summary: dict) -> list[str]:
     lines = []
     for server, entry in found.items():
         lines.append(f"{server} ({entry['role']}): {entry['verdict']}")
-        lines += [f"  {o['counter']} {_number(o['worst'])} at {o['at']} > {_number(o['limit'])} ({o['wording']}; "
+        lines += [f"  {o['counter']} {_number(o['worst'])} at {o['at']}, over {_number(o['limit'])} ({o['wording']}; "
                   f"{o['kind']})" for o in entry["over"]]  # fmt: skip
     return lines
