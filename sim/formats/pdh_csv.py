@@ -115,7 +115,7 @@ def write_pdh_csv(path: Path | str, log: PerfmonLog) -> Path:
     header = '","'.join([f"({FORMAT}) ({log.zone})({log.bias_minutes})", *(p.text for p in paths)])
     text = f'"{header}"\r\n'.encode()
     if log.times:
-        stamps = pc.strftime(pa.array(np.array(log.times, dtype="datetime64[ms]")), format="%m/%d/%Y %H:%M:%S")
+        stamps = pc.strftime(pa.array(log.times, type=pa.timestamp("ms")), format="%m/%d/%Y %H:%M:%S")
         fields = [_quoted(pc.cast(stamps, TEXT))]
         for p in paths:
             values = np.asarray(log.columns[p], dtype=np.float64)
