@@ -57,9 +57,19 @@ def test_processor_time_is_the_utilisation_queueing_theory_gives(one_hub):
     assert np.nanmean(cpu[after]) == pytest.approx(expected, abs=4 * expected / math.sqrt(RATE * 3600) + 0.01)
     assert 0 <= np.nanmin(cpu) and np.nanmax(cpu) <= 100  # the busy share of all cores, as _Total reports it
     # message rates: every message enters the Store Driver and the Submission queue once (rate 4/s, same sd)
-    for counter in (c.SUBMITTED_RATE, c.STORE_SUBMITTED_RATE, c.QUEUED_RATE):
+    for counter in (c.SUBMITTED_RATE, c.STORE_SUBMITTED_RATE, c.QUEUED_RATE, c.DELIVERED_RATE):
         rate = _values(one_hub, "HUB1", counter)
         assert np.nanmean(rate[after]) == pytest.approx(RATE, rel=4 / math.sqrt(RATE * 3600)), counter.counter
+
+
+def test_recipients_delivered_are_counted_from_the_recipient_rows_by_hand(one_hub):
+    times, messages = one_hub.counter_log.times, one_hub.messages
+    i = len(times) // 2
+    delivered = messages[(messages["status"] == "delivered") & (messages["finished_at"] > times[i - 1])
+                         & (messages["finished_at"] <= times[i])]  # fmt: skip
+    assert len(delivered) > 0 and set(delivered["path"]) == {"MBX1>HUB1>MBX1"}
+    expected = len(delivered) / (times[i] - times[i - 1])
+    assert _values(one_hub, "HUB1", c.DELIVERED_RATE)[i] == pytest.approx(expected)
 
 
 def test_the_counters_table_is_long_form_with_exchange_names(one_hub):

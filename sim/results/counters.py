@@ -15,6 +15,8 @@ Computed from the record alone (sim.formats.record.RunRecord), at every one of i
   Poison queues are not delivery queues (Exchange 2007's queue types, DOMAIN.md 1.2);
 - rates (messages per second) over the interval since the sample before, from the cumulative entries of each
   station (new messages and retries); the first sample has no interval, so no value, as in a perfmon log;
+  recipients delivered per second from the row per recipient (when the run kept them): the delivering Hub is the
+  server before the destination Mailbox server in the recipient's path;
 - `% Processor Time` of `Processor(_Total)`: core-seconds used over the interval / (interval x cores) x 100, the
   busy share of all the server's cores, 0..100, as Windows reports `_Total`.
 
@@ -33,7 +35,7 @@ import pandas as pd
 from ..formats.clock import start_of
 from ..formats.counters import COUNTERS
 from ..formats.frames import as_frame
-from ..formats.record import RunRecord
+from ..formats.record import DELIVERED, RunRecord
 
 SOURCE = "Microsoft, Monitoring Hub Transport Servers, Exchange Server 2007 (TechNet bb201704)"
 """Where every counter name below is documented."""
@@ -87,10 +89,12 @@ QUEUED_RATE = _queue("Messages Queued for Delivery Per Second", "entries into de
 RECEIVED_RATE = Counter(SMTP_RECEIVE, TOTAL, "Messages Received/sec", "messages received over SMTP per second")
 STORE_SUBMITTED_RATE = Counter(STORE_DRIVER, TOTAL, "Outbound: Submitted Mail Items Per Second",
                                "messages the Store Driver picked up from Outboxes per second", ("Hub",))  # fmt: skip
+DELIVERED_RATE = Counter(STORE_DRIVER, TOTAL, "Inbound: Recipients Delivered Per Second",
+                         "recipients the Store Driver delivered to mailboxes per second", ("Hub",))  # fmt: skip
 PROCESSOR_TIME = Counter(PROCESSOR, PROCESSOR_TOTAL, "% Processor Time", "busy share of all cores over the interval")
 
 WRITTEN = (PROCESSOR_TIME, AGGREGATE, ACTIVE_REMOTE, RETRY_REMOTE, ACTIVE_MAILBOX, RETRY_MAILBOX, SUBMISSION,
-           UNREACHABLE, POISON, LARGEST, SUBMITTED_RATE, QUEUED_RATE, RECEIVED_RATE, STORE_SUBMITTED_RATE)  # fmt: skip
+           UNREACHABLE, POISON, LARGEST, SUBMITTED_RATE, QUEUED_RATE, RECEIVED_RATE, STORE_SUBMITTED_RATE, DELIVERED_RATE)  # fmt: skip
 """Every counter computed, in the order the tables and the CSV files list them."""
 
 NOT_MODELLED: dict[str, str] = {
@@ -104,10 +108,10 @@ NOT_MODELLED: dict[str, str] = {
     "queue, not how many left it per interval (entries minus growth would count expiries and retries as sent)",
     "\\MSExchangeTransport Queues(_total)\\Messages Completed Delivery Per Second": "as Messages Sent/sec: "
     "completions per interval are not in the record",
-    "\\MSExchange Store Driver(_total)\\Inbound: Recipients Delivered Per Second": "as Messages Sent/sec: "
-    "completions per interval are not in the record",
 }  # fmt: skip
-"""Counters Microsoft names for a Hub that have no value here, and why (never invented)."""
+"""Counters Microsoft names for a Hub that have no value here, and why (never invented). Inbound: Recipients
+Delivered Per Second is written only when the run kept a row per recipient (`record: messages` or `hops`, the
+default): it is counted from those rows."""
 
 
 @dataclass
@@ -232,6 +236,26 @@ def _kinds(record: RunRecord) -> dict[str, np.ndarray]:
             "store": (names == "StoreDriverSubmission") & (types == "Stage")}  # fmt: skip
 
 
+def _delivered(record: RunRecord, times: np.ndarray) -> np.ndarray | None:
+    """Recipients delivered per second per server (rows: RunRecord.servers) over each interval, from the row per
+    recipient: the delivering Hub is the server before the destination in the recipient's path. None when the run
+    kept no rows per recipient (`record: summary`)."""
+    if record.scenario.record == "summary":
+        return None
+    m = record.messages
+    delivered = m["status"] == DELIVERED
+    deliverer = np.array([path[-2] if len(path) >= 2 else -1 for path in record.paths] or [-1], dtype=np.int64)
+    hub = deliverer[m["path"][delivered]]
+    interval = np.searchsorted(times, m["finished_at"][delivered], side="left")  # t in (times[i-1], times[i]]
+    keep = (interval > 0) & (interval < len(times)) & (hub >= 0)
+    counts = np.zeros((len(record.servers), len(times)))
+    np.add.at(counts, (hub[keep], interval[keep]), 1.0)
+    rates = np.full(counts.shape, np.nan)
+    if len(times) > 1:
+        rates[:, 1:] = counts[:, 1:] / np.diff(times)
+    return rates
+
+
 def compute(record: RunRecord) -> CounterLog:
     """Every counter of WRITTEN for every Hub and Edge of the run (module docstring: how each is computed)."""
     times = np.asarray(record.sample_times, dtype=float)
@@ -239,6 +263,7 @@ def compute(record: RunRecord) -> CounterLog:
     entries = _entries(record)
     kinds = _kinds(record)
     server_of = np.asarray(record.stations["server"], dtype=object)
+    delivered = _delivered(record, times)
     out = []
     stats = record.server_stats
     for server, role, cores in zip(stats["server"].tolist(), stats["role"].tolist(), stats["cores"].tolist()):
@@ -246,6 +271,8 @@ def compute(record: RunRecord) -> CounterLog:
         processor = _processor(record, server, int(cores))
         if processor is not None:
             values[PROCESSOR_TIME] = processor
+        if delivered is not None:
+            values[DELIVERED_RATE] = delivered[record.servers.index(server)]
         kept = {c: np.asarray(values[c], dtype=float) for c in WRITTEN if c in values and role in c.roles}
         out.append(ServerCounters(server, role, kept))
     return CounterLog(times, out)
