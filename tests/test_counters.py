@@ -169,3 +169,14 @@ def test_perfmon_csv_is_relogs_layout_and_reads_back(link_down, tmp_path):
     assert log.columns[path] == _values(link_down, "DEN-HUB1", c.RETRY_REMOTE).tolist()
     step = link_down.scenario.sample_interval
     assert (log.times[1] - log.times[0]).total_seconds() == step
+
+
+def test_an_edge_has_the_queue_counters_and_no_store_driver():
+    # Exchange 2007's Edge has MSExchangeTransport Queues but no Store Driver (no Mailbox servers to talk to);
+    # its SMTP receive rate is not written (the model's AntiSpam stage cannot tell refused from received)
+    result = sim.run("scenarios/edge-internet.yaml", overrides={"duration": "40m", "warmup": "10m",
+                                                                "tracking_log": False})  # fmt: skip
+    edge = next(s for s in result.counter_log.servers if s.role == "Edge")
+    assert set(edge.values) == {k for k in c.WRITTEN if "Edge" in k.roles}
+    assert c.STORE_SUBMITTED_RATE not in edge.values and c.RECEIVED_RATE not in edge.values
+    assert np.nanmax(edge.values[c.PROCESSOR_TIME]) > 0 and np.nanmax(edge.values[c.SUBMITTED_RATE]) > 0

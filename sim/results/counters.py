@@ -51,9 +51,8 @@ TOTAL, PROCESSOR_TOTAL = "_total", "_Total"
 MAILBOX_TYPES = frozenset({"MapiDelivery"})
 REMOTE_TYPES = frozenset({"SmtpRelayToRemoteAdSite", "SmtpRelayWithinAdSite", "SmtpRelayWithinAdSiteToEdge",
                           "DnsConnectorDelivery", "SmartHostConnectorDelivery"})  # fmt: skip
-RECEIVE_STAGES = frozenset({"SmtpReceive", "AntiSpam"})
-"""The stations where a server receives mail over SMTP (on an Edge, Internet mail is received by AntiSpam: SMTP
-Receive and its agents)."""
+RECEIVE_STAGES = frozenset({"SmtpReceive"})
+"""The stations where a Hub receives mail over SMTP."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,8 @@ POISON = _queue("Poison Queue Length", "messages in the Poison message queue")
 LARGEST = _queue("Largest Delivery Queue Length", "messages in the largest delivery queue")
 SUBMITTED_RATE = _queue("Messages Submitted Per Second", "entries into the Submission queue per second")
 QUEUED_RATE = _queue("Messages Queued for Delivery Per Second", "entries into delivery queues per second")
-RECEIVED_RATE = Counter(SMTP_RECEIVE, TOTAL, "Messages Received/sec", "messages received over SMTP per second")
+RECEIVED_RATE = Counter(SMTP_RECEIVE, TOTAL, "Messages Received/sec", "messages received over SMTP per second",
+                        ("Hub",))  # fmt: skip
 STORE_SUBMITTED_RATE = Counter(STORE_DRIVER, TOTAL, "Outbound: Submitted Mail Items Per Second",
                                "messages the Store Driver picked up from Outboxes per second", ("Hub",))  # fmt: skip
 DELIVERED_RATE = Counter(STORE_DRIVER, TOTAL, "Inbound: Recipients Delivered Per Second",
@@ -104,6 +104,9 @@ NOT_MODELLED: dict[str, str] = {
     "connectors (no Drop directory)",
     "\\MSExchangeTransport Queues(_total)\\Retry Non-Smtp Delivery Queue Length": "the model has no Foreign "
     "connectors (no Drop directory)",
+    "Edge: \\MSExchangeTransport SmtpReceive(_total)\\Messages Received/sec": "the model receives Internet mail "
+    "and runs the anti-spam agents in one stage (AntiSpam), so a message an agent refuses before DATA (not "
+    "received, in Exchange) cannot be told from one received",
     "\\MSExchangeTransport SmtpSend(_total)\\Messages Sent/sec": "the record keeps how many messages entered each "
     "queue, not how many left it per interval (entries minus growth would count expiries and retries as sent)",
     "\\MSExchangeTransport Queues(_total)\\Messages Completed Delivery Per Second": "as Messages Sent/sec: "
