@@ -13,7 +13,7 @@ import pytest
 from conftest import ZERO_STAGES, one_site
 
 import sim
-from sim.capacity.size import Candidate, _run_failures
+from sim.capacity.size import Candidate, judge
 from sim.formats.pdh_csv import CounterPath, read_pdh_csv
 from sim.results import counters as c
 from sim.results import thresholds
@@ -141,13 +141,15 @@ def test_thresholds_follow_microsofts_wording(remote, submission, remote_over, s
 
 
 def test_size_fails_a_candidate_whose_hub_broke_a_never_above_threshold():
-    runs = pd.DataFrame({"overloaded": [False, False], "overload": ["", ""], "in_queue_at_end": [0, 0],
-                         "recipients_total": [100, 100],
+    runs = pd.DataFrame({"variant": [0, 0], "replication": [0, 1], "status": ["ok", "ok"], "error": ["", ""],
+                         "overloaded": [False, False], "overload": ["", ""], "in_queue_at_end": [0, 0],
+                         "recipients_total": [100, 100], "peak_undelivered": [0, 0],
                          "perfmon_breach": ["", "HUB1: Active Remote Delivery Queue Length 300, over 250"]})  # fmt: skip
-    candidate = Candidate(2, {}, True)
-    assert _run_failures(candidate, runs) is True
-    assert "Active Remote Delivery Queue Length 300" in candidate.notes[0]
-    assert _run_failures(Candidate(3, {}, True), runs.assign(perfmon_breach="")) is False
+    broke = Candidate(2, {}, True)
+    assert judge(broke, runs, [frozenset()], {}, final=True) and broke.simulated_pass is False
+    assert "Active Remote Delivery Queue Length 300" in broke.notes[0]
+    calm = Candidate(3, {}, True)
+    assert judge(calm, runs.assign(perfmon_breach=""), [frozenset()], {}, final=True) and calm.simulated_pass
 
 
 def test_perfmon_csv_is_relogs_layout_and_reads_back(link_down, tmp_path):
