@@ -116,6 +116,7 @@ def test_a_hub_holding_mail_for_a_site_link_down_breaks_microsofts_never_above(l
     over = {o["counter"]: o for o in down["perfmon"]["DEN-HUB1"]["over"]}
     assert over["Retry Remote Delivery Queue Length"]["worst"] > 100  # "should be less than 100 at all times"
     assert over["Retry Remote Delivery Queue Length"]["kind"] == "never above"
+    assert over["Largest Delivery Queue Length"]["worst"] > 250  # one delivery queue pushed over 250
     assert any(line.startswith("DEN-HUB1: Retry Remote Delivery Queue Length") for line in down["perfmon_breaches"])
     calm = one_hub.summary()  # 30% busy, queues of a few messages
     assert calm["perfmon"] == {"HUB1": {"role": "Hub", "verdict": "within", "over": []}}
