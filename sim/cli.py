@@ -91,7 +91,7 @@ def cmd_run(args) -> int:
     print(format_summary(summary))
     if args.out:
         folder = result.save(args.out, format=args.format or "csv", figures=worker)
-        written = "Tables, summary.json and plots"
+        written = "Tables, summary.json, perfmon counters (perfmon/SERVER.csv) and plots"
         if args.report:
             from .results.report_html import write_report
 
@@ -246,7 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = _scenario_command(commands, "run", help="run a scenario and print its summary")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    run.add_argument("--out", help="folder for tables (CSV), summary.json and plots (PNG)")
+    run.add_argument(
+        "--out", help="folder for tables (CSV), summary.json, perfmon counters (relog CSV) and plots (PNG)"
+    )
     run.add_argument("--format", choices=["csv", "parquet"], help="how --out writes the tables (default csv)")
     run.add_argument("--record", choices=["summary", "messages", "hops"], help="how much to record")
     run.add_argument("--report", action="store_true", help="also write report.html (one self-contained file) into --out "

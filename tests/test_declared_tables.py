@@ -19,6 +19,7 @@ import pytest
 
 import sim
 from sim.formats import declare
+from sim.formats.counters import COUNTERS
 from sim.formats.declare import Column, Table
 from sim.formats.events import (
     FAULT_WINDOWS,
@@ -60,7 +61,7 @@ EXPOSED = {
     "messages": MESSAGES, "hops": HOPS, "queues": QUEUES, "stations": STATIONS, "servers": SERVERS,
     "throughput": THROUGHPUT, "in_flight": IN_FLIGHT, "routes": ROUTES, "decisions": DECISIONS,
     "queue_events": QUEUE_EVENTS, "pressure": PRESSURE, "fault_windows": FAULT_WINDOWS, "load": LOAD,
-    "arrivals": ARRIVALS, "tracking_raw": TRACKING_RAW, "tracking_log": TRACKING_LOG,
+    "arrivals": ARRIVALS, "tracking_raw": TRACKING_RAW, "tracking_log": TRACKING_LOG, "counters": COUNTERS,
 }  # fmt: skip
 """Every table Results exposes, and its declaration."""
 RECORDED = {

@@ -15,7 +15,17 @@ from scenario_fields import described
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-DECLARED = ("messages", "queues", "events", "stations", "routes", "tracking_events", "tracking_fields", "queue_state")
+DECLARED = (
+    "messages",
+    "queues",
+    "events",
+    "stations",
+    "routes",
+    "tracking_events",
+    "tracking_fields",
+    "queue_state",
+    "counters",
+)
 """The modules of sim.formats that declare tables, in the order the page shows them."""
 
 

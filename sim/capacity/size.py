@@ -14,7 +14,9 @@ make one case), each Hub down for the whole run, over the scenario's warm-up and
 curve. Replications run two at a time on common seeds, and stop as soon as the 95% Student t interval of
 every objective decides it (every upper end at or under its target: pass; some lower end over it: fail),
 or at `replications`. A candidate fails when a run fails, is overloaded (sim.results.overload), ends with
-more than 1% of its recipients still held anywhere, or when a recipient submitted in the hour that matters
+more than 1% of its recipients still held anywhere, when a Hub breaks one of Microsoft's "never above" performance
+counter thresholds at a sample after the warm-up (sim.results.thresholds: a delivery queue over 250, the Submission
+queue over 100, ...), or when a recipient submitted in the hour that matters
 was not delivered by the end and so makes a latency objective infinite.
 
 Objectives are judged over the hours that matter (sim.results.hours): each is the larger of its figure at
@@ -141,11 +143,17 @@ def objective_values(runs: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _run_failures(candidate: Candidate, runs: pd.DataFrame) -> bool:
-    """Notes and True for what fails a candidate whatever its figures: an overloaded run, mail held at the end."""
+    """Notes and True for what fails a candidate whatever its figures: an overloaded run, mail held at the end, a
+    Hub over one of Microsoft's "never above" counter thresholds (sim.results.thresholds: e.g. a delivery queue over
+    250, the Submission queue over 100)."""
     failed = False
     if runs["overloaded"].any():
         failed = True
         candidate.notes.append("overloaded: " + runs.loc[runs["overloaded"], "overload"].iloc[0])
+    breached = runs["perfmon_breach"].fillna("").astype(str) != "" if "perfmon_breach" in runs else None
+    if breached is not None and breached.any():
+        failed = True
+        candidate.notes.append("Microsoft's threshold broken: " + runs.loc[breached, "perfmon_breach"].iloc[0])
     stuck = runs["in_queue_at_end"] > STUCK_SHARE * runs["recipients_total"]
     if stuck.any():
         failed = True

@@ -27,7 +27,7 @@ from .stats import interval
 from .store import RunStore, sort_runs
 from .worker import Task, run_task
 
-KEYS = ("variant", "replication", "seed", "status", "error", "overload")
+KEYS = ("variant", "replication", "seed", "status", "error", "overload", "perfmon_breach")
 """Columns of the runs table that are not figures (besides the varied paths)."""
 
 

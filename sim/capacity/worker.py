@@ -79,5 +79,6 @@ def run_task(task: Task) -> dict:
         return row
     row.update(status="ok", error="")
     row["overload"] = "; ".join(summary.get("overload", []))
+    row["perfmon_breach"] = "; ".join(summary.get("perfmon_breaches", []))
     row.update(figures(summary))
     return row

@@ -11,6 +11,7 @@ from ..scenario.schema import Scenario
 from ..scenario.units import format_duration
 from .hours_text import hour_rows, verdict_rows
 from .numbers import seconds
+from .thresholds import summary_lines
 
 
 def format_summary(summary: dict) -> str:
@@ -58,6 +59,10 @@ def format_summary(summary: dict) -> str:
     if busiest and busiest[0][1] > 0:
         lines += ["", "max queue length (most messages held at once, waiting or in service)"]
         lines += [f"  {queue:<{width}}  {length:,}" for queue, length in busiest if length > 0]
+    counters = summary_lines(summary)
+    if counters:
+        lines += ["", "performance counters against Microsoft's thresholds (Exchange 2007, bb201704)"]
+        lines += [f"  {line}" for line in counters]
     return "\n".join(lines)
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .results import Results
 
 SECTIONS = ("answer", "scenario", "topology", "summary", "throughput", "latency", "queues", "utilisation", "faults",
-            "slowest", "verdict")  # fmt: skip
+            "slowest", "verdict", "counters")  # fmt: skip
 """The ids of the report's sections, in order ("faults" only when something was down or under pressure)."""
 SLOWEST = 10
 
@@ -125,6 +125,24 @@ def _verdict(summary: dict) -> str:
     return f'<section id="verdict"><h2>Overload verdict</h2>{body}{lost}</section>'
 
 
+def _counters(summary: dict) -> str:
+    """Each Hub's and Edge's performance counters against Microsoft's thresholds (sim.results.thresholds)."""
+    rows = []
+    for server, entry in (summary.get("perfmon") or {}).items():
+        css = "warn" if entry["verdict"] == "over" else "ok"
+        worst = "; ".join(f"{o['counter']} {o['worst']:,.0f} at {o['at']} (limit {o['limit']:,.0f}: {o['wording']}, "
+                          f"{o['kind']})" for o in entry["over"]) or "every counter within its threshold"  # fmt: skip
+        rows.append(f'<tr><td>{escape(server)}</td><td>{escape(entry["role"])}</td>'
+                    f'<td class="{css}">{escape(entry["verdict"])}</td><td class="path">{escape(worst)}</td></tr>')  # fmt: skip
+    table = ("<table><tr><th>server</th><th>role</th><th>verdict</th><th>over (worst value, when)</th></tr>"
+             + "".join(rows) + "</table>") if rows else "<p>No Hub or Edge.</p>"  # fmt: skip
+    note = _note(
+        "The counters an Exchange 2007 administrator watches (Microsoft, Monitoring Hub Transport Servers, "
+        "bb201704), computed from the run and judged after the warm-up; the files are in perfmon/."
+    )
+    return f'<section id="counters"><h2>Performance counters</h2>{note}{table}</section>'
+
+
 def report_html(result: Results, folder: str | Path = ".") -> str:
     """The report as one HTML document (figures from `folder` when save() wrote them there)."""
     folder = Path(folder)
@@ -143,7 +161,7 @@ def report_html(result: Results, folder: str | Path = ".") -> str:
                      "5-minute bins, against a 70% planning threshold.")]  # fmt: skip
     if len(result.fault_windows) or len(result.pressure):
         parts.append(_figure(result, "faults", folder, "Faults and back pressure"))
-    parts += [_slowest(result), _verdict(summary)]
+    parts += [_slowest(result), _verdict(summary), _counters(summary)]
     title = f"exsim report: {escape(result.scenario.name)}"
     lead = f'<p class="note">seed {result.seed}, {format_duration(result.end_time)} simulated' + \
         (' <span class="warn">(partial)</span>' if result.partial else "") + "</p>"  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from ..formats.record import STATUS_NAMES, RunRecord
 from ..formats.routes import DECISIONS, ROUTES
 from ..formats.stations import SERVERS, STATIONS
 from ..scenario.schema import Scenario
-from . import breakdowns, hours, instant, notebook, overload, peak, tables
+from . import breakdowns, counters, hours, instant, notebook, overload, peak, tables, thresholds
 from .notebook import Summary
 
 if TYPE_CHECKING:
@@ -161,6 +161,21 @@ class Results:
         return peak.load_bins(self.record)
 
     @cached_property
+    def counters(self) -> pd.DataFrame:
+        """Performance counters per Hub and Edge at every sample, named as Exchange 2007 names them: time, server,
+        object, instance, counter, value (sim.results.counters; their thresholds: sim.results.thresholds)."""
+        return self.counter_log.frame(self.record)
+
+    @property
+    def counter_log(self) -> counters.CounterLog:
+        """The counters as arrays per server (what `counters`, the perfmon files and the verdicts read)."""
+        return self._counter_log
+
+    @cached_property
+    def _counter_log(self) -> counters.CounterLog:
+        return counters.compute(self.record)
+
+    @cached_property
     def arrivals(self) -> pd.DataFrame:
         """Messages entering the organisation per 5-minute bin, and the hourly rate."""
         return peak.arrival_bins(self.record)
@@ -254,6 +269,7 @@ class Results:
                 "back_pressure_seconds": breakdowns.pressure_seconds(r),
                 "faults": len(r.fault_windows["fault"]),
                 **self.peak_summary(),
+                **self.perfmon_summary(),
                 **({"partial": True} if self.partial else {}),
             }
         )
@@ -262,6 +278,18 @@ class Results:
         """The figures of the hours that matter (sim.results.hours) and the overload verdict (sim.results.overload)."""
         found = self._peak
         return {key: (type(value)(value) if isinstance(value, (dict, list)) else value) for key, value in found.items()}
+
+    def perfmon_summary(self) -> dict:
+        """The counters judged against Microsoft's thresholds (sim.results.thresholds): `perfmon`, per Hub and Edge
+        'within' or 'over' and each rule over (worst value, when); `perfmon_breaches`, each 'never above' rule a
+        Hub broke."""
+        found = thresholds.judge(self.counter_log, self.scenario.warmup)
+        start = self.start
+
+        def clock(seconds: float) -> str:
+            return (start + timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S")
+
+        return {"perfmon": thresholds.verdicts(found, clock), "perfmon_breaches": thresholds.breaches(found)}
 
     @cached_property
     def _peak(self) -> dict:
@@ -314,6 +342,7 @@ class Results:
         tracking logs and every figure (PNG). The files are shared out between this process and a forked child
         (sim.results.saving), so the figures are drawn while the tables are written; or the figures by `figures`,
         a worker forked before the run (sim.results.figure_worker), while the two write the tables."""
+        from . import perfmon
         from .saving import TABLE_FORMATS, Job, log_seconds, run_jobs, write_table
 
         if format not in TABLE_FORMATS:
@@ -334,6 +363,7 @@ class Results:
         tables = ["hops"] if self.scenario.record == "hops" else []
         tables += ["messages"] if self.scenario.record in ("messages", "hops") else []
         jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in tables]
+        jobs.append(Job("perfmon", lambda: perfmon.write(self.counter_log, self.start, out / "perfmon")))
         small = ["stations", "servers", "queues", "throughput", "in_flight"]
         jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in small]
         run_jobs(jobs)
