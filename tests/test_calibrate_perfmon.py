@@ -297,3 +297,23 @@ def test_two_hubs_each_recover_the_known_demand_and_the_scenario_gets_their_weig
     weights = [np.mean(d.rates) for d in measured.hubs]
     expected = np.dot(weights, [d.seconds for d in measured.hubs]) / sum(weights)
     assert measured.demand == pytest.approx(expected) and measured.low <= KNOWN <= measured.high
+
+
+def test_exsims_own_counters_calibrate_back_to_the_known_cost(tmp_path, capsys):
+    """The whole loop through the commands a user types: `exsim run --out` writes the Hub's counters as relog does
+    (sim.results.perfmon) beside its tracking logs, and `exsim calibrate --perfmon` on them recovers the known
+    demand inside its printed interval. Those counters carry no background and only Processor(_Total), so the
+    cores are given."""
+    scenario = tmp_path / "known.yaml"
+    scenario.write_text(yaml.safe_dump(SCENARIO), encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 0
+    assert (out / "perfmon" / "HUB1.csv").exists()
+    capsys.readouterr()
+    args = ["calibrate", str(out / "tracking"), "--out", str(tmp_path / "s.yaml"), "--perfmon", str(out / "perfmon")]
+    assert main([*args, "--cores", str(CORES)]) == 0
+    printed = capsys.readouterr().out
+    found = re.search(r"Stage costs scaled to ([\d.]+) ms CPU per message \(95% interval ([\d.]+) to ([\d.]+) ms\)",
+                      printed)  # fmt: skip
+    demand, low, high = (float(v) / 1000 for v in found.groups())
+    assert low <= KNOWN <= high and (high - low) / 2 <= WIDTH * KNOWN
