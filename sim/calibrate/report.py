@@ -95,7 +95,8 @@ def _organisation(cal: Calibration) -> str:
 
 def _workload(cal: Calibration) -> str:
     curve = cal.submissions
-    when, n = cal.busiest_hour
+    hour, rate = cal.busiest_hour
+    busiest = f"busiest hour of the day {hour:02d}:00 with {rate:,.0f} an hour" if hour >= 0 else "no hour observed"
     rows = [(m.name, m.site, m.source or "-", m.curve.total if m.curve else 0, m.curve.per_day() if m.curve else 0.0,
              m.delivered, m.mailboxes_seen) for m in cal.mailbox_servers]  # fmt: skip
     whole = [d for d, v in enumerate(curve.weekday()) if not math.isnan(v)]
@@ -104,7 +105,7 @@ def _workload(cal: Calibration) -> str:
                        [("all Mailbox servers", *[curve.weekday()[d] for d in whole]), *per_server]) if whole
                 else "<p>No whole weekday in the logs: no rate per weekday.</p>")  # fmt: skip
     return (
-        f"<p>{curve.total:,} submissions, {curve.per_day():,.0f} a day; busiest hour {html.escape(when)} with {n:,}.</p>"
+        f"<p>{curve.total:,} submissions, {curve.per_day():,.0f} a day; {busiest}.</p>"
         + _table(
             (
                 "Mailbox server",

@@ -28,16 +28,15 @@ raise `MalformedLine` when `strict`. A problem never quotes the line: it may hol
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from operator import itemgetter
 from pathlib import Path
 
-from .tracking_find import LogFile, NotATrackingLog
+from .tracking_find import TRACKING_LOG_TYPE, LogFile, NotATrackingLog
+from .tracking_split import split_quoted, starts_row
 
-TRACKING_LOG_TYPE = "Message Tracking Log"
 MAX_JOINED_LINES = 20
 """A quoted field may hold line breaks; a quote still open after this many lines is a broken line."""
 
@@ -118,6 +117,7 @@ class RowReader:
         self.problem_count = 0
         self.lines = 0
         self.rows_read = 0
+        self.layouts: dict[Path, list[str]] = {}  # each file's first #Fields: line, by name (tracking_versions)
 
     def problem(self, path: Path, line: int, reason: str) -> None:
         """Record a skipped line (raise MalformedLine in strict mode); keep the first 1,000 named."""
@@ -147,6 +147,7 @@ class RowReader:
                 f"{path}: its #Fields: line has no {', '.join(missing)}: not an Exchange 2007 or later "
                 "message tracking log"
             )
+        self.layouts.setdefault(path, names)
         return Columns(names, self.integers, path)
 
     def rows(self, log: LogFile, tag: object = None) -> Iterator[tuple[float, list[str], Columns, object]]:
@@ -227,17 +228,19 @@ class RowReader:
                         yield rows, lines, columns
                         rows, lines = [], []
                     state.number = number
-                    row = self._special(line, fh, state)
+                    while line is not None:
+                        row = self._special(line, fh, state)
+                        line, state.carry = state.carry, None  # a line read ahead is a row of its own
+                        if state.header_changed:  # a new #Fields: (or #Log-type:) line: a new mapping from here
+                            columns = None
+                        if row is None:
+                            continue
+                        if columns is None:
+                            columns = self._columns(path, state.header)
+                            state.header_changed = False
+                        rows.append(row)
+                        lines.append(state.first)
                     number = state.number  # a quoted field may have taken more lines
-                    if state.header_changed:  # a new #Fields: (or #Log-type:) line: a new mapping from here
-                        columns = None
-                    if row is None:
-                        continue
-                    if columns is None:
-                        columns = self._columns(path, state.header)
-                        state.header_changed = False
-                    rows.append(row)
-                    lines.append(state.first)
                 if len(rows) >= size:
                     yield rows, lines, columns
                     rows, lines = [], []
@@ -295,7 +298,11 @@ class RowReader:
 
     def _special(self, line: str, fh, state: _FileState) -> list[str] | None:
         """A line off the fast path: a header line (None), a blank line (None), a byte-order mark, a quoted
-        field (perhaps running over line breaks), NUL bytes. Returns the row's fields, or None to skip."""
+        field (perhaps running over line breaks), NUL bytes. Returns the row's fields, or None to skip.
+
+        A quoted field still open at the end of the line takes the next lines, up to MAX_JOINED_LINES, but never
+        one that begins a row or a header line (sim.formats.tracking_split.starts_row): that line is left in
+        `state.carry` for the caller, and the open row alone is the problem."""
         if line[:1] == "\ufeff":  # files joined end to end keep each one's byte-order mark
             line = line[1:]
         line = line.rstrip("\r\n")
@@ -310,24 +317,27 @@ class RowReader:
             return None
         state.number_of_data += 1
         state.first = state.number
-        if line.count('"') % 2:
-            joined = 0
-            while line.count('"') % 2 and joined < MAX_JOINED_LINES:
-                more = fh.readline()
-                if not more:
-                    break
+        row = split_quoted(line) if '"' in line else line.split(",")
+        joined = 0
+        while row is None:
+            more = fh.readline() if joined < MAX_JOINED_LINES else ""
+            if more:
                 state.number += 1
-                joined += 1
-                line += "\n" + more.rstrip("\r\n")
-            if line.count('"') % 2:
+                if starts_row(more.lstrip("\ufeff")):
+                    state.carry = more
+                    more = ""
+            if not more:
                 self.problem(state.path, state.first, "a quoted field is never closed")
                 return None
+            joined += 1
+            line += "\n" + more.rstrip("\r\n")
+            row = split_quoted(line)
         if "\x00" in line:
             self.problem(state.path, state.first, "NUL bytes in the line (a damaged or partly written file)")
             return None
         if "#Fields" not in state.header and "#Log-type" not in state.header:
             state.header_changed = True  # data before any header: _columns says what is wrong
-        return next(csv.reader([line])) if '"' in line else line.split(",")
+        return row
 
 
 _SPECIAL = frozenset({"#", "\ufeff", "\r", "\n", ""})
@@ -337,7 +347,7 @@ _SPECIAL = frozenset({"#", "\ufeff", "\r", "\n", ""})
 class _FileState:
     """Where reading one file is: line number, header lines so far, whether anything was in it."""
 
-    __slots__ = ("path", "number", "first", "header", "header_changed", "seen_anything", "number_of_data")
+    __slots__ = ("path", "number", "first", "header", "header_changed", "seen_anything", "number_of_data", "carry")
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -347,6 +357,7 @@ class _FileState:
         self.header_changed = False
         self.seen_anything = False
         self.number_of_data = 0
+        self.carry: str | None = None  # a line read ahead that begins a row of its own
 
 
 def _picked(rows: list[list[str]], pick: Callable | None) -> list:
