@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-NAME = re.compile(r"^MSGTRK([A-Z]*?)(\d{8})-(\d+)\.LOG$", re.IGNORECASE)
-"""`MSGTRK` + role letters (M, MA, MD, MS or none) + `yyyymmdd` + `-` + sequence number + `.LOG`."""
+NAME = re.compile(r"^MSGTRK([A-Z]*?)(\d{8}(?:\d{2})?)-(\d+)\.LOG$", re.IGNORECASE)
+"""`MSGTRK` + role letters (M, MA, MD, MS or none) + `yyyymmdd` (Exchange 2007, 2010) or `yyyymmddhh` (2013 and
+later write a file an hour, e.g. MSGTRKMS2022091915-1.LOG) + `-` + sequence number + `.LOG`."""
 TRACKING_LOG_TYPE = "Message Tracking Log"
 """The `#Log-type:` header of a message tracking log: a file given by path with it is read whatever its name."""
 WRAPPER_FOLDERS = frozenset({"messagetracking"})
@@ -32,7 +33,7 @@ class LogFile:
 
     server: str
     prefix: str  # "MSGTRK", "MSGTRKM", ...: files of one prefix on one server follow each other in time
-    day: str  # yyyymmdd from the file name ("" when the name does not follow Exchange's pattern)
+    day: str  # yyyymmdd or yyyymmddhh from the file name ("" when the name does not follow Exchange's pattern)
     sequence: int
     path: Path
 
