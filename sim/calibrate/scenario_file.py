@@ -228,7 +228,7 @@ def _hour_line(curve, hour: int, rate: float) -> str:
     n, seconds = curve.hour_total(hour)
     if not n and not seconds:
         return "not in the logs: the mean weight"
-    return (f"{n:,} submissions in the {exact_duration(seconds)} of it the logs cover, too little for a rate: "
+    return (f"{n:,} submission{'' if n == 1 else 's'} in the {exact_duration(seconds)} of it the logs cover, too little for a rate: "
             "the mean weight")  # fmt: skip
 
 
