@@ -225,7 +225,7 @@ def original_time(info: str, fallback: float) -> float:
     if info:
         try:
             return parse_time(info.split(";", 1)[0].strip())
-        except ValueError:
+        except (ValueError, OverflowError):
             return fallback
     return fallback
 

@@ -59,6 +59,12 @@ class Problem:
         return f"{where}: {self.reason}" if self.line == 0 else f"{where}, line {self.line}: {self.reason}"
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+"""Years a date-time may have: message tracking logs begin with Exchange 2007 (2006); a year outside is a damaged
+field, and would have calibrate count the hours of centuries."""
+LARGEST_DIGITS = 18
+"""A whole number has at most 18 digits (it must fit a 64-bit integer: total-bytes, recipient-count)."""
+
 _MINUTES: dict[str, float] = {}
 """Seconds since the epoch of each `yyyy-mm-ddThh:mm` met: a day's log has at most 1,440."""
 
@@ -75,6 +81,8 @@ def parse_time(text: str) -> float:
     if len(text) < 16 or text[10] not in "Tt ":
         raise ValueError("not a date-time")
     stamp = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+    if not FIRST_YEAR <= stamp.year <= LAST_YEAR:
+        raise ValueError("a year no Exchange tracking log holds")
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=timezone.utc)
     if len(text) == 24 and text[23] == "Z":
@@ -281,7 +289,7 @@ class RowReader:
                 continue
             for name, at in integers:
                 value = row[at]
-                if value and not value.isdecimal():
+                if value and not (value.isdecimal() and value.isascii() and len(value) <= LARGEST_DIGITS):
                     self.problem(path, line, f"{name} is not a whole number")
                     break
             else:
