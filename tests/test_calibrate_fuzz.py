@@ -28,7 +28,7 @@ HEADER = LINES[:5]
 ROWS = [line for line in LINES if not line.startswith("#")]
 KEEP = 25  # the date-time and its comma stay whole (but a bad date-time may replace their digits)
 
-FUZZ = settings(max_examples=40, derandomize=True, deadline=None, database=None,
+FUZZ = settings(max_examples=100, derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
 
 
