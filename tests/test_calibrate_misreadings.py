@@ -130,3 +130,18 @@ def test_bad_input_through_the_command_line_is_exit_2_and_one_line(tmp_path):
         done = _cli(str(given), "--out", str(tmp_path / "o.yaml"))
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
         assert done.stderr.count("\n") == 1 and says in done.stderr and done.stdout == ""
+
+
+def test_the_terminal_names_the_first_malformed_lines(tmp_path, capsys):
+    """Lines 6 (a quote never closed), 8 (too few fields), 9, 10 (no such hour): four problems, three named."""
+    rows = [submit(1, "08:00:00.000", '"open'), submit(2, "08:30:00.000"), submit(3, "08:40:00.000").rsplit(",", 2)[0],
+            submit(4, "25:00:00.000"), submit(5, "26:00:00.000"), submit(6, "09:30:00.000")]  # fmt: skip
+    path = write(tmp_path, "MSGTRKM20260105-1.LOG", rows)
+    from sim.cli import main
+
+    assert main(["calibrate", str(tmp_path), "--out", str(tmp_path / "o.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "4 malformed lines skipped" in out and f"  skipped: {path}, line 6: a quoted field is never closed" in out
+    assert f"  skipped: {path}, line 8: 19 fields where the #Fields: line names 21" in out
+    assert f"  skipped: {path}, line 9: date-time is not" in out and "line 10" not in out
+    assert "  and 1 more (the report names up to 50)" in out

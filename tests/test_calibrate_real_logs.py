@@ -118,3 +118,10 @@ def test_a_file_given_by_path_is_read_by_its_log_type_whatever_its_name(tmp_path
     other.write_text("#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Receive Protocol Log\r\n")
     with pytest.raises(ValueError, match="found 1 SMTP Receive Protocol Log instead"):
         find_logs([other])
+
+
+def test_hourly_file_names_of_2013_and_later_keep_their_prefix():
+    """MSGTRKMS2016040509-1.LOG: Mailbox Transport Submission's log of the hour 09 (MSGTRK + MS + yyyymmddhh)."""
+    logs = find_logs([REAL / "migration" / "E16"])
+    assert [(log.prefix, log.day, log.sequence) for log in logs] == [
+        ("MSGTRK", "2016040509", 1), ("MSGTRKMD", "2016040509", 1), ("MSGTRKMS", "2016040509", 1)]  # fmt: skip

@@ -74,6 +74,8 @@ def _reading(cal: Calibration) -> str:
         parts.append(f"<p>{cal.problem_count:,} malformed lines skipped:</p><ul>{shown}</ul>{more}")
     else:
         parts.append("<p>No malformed line.</p>")
+    if cal.files_read:  # each file's version, and the fields and events the 2007 model does not use
+        parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in cal.files_read) + "</ul>")
     return "\n".join(parts)
 
 

@@ -19,6 +19,9 @@ from .read import calibrate
 from .report import report_html
 from .scenario_file import mailbox_counts, scenario_text
 
+SHOWN_PROBLEMS = 3
+"""Malformed lines named on the terminal (file and line number); the report names up to 50."""
+
 
 @dataclass
 class Outcome:
@@ -35,6 +38,12 @@ class Outcome:
         cal = self.calibration
         lines = [
             f"Read {cal.files} tracking log files: {cal.rows:,} events, {cal.problem_count:,} malformed lines skipped.",
+            *[f"  skipped: {problem}" for problem in cal.problems[:SHOWN_PROBLEMS]],
+            *(
+                [f"  and {cal.problem_count - SHOWN_PROBLEMS:,} more (the report names up to 50)"]
+                if cal.problem_count > SHOWN_PROBLEMS
+                else []
+            ),
             f"Servers: {len(cal.organisation.servers)} in {len(cal.organisation.sites)} site(s) "
             f"({'inferred' if cal.organisation.sites_inferred else 'from the site map'}); "
             f"{cal.submissions.total:,} submissions, {cal.submissions.per_day():,.0f} a day.",
