@@ -114,6 +114,7 @@ def test_a_file_given_by_path_is_read_by_its_log_type_whatever_its_name(tmp_path
     renamed.parent.mkdir()
     renamed.write_bytes((REAL / "e2007" / "EX2007" / "MSGTRK20100419-1.LOG").read_bytes())
     assert [log.path for log in find_logs([renamed])] == [renamed]
+    assert [log.path for log in find_logs([tmp_path])] == [renamed]  # in a folder too
     other = tmp_path / "EX2007" / "RECV20100419-1.LOG"
     other.write_text("#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Receive Protocol Log\r\n")
     with pytest.raises(ValueError, match="found 1 SMTP Receive Protocol Log instead"):

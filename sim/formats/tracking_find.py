@@ -1,8 +1,8 @@
 """Which files are message tracking logs, and whose: finding MSGTRK*.LOG files under the folders given.
 
 Files named `MSGTRK*.LOG` (MSGTRK on Hub and Edge, MSGTRKM on Mailbox servers, and the later MSGTRKMA/MD/MS)
-anywhere under the folders given, and any file given by path whose `#Log-type:` header line says it is a
-Message Tracking Log (a log renamed when it was collected); each belongs to the server named by its folder. A folder that holds none
+anywhere under the folders given, and any .log, .txt or .csv file whose `#Log-type:` header line says it is
+a Message Tracking Log (a log renamed when it was collected), given by path or in a folder; each belongs to the server named by its folder. A folder that holds none
 raises `NotATrackingLog`, saying what it holds instead (SMTP protocol logs, an Exchange 2003 tracking log).
 The rows in them are read by sim.formats.tracking_read.
 """
@@ -78,21 +78,21 @@ def find_logs(roots: Iterable[str | Path]) -> list[LogFile]:
     Raises NotATrackingLog for a path that does not exist, and when there is no MSGTRK*.LOG at all (saying
     what was found instead, e.g. SMTP protocol logs)."""
     paths: list[Path] = []
-    given: set[Path] = set()  # files named one by one: read when their header says they are tracking logs
     for root in map(Path, roots):
         if not root.exists():
             raise NotATrackingLog(f"{root}: no such file or folder; give the folder of the MSGTRK*.LOG files")
-        if root.is_file():
-            paths.append(root)
-            if sniff(root) == TRACKING_LOG_TYPE:
-                given.add(root)
-        else:
-            paths += sorted(p for p in root.rglob("*") if p.is_file())
-    logs = sorted(log_file(p) for p in dict.fromkeys(paths) if is_tracking_name(p) or p in given)
+        paths += [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    logs = sorted(log_file(p) for p in dict.fromkeys(paths) if is_tracking_name(p) or _renamed_log(p))
     if not logs:
         where = ", ".join(str(r) for r in roots)
         raise NotATrackingLog(f"{where}: no message tracking logs (MSGTRK*.LOG){_found_instead(paths)}")
     return logs
+
+
+def _renamed_log(path: Path) -> bool:
+    """A text file not named MSGTRK*.LOG whose `#Log-type:` header says Message Tracking Log (a log renamed when
+    it was collected: `server-tracking.log`): read like any other. Only .log, .txt and .csv files are opened."""
+    return path.suffix.lower() in (".log", ".txt", ".csv") and sniff(path) == TRACKING_LOG_TYPE
 
 
 def _found_instead(paths: list[Path]) -> str:
