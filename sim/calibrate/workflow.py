@@ -32,6 +32,7 @@ class Outcome:
     simulated: Calibration | None = None
     rows: list[Row] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    not_compared: str = ""  # why the run was not set beside the logs, when it was not
 
     def summary(self) -> list[str]:
         """A few lines for the terminal: what was read and written."""
@@ -52,6 +53,8 @@ class Outcome:
             flagged = [r for r in self.rows if r.flagged]
             lines.append(f"Simulated against observed: {len(self.rows)} figures, {len(flagged)} differ by more than "
                          "sampling error (see the report).")  # fmt: skip
+        if self.not_compared:
+            lines.append(self.not_compared[0].upper() + self.not_compared[1:] + ".")
         lines += [f"Wrote {path}" for path in self.written]
         return lines
 
@@ -77,8 +80,11 @@ def run_calibration(
     outcome.written.append(target)
     if report is not None:
         if run:
-            outcome.simulated = simulate(text, cal, seed=seed, progress=progress)
-            outcome.rows = compare(cal, outcome.simulated)
+            try:
+                outcome.simulated = simulate(text, cal, seed=seed, progress=progress)
+                outcome.rows = compare(cal, outcome.simulated)
+            except CalibrationError as error:  # the run's own logs too thin to read back: report without it
+                outcome.not_compared = f"the calibrated scenario's run is not compared: its own logs: {error}"
         counts = {name: n for name, (n, _s) in mailbox_counts(cal.mailbox_servers, _seen(cal)).items()}
         page = Path(report)
         page.parent.mkdir(parents=True, exist_ok=True)
