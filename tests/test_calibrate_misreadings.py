@@ -145,3 +145,18 @@ def test_the_terminal_names_the_first_malformed_lines(tmp_path, capsys):
     assert f"  skipped: {path}, line 8: 19 fields where the #Fields: line names 21" in out
     assert f"  skipped: {path}, line 9: date-time is not" in out and "line 10" not in out
     assert "  and 1 more (the report names up to 50)" in out
+
+
+def test_a_run_too_thin_to_read_back_leaves_the_report_without_the_comparison(tmp_path, monkeypatch):
+    from sim.calibrate import workflow
+
+    def thin(*_args, **_kwargs):
+        raise CalibrationError("the mail in the logs spans 0 s")
+
+    monkeypatch.setattr(workflow, "simulate", thin)
+    write(tmp_path, "MSGTRKM20260105-1.LOG", [submit(1, "08:00:00.000"), submit(2, "09:00:00.000")])
+    outcome = workflow.run_calibration([tmp_path], tmp_path / "o.yaml", report=tmp_path / "r.html")
+    assert outcome.rows == [] and (tmp_path / "r.html").exists()
+    assert "The calibrated scenario's run is not compared: its own logs: the mail in the logs spans 0 s." in (
+        outcome.summary()
+    )
