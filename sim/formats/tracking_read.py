@@ -7,12 +7,14 @@ The reader holds one batch at a time: `RowReader.rows` one row, `RowReader.block
 every field, `RowReader.batches` a few thousand rows as columns of the fields asked for.
 
 What it reads (DOMAIN.md 8): the files sim.formats.tracking_find finds. Each file's `#Fields:` line decides its
-columns, so the Exchange 2007 field set (21 fields) and the later ones (E2010 appends directionality,
-tenant-id, original-client-ip, original-server-ip, custom-data) both read, and fields it does not know are
-kept in the row and ignored by the caller. Header lines may come again anywhere (Exchange writes them again
+columns, by name, never by position: the field lists of Exchange 2007, 2010, 2013 and 2016 (declared with their
+sources in sim.formats.tracking_versions) all read, and a folder may mix them; fields it does not know are kept
+in the row and ignored by the caller (`layouts` keeps each file's list, for the caller to report). Header lines may come again anywhere (Exchange writes them again
 when the service restarts); a new `#Fields:` line re-maps the columns from there on. UTF-8 with or without a
 byte-order mark, CRLF, LF and CR line ends in any mix, quoted fields holding commas, doubled quotes or line
-breaks.
+breaks (sim.formats.tracking_split: a quote opens a field only at its start; a stray quote anywhere else is a
+character of its field and concerns its own row only; a line that begins with a date-time is never taken as the
+rest of a quoted field).
 
 How, in three steps a line goes through: `_records` splits the file into rows (the common line by one split;
 header, blank, quoted and broken lines by `_special`) and hands them on in chunks, `_check` checks a chunk's rows
@@ -21,8 +23,8 @@ asked for. Per line only the split, the date-time (minute starts cached) and the
 
 Bad input: a file that is another kind of log (an SMTP protocol log, an Exchange 2003 tracking log, another
 product's log) raises `NotATrackingLog` with one line naming the file: nothing read from it could be
-trusted. A malformed line (wrong number of fields, a date-time or count that does not parse, NUL bytes, an
-unterminated quote) and an empty file are recorded as a `Problem` (file and line number) and skipped, or
+trusted. A malformed line (wrong number of fields, a date-time that does not parse or falls outside 2000-2099,
+a count that is not a whole number of at most 18 digits, NUL bytes, an unterminated quote) and an empty file are recorded as a `Problem` (file and line number) and skipped, or
 raise `MalformedLine` when `strict`. A problem never quotes the line: it may hold addresses and subjects.
 """
 
