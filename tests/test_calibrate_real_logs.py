@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.calibrate import scenario_text
+from sim.calibrate import CalibrationError, scenario_text
 from sim.formats.tracking_find import find_logs
 
 REAL = Path(__file__).parent / "data" / "calibrate" / "real"
@@ -126,3 +126,12 @@ def test_hourly_file_names_of_2013_and_later_keep_their_prefix():
     logs = find_logs([REAL / "migration" / "E16"])
     assert [(log.prefix, log.day, log.sequence) for log in logs] == [
         ("MSGTRK", "2016040509", 1), ("MSGTRKMD", "2016040509", 1), ("MSGTRKMS", "2016040509", 1)]  # fmt: skip
+
+
+def test_a_server_logging_only_events_the_model_does_not_use_has_no_role(tmp_path):
+    """The E16 Mailbox Transport Submission log cut to its NOTIFYMAPI row: no SUBMIT, RECEIVE, SEND or DELIVER."""
+    lines = (REAL / "migration" / "E16" / "MSGTRKMS2016040509-1.LOG").read_text(encoding="utf-8-sig").splitlines()
+    (tmp_path / "E16").mkdir()
+    (tmp_path / "E16" / "MSGTRKMS2016040509-1.LOG").write_text("\r\n".join(lines[:6]) + "\r\n", encoding="utf-8")
+    with pytest.raises(CalibrationError, match=r"found: E16 \(no transport event\)"):
+        sim.calibrate(tmp_path)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .names import canonical, pseudonyms
-from .tally import DELIVER, RECEIVE_STORE, SUBMIT, Tally
+from .tally import DELIVER, OTHER, RECEIVE_STORE, SUBMIT, Tally
 
 
 class CalibrationError(ValueError):
@@ -98,7 +98,7 @@ def _roles(tally: Tally) -> dict[int, tuple[tuple[str, ...], str]]:
     for i, counts in enumerate(tally.events):
         mailbox = counts[SUBMIT] > 0 or i in named_mailbox
         hub = counts[RECEIVE_STORE] > 0 or counts[DELIVER] > 0 or i in named_hub
-        other = sum(counts) - counts[SUBMIT]
+        other = sum(counts) - counts[SUBMIT] - counts[OTHER]  # events the model does not use tell no role
         evidence = []
         if counts[SUBMIT]:
             evidence.append(f"logged {counts[SUBMIT]:,} SUBMIT")
@@ -156,7 +156,9 @@ def infer_organisation(tally: Tally, site_map: dict[str, str] | None = None, ano
     names = tally.names
     internal = sorted((i for i, (r, _) in roles.items() if "edge" not in r), key=lambda i: names[i])
     if not any("mailbox" in roles[i][0] for i in internal):
-        given = ", ".join(f"{names[i]} ({'/'.join(r)})" for i, (r, _) in sorted(roles.items())) or "no transport row"
+        logging = [i for i, counts in enumerate(tally.events) if sum(counts)]
+        given = ", ".join(f"{names[i]} ({'/'.join(roles[i][0]) if i in roles else 'no transport event'})"
+                          for i in sorted(logging, key=names.__getitem__))  # fmt: skip
         raise CalibrationError(
             f"the logs show no Mailbox server (no SUBMIT, STOREDRIVER RECEIVE or DELIVER row; found: {given}): "
             "give the MessageTracking folders of the Hub Transport and Mailbox servers too"
