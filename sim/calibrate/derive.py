@@ -193,8 +193,8 @@ def mail_window(tally: Tally) -> list[float]:
     return [min(w[0] for w in windows), max(w[1] for w in windows)]
 
 
-def _mailbox_loads(tally: Tally, org: Organisation, clock: LocalClock) -> tuple[list[MailboxLoad], list[dict]]:
-    loads, hours = [], []
+def _mailbox_loads(tally: Tally, org: Organisation, clock: LocalClock) -> list[MailboxLoad]:
+    loads = []
     window = mail_window(tally)
     delivered: dict[int, int] = {}
     for (_origin, destination), n in tally.outcomes.items():
@@ -203,15 +203,13 @@ def _mailbox_loads(tally: Tally, org: Organisation, clock: LocalClock) -> tuple[
     for i, server in org.of_kind("mailbox"):
         if i in tally.submit_buckets:
             source, curve = "SUBMIT", _curve(tally.submit_buckets[i], window, clock)
-            hours.append(tally.submit_hours[i])
         elif i in tally.store_buckets:
             source, curve = "STOREDRIVER RECEIVE", _curve(tally.store_buckets[i], window, clock)
-            hours.append(tally.store_hours[i])
         else:
             source, curve = "", None
         seen = len(tally.mailboxes.get(i, ()))
         loads.append(MailboxLoad(server.name, server.site, source, curve, delivered.get(i, 0), seen))
-    return loads, hours
+    return loads
 
 
 def _paths(tally: Tally, org: Organisation) -> tuple[dict[str, Shares], dict[str, dict[str, int]], dict]:
@@ -246,7 +244,7 @@ def _paths(tally: Tally, org: Organisation) -> tuple[dict[str, Shares], dict[str
 
 def derive(tally: Tally, org: Organisation, clock: LocalClock, reading: dict) -> Calibration:
     """A Calibration from a finished tally; `reading` has files, lines, rows, problems and problem_count."""
-    loads, _hours = _mailbox_loads(tally, org, clock)
+    loads = _mailbox_loads(tally, org, clock)
     if tally.recipients.n:
         entry_source, recipients, sizes = "STOREDRIVER RECEIVE", tally.recipients, tally.sizes
     elif tally.submit_recipients.n:

@@ -158,7 +158,7 @@ def fold_slice(tally: Tally, pieces: list[tuple], until: float) -> None:
         if len(rows):
             entries = ((piece.server + 3) << TIME_BITS) | np.round(t * 1000.0).astype(np.int64)
             tally.origins.update(zip(map(hash, rows["message-id"]), entries.tolist()))
-            _buckets(tally, tally.submit_buckets, tally.submit_hours, "submit", np.full(len(t), piece.server), t)
+            _buckets(tally, tally.submit_buckets, "submit", np.full(len(t), piece.server), t)
             _submitted(tally, piece.server, rows)
     for piece in folded:
         _fold_piece(tally, piece, ends)
@@ -207,18 +207,15 @@ def _submitted(tally: Tally, mailbox: int, rows: _Columns) -> None:
         tally.submit_sizes.add_many(_numbers([sizes[i] for i in stated]))
 
 
-def _buckets(tally: Tally, buckets: dict, hours: dict, kind: str, servers: np.ndarray, t: np.ndarray) -> None:
-    """Count entries per (weekday, hour) bucket and per UTC hour, for each server."""
+def _buckets(tally: Tally, buckets: dict, kind: str, servers: np.ndarray, t: np.ndarray) -> None:
+    """Count entries per (weekday, hour) bucket, for each server."""
     cells = tally.bucket_counts(t)
-    utc_hours = np.floor(t / 3600.0).astype(np.int64)
     for server in np.unique(servers).tolist():
         mine = servers == server
         per = buckets.get(server)
         if per is None:
             per = buckets[server] = np.zeros(168, dtype=np.int64)
-            hours[server] = {}
         per += np.bincount(cells[mine], minlength=168)
-        _add(hours[server], utc_hours[mine])
     tally.window(kind, t)
 
 
@@ -245,7 +242,7 @@ def _storedriver_receive(tally: Tally, s: int, t: np.ndarray, rows: _Columns) ->
     if not len(rows):
         return
     _add_pairs(tally.storedriver, np.full(len(mailbox), s), mailbox)
-    _buckets(tally, tally.store_buckets, tally.store_hours, "store", mailbox, t)
+    _buckets(tally, tally.store_buckets, "store", mailbox, t)
     tally.recipients.add_many(_numbers(rows["recipient-count"]))
     tally.sizes.add_many(_numbers(rows["total-bytes"]))
     _remember(tally, list(map(hash, rows["message-id"])), mailbox, t, rows["message-info"])

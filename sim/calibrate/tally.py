@@ -148,8 +148,6 @@ class Tally:
         self.external: dict[str, dict[int, int]] = {"in": {}, "out": {}}  # server -> rows from / to outside
         self.submit_buckets: dict[int, np.ndarray] = {}  # mailbox server -> 168 (weekday, hour) SUBMIT counts
         self.store_buckets: dict[int, np.ndarray] = {}  # the same from STOREDRIVER RECEIVE on the Hubs
-        self.submit_hours: dict[int, dict[int, int]] = {}  # mailbox server -> UTC hour -> SUBMITs
-        self.store_hours: dict[int, dict[int, int]] = {}
         self.windows: dict[str, list[float]] = {}  # "submit", "store", "internet" -> [first, last]
         self.recipients, self.sizes = Counts(), LogBins(1.0, fit=True)
         # the same from SUBMIT rows that fill them (the simulator's do; Exchange 2007's leave them empty): used
