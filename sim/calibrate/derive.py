@@ -44,6 +44,21 @@ class Curve:
         needed = min(MIN_EXPOSURE, sum(self.exposure) / 2)
         return needed > 0 and sum(self.exposure[d * 24 + hour] for d in range(7)) >= needed
 
+    def hour_total(self, hour: int) -> tuple[int, float]:
+        """(events counted, seconds the logs cover) of one hour of the day, over every weekday."""
+        cells = [d * 24 + hour for d in range(7)]
+        return sum(self.counts[c] for c in cells), sum(self.exposure[c] for c in cells)
+
+    def busiest(self) -> tuple[int, float]:
+        """The hour of the day with the highest rate (events an hour), of the hours observed; (-1, 0.0) when
+        none is. The one definition of the busiest hour, for the whole organisation and each server alike."""
+        rates = self.hourly()
+        seen = [h for h in range(24) if not math.isnan(rates[h])]
+        if not seen or not self.total:
+            return -1, 0.0
+        hour = max(seen, key=lambda h: rates[h])  # the earliest of equal rates
+        return hour, rates[hour]
+
     def hourly(self) -> list[float]:
         """Events per hour in each hour of the day (nan where not observed)."""
         out = []
@@ -128,9 +143,11 @@ class Calibration:
     organisation: Organisation
     mailbox_servers: list[MailboxLoad]
     submissions: Curve
-    busiest_hour: tuple[str, int]  # (local date and hour, submissions in it)
+    busiest_hour: tuple[int, float]  # (hour of the day on the local clock, submissions an hour): Curve.busiest
     recipients: Counts
     sizes: LogBins
+    entry_source: str  # what recipients and sizes were counted from: STOREDRIVER RECEIVE, SUBMIT, or "" (none)
+    ends: int  # recipients whose journey's end (DELIVER, SEND outside, FAIL) is in the logs
     shares: dict[str, Shares]  # by origin site, and "all"
     delivered_by_site: dict[str, dict[str, int]]  # origin site or "Internet" -> destination site -> recipients
     latency: dict[str, LogBins]  # "A -> B", "A -> Internet", "Internet -> B" -> seconds
@@ -147,6 +164,7 @@ class Calibration:
     events: dict[str, dict[str, int]]  # server -> kind of row -> rows
     other_events: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    files_read: list[str] = field(default_factory=list)  # per file: its version, fields and events not used
 
     @property
     def days(self) -> float:
@@ -165,17 +183,6 @@ def _merged_curve(curves: list[Curve], clock: LocalClock) -> Curve:
     return Curve(counts, clock.exposure(start, end), (start, end))
 
 
-def _busiest(hours: list[dict[int, int]], clock: LocalClock) -> tuple[str, int]:
-    total: dict[int, int] = {}
-    for per in hours:
-        for hour, n in per.items():
-            total[hour] = total.get(hour, 0) + n
-    if not total:
-        return "", 0
-    hour = max(sorted(total), key=total.get)
-    return clock.local(hour * HOUR).strftime("%Y-%m-%d %H:00"), total[hour]
-
-
 def mail_window(tally: Tally) -> list[float]:
     """From the first to the last mail entering the organisation (SUBMIT, STOREDRIVER RECEIVE, or RECEIVE
     from the Internet): the time rates are taken over. Decision: not the first and last row of any kind, so
@@ -186,8 +193,8 @@ def mail_window(tally: Tally) -> list[float]:
     return [min(w[0] for w in windows), max(w[1] for w in windows)]
 
 
-def _mailbox_loads(tally: Tally, org: Organisation, clock: LocalClock) -> tuple[list[MailboxLoad], list[dict]]:
-    loads, hours = [], []
+def _mailbox_loads(tally: Tally, org: Organisation, clock: LocalClock) -> list[MailboxLoad]:
+    loads = []
     window = mail_window(tally)
     delivered: dict[int, int] = {}
     for (_origin, destination), n in tally.outcomes.items():
@@ -196,15 +203,13 @@ def _mailbox_loads(tally: Tally, org: Organisation, clock: LocalClock) -> tuple[
     for i, server in org.of_kind("mailbox"):
         if i in tally.submit_buckets:
             source, curve = "SUBMIT", _curve(tally.submit_buckets[i], window, clock)
-            hours.append(tally.submit_hours[i])
         elif i in tally.store_buckets:
             source, curve = "STOREDRIVER RECEIVE", _curve(tally.store_buckets[i], window, clock)
-            hours.append(tally.store_hours[i])
         else:
             source, curve = "", None
         seen = len(tally.mailboxes.get(i, ()))
         loads.append(MailboxLoad(server.name, server.site, source, curve, delivered.get(i, 0), seen))
-    return loads, hours
+    return loads
 
 
 def _paths(tally: Tally, org: Organisation) -> tuple[dict[str, Shares], dict[str, dict[str, int]], dict]:
@@ -239,7 +244,13 @@ def _paths(tally: Tally, org: Organisation) -> tuple[dict[str, Shares], dict[str
 
 def derive(tally: Tally, org: Organisation, clock: LocalClock, reading: dict) -> Calibration:
     """A Calibration from a finished tally; `reading` has files, lines, rows, problems and problem_count."""
-    loads, hours = _mailbox_loads(tally, org, clock)
+    loads = _mailbox_loads(tally, org, clock)
+    if tally.recipients.n:
+        entry_source, recipients, sizes = "STOREDRIVER RECEIVE", tally.recipients, tally.sizes
+    elif tally.submit_recipients.n:
+        entry_source, recipients, sizes = "SUBMIT", tally.submit_recipients, tally.submit_sizes
+    else:
+        entry_source, recipients, sizes = "", tally.recipients, tally.sizes
     curves = [m.curve for m in loads if m.curve is not None]
     submissions = _merged_curve(curves, clock) if curves else _curve([0] * 168, mail_window(tally), clock)
     shares, flows, latency = _paths(tally, org)
@@ -262,9 +273,11 @@ def derive(tally: Tally, org: Organisation, clock: LocalClock, reading: dict) ->
         organisation=org,
         mailbox_servers=loads,
         submissions=submissions,
-        busiest_hour=_busiest(hours, clock),
-        recipients=tally.recipients,
-        sizes=tally.sizes,
+        busiest_hour=submissions.busiest(),
+        recipients=recipients,
+        sizes=sizes,
+        entry_source=entry_source,
+        ends=sum(tally.outcomes.values()) + sum(tally.ndr.values()),
         shares=shares,
         delivered_by_site=flows,
         latency=latency,
@@ -281,4 +294,5 @@ def derive(tally: Tally, org: Organisation, clock: LocalClock, reading: dict) ->
         events={name[i]: dict(zip(KINDS, tally.events[i])) for i in sorted(org.servers, key=name.get)},
         other_events=dict(sorted(tally.other_events.items())),
         notes=list(org.notes),
+        files_read=list(reading.get("files_read", [])),
     )

@@ -106,8 +106,9 @@ def _numbers(values: list[str]) -> np.ndarray:
 class _Piece:
     """The rows of one server within one slice, as columns, with a way to pick the rows of one kind."""
 
-    def __init__(self, server: int, times: list[float], columns: dict[str, list[str]]) -> None:
+    def __init__(self, server: int, times: list[float], columns: dict[str, list[str]], log: object = None) -> None:
         self.server = server
+        self.path = getattr(log, "path", None)
         self.times = np.asarray(times, dtype=np.float64)
         self.columns = columns
         events = columns["event-id"]
@@ -137,7 +138,7 @@ class _Columns:
         return [column[i] for i in self.chosen]
 
 
-def fold_slice(tally: Tally, pieces: list[tuple[int, list[float], dict[str, list[str]]]], until: float) -> None:
+def fold_slice(tally: Tally, pieces: list[tuple], until: float) -> None:
     """Fold the rows of one time slice: entries of every piece first, then the ends."""
     tally.rotate(until)
     ends, waited = Ends(), tally.pending
@@ -151,13 +152,14 @@ def fold_slice(tally: Tally, pieces: list[tuple[int, list[float], dict[str, list
         ends.extend(waited, [i for i in range(len(waited)) if i not in waited_still])
     else:
         ends = waited
-    folded = [_Piece(server, times, columns) for server, times, columns in pieces]
+    folded = [_Piece(*piece) for piece in pieces]
     for piece in folded:  # SUBMITs first: the Mailbox server's own entry wins over a Hub's
         t, rows = piece.pick(SUBMIT)
         if len(rows):
             entries = ((piece.server + 3) << TIME_BITS) | np.round(t * 1000.0).astype(np.int64)
             tally.origins.update(zip(map(hash, rows["message-id"]), entries.tolist()))
-            _buckets(tally, tally.submit_buckets, tally.submit_hours, "submit", np.full(len(t), piece.server), t)
+            _buckets(tally, tally.submit_buckets, "submit", np.full(len(t), piece.server), t)
+            _submitted(tally, piece.server, rows)
     for piece in folded:
         _fold_piece(tally, piece, ends)
     settle_ends(tally, ends, until)
@@ -170,8 +172,11 @@ def _fold_piece(tally: Tally, piece: _Piece, ends: Ends) -> None:
     for kind, n in enumerate(np.bincount(piece.kinds, minlength=len(counts)).tolist()):
         counts[kind] += n
     t, rows = piece.pick(OTHER)
-    for name in rows["event-id"]:
-        tally.other_events[name] = tally.other_events.get(name, 0) + 1
+    if len(rows):
+        per_file = tally.file_events.setdefault(piece.path, {})
+        for name in rows["event-id"]:
+            tally.other_events[name] = tally.other_events.get(name, 0) + 1
+            per_file[name] = per_file.get(name, 0) + 1
     t, rows = piece.pick(RECEIVE_STORE)
     if len(rows):
         _storedriver_receive(tally, s, t, rows)
@@ -188,18 +193,29 @@ def _fold_piece(tally: Tally, piece: _Piece, ends: Ends) -> None:
         tally.members.add_many(_numbers(rows["recipient-count"]))
 
 
-def _buckets(tally: Tally, buckets: dict, hours: dict, kind: str, servers: np.ndarray, t: np.ndarray) -> None:
-    """Count entries per (weekday, hour) bucket and per UTC hour, for each server."""
+def _submitted(tally: Tally, mailbox: int, rows: _Columns) -> None:
+    """The Hub each SUBMIT names (server-hostname, when it is another server than the one logging: the Hub the
+    Store Driver notified, always of the Mailbox server's own site, DOMAIN.md 1.1), and the recipients and sizes of SUBMIT rows that state them (Exchange
+    2007 leaves both empty on SUBMIT: a row with either empty is not counted)."""
+    hubs = _indices(tally, rows["server-hostname"], False)
+    named = hubs[(hubs >= 0) & (hubs != mailbox)]  # real logs often name the Mailbox server itself: no Hub
+    _add_pairs(tally.submitted_to, named, np.full(len(named), mailbox))
+    counts, sizes = rows["recipient-count"], rows["total-bytes"]
+    stated = [i for i, (n, b) in enumerate(zip(counts, sizes)) if n and b]
+    if stated:
+        tally.submit_recipients.add_many(_numbers([counts[i] for i in stated]))
+        tally.submit_sizes.add_many(_numbers([sizes[i] for i in stated]))
+
+
+def _buckets(tally: Tally, buckets: dict, kind: str, servers: np.ndarray, t: np.ndarray) -> None:
+    """Count entries per (weekday, hour) bucket, for each server."""
     cells = tally.bucket_counts(t)
-    utc_hours = np.floor(t / 3600.0).astype(np.int64)
     for server in np.unique(servers).tolist():
         mine = servers == server
         per = buckets.get(server)
         if per is None:
             per = buckets[server] = np.zeros(168, dtype=np.int64)
-            hours[server] = {}
         per += np.bincount(cells[mine], minlength=168)
-        _add(hours[server], utc_hours[mine])
     tally.window(kind, t)
 
 
@@ -226,7 +242,7 @@ def _storedriver_receive(tally: Tally, s: int, t: np.ndarray, rows: _Columns) ->
     if not len(rows):
         return
     _add_pairs(tally.storedriver, np.full(len(mailbox), s), mailbox)
-    _buckets(tally, tally.store_buckets, tally.store_hours, "store", mailbox, t)
+    _buckets(tally, tally.store_buckets, "store", mailbox, t)
     tally.recipients.add_many(_numbers(rows["recipient-count"]))
     tally.sizes.add_many(_numbers(rows["total-bytes"]))
     _remember(tally, list(map(hash, rows["message-id"])), mailbox, t, rows["message-info"])

@@ -109,7 +109,7 @@ class LogBins:
     """
 
     __slots__ = ("floor", "bins", "n", "total", "total_sq", "log_total", "log_total_sq", "positive", "largest",
-                 "fit", "_shift")  # fmt: skip
+                 "smallest", "fit", "_shift")  # fmt: skip
 
     def __init__(self, floor: float = 1.0, fit: bool = False) -> None:
         self.floor = floor
@@ -123,6 +123,7 @@ class LogBins:
         self.log_total_sq = 0.0
         self.positive = 0
         self.largest = -math.inf
+        self.smallest = math.inf
 
     def add(self, value: float, times: int = 1) -> None:
         """Count one value (`times` times: a latency shared by the recipients of one row)."""
@@ -131,6 +132,8 @@ class LogBins:
         self.total_sq += value * value * times
         if value > self.largest:
             self.largest = value
+        if value < self.smallest:
+            self.smallest = value
         if value > self.floor:
             log = math.log(value)
             at = int(log / _LOG_RATIO + self._shift)
@@ -158,6 +161,7 @@ class LogBins:
         self.total += float((values * w).sum())
         self.total_sq += float((values * values * w).sum())
         self.largest = max(self.largest, float(values.max()))
+        self.smallest = min(self.smallest, float(values.min()))
         above = values > self.floor
         at = np.zeros(len(values), dtype=np.int64)
         at[above] = (np.log(values[above]) / _LOG_RATIO + self._shift).astype(np.int64)
@@ -184,6 +188,7 @@ class LogBins:
         self.log_total_sq += other.log_total_sq
         self.positive += other.positive
         self.largest = max(self.largest, other.largest)
+        self.smallest = min(self.smallest, other.smallest)
 
     @property
     def mean(self) -> float:
@@ -204,7 +209,9 @@ class LogBins:
         return self.floor * RATIO ** (at - 1), self.floor * RATIO**at
 
     def quantile(self, p: float) -> float:
-        """The p-quantile, interpolated geometrically inside its bin (linearly in bin 0)."""
+        """The p-quantile, interpolated geometrically inside its bin (linearly in bin 0), the bin's edges
+        narrowed to the smallest and largest value seen: values all alike have that value as every quantile
+        (the bin's own edges are up to 1% apart, which put the median of identical sizes 0.14% low)."""
         if not self.n:
             return math.nan
         target, seen = p * self.n, 0
@@ -212,8 +219,8 @@ class LogBins:
             count = self.bins[at]
             if seen + count >= target:
                 low, high = self.edges(at)
+                low, high = max(low, min(self.smallest, high)), min(high, max(self.largest, low))
                 share = (target - seen) / count
-                high = min(high, self.largest) if at == max(self.bins) else high
                 if at == 0 or low <= 0:
                     return low + share * (high - low)
                 return low * (high / low) ** share

@@ -38,7 +38,19 @@ def _pct(x: float) -> str:
 
 def observations(cal: Calibration, mailboxes: dict[str, int] | None = None) -> list[str]:
     """One line per derived figure the schema cannot hold."""
-    return [*_submissions(cal), *_destinations(cal, mailboxes), *_internet(cal), *_latency(cal), *_lists_and_ndrs(cal)]
+    return [*_submissions(cal), *_messages(cal), *_destinations(cal, mailboxes), *_internet(cal), *_latency(cal),
+            *_lists_and_ndrs(cal), *cal.files_read]  # fmt: skip
+
+
+def _messages(cal: Calibration) -> list[str]:
+    """Where recipients and sizes were counted from, or that nothing in the logs states them."""
+    if cal.entry_source == "SUBMIT":
+        return ["Recipients and sizes from the Mailbox servers' SUBMIT rows (no Hub's STOREDRIVER RECEIVE is in "
+                "the logs)."]  # fmt: skip
+    if not cal.entry_source:
+        return ["Recipients and sizes: no STOREDRIVER RECEIVE or SUBMIT row in the logs states them; the scenario "
+                "keeps exsim's defaults."]  # fmt: skip
+    return []
 
 
 def _submissions(cal: Calibration) -> list[str]:
@@ -47,24 +59,25 @@ def _submissions(cal: Calibration) -> list[str]:
     seen = [f"{WEEKDAYS[d][:3]} {v:,.0f}" for d, v in enumerate(weekday) if not math.isnan(v)]
     lines = ["Submissions per weekday (a day): " + (", ".join(seen) if seen else "no whole weekday in the logs")
              + "; the scenario has one day, the mean of those observed."]  # fmt: skip
-    when, n = cal.busiest_hour
+    hour, rate = cal.busiest_hour
     per_hour = cal.submissions.per_day() / 24.0
-    if n:
-        lines.append(
-            f"Busiest hour: {when} ({cal.timezone}), {n:,} submissions, {n / per_hour:.2f} times the mean hour."
-        )
+    if hour >= 0:
+        lines.append(f"Busiest hour of the day: {hour:02d}:00 ({cal.timezone}), {rate:,.0f} submissions an hour, "
+                     f"{rate / per_hour:.2f} times the mean hour.")  # fmt: skip
     for m in cal.mailbox_servers:
         if m.curve is not None and m.curve.per_day() > 0:
-            rates = m.curve.hourly()
-            peak = max(range(24), key=lambda h: -1 if math.isnan(rates[h]) else rates[h])
-            lines.append(f"{m.name}: {m.curve.per_day():,.0f} submissions a day, busiest hour {peak:02d}:00 "
-                         f"({rates[peak]:,.0f}/h); the scenario gives every server the same curve.")  # fmt: skip
+            peak, peak_rate = m.curve.busiest()  # the same definition as the organisation's
+            lines.append(f"{m.name}: {m.curve.per_day():,.0f} submissions a day, busiest hour of the day "
+                         f"{peak:02d}:00 ({peak_rate:,.0f}/h); the scenario gives every server the same curve.")  # fmt: skip
     return lines
 
 
 def _destinations(cal: Calibration, mailboxes: dict[str, int] | None) -> list[str]:
     """Where the recipients of mail submitted here went, beside what the scenario's mailbox counts imply."""
     shares = cal.shares["all"]
+    if not cal.ends:
+        return ["No message's end is in the logs (no DELIVER, no SEND to a host outside, no FAIL): where mail goes "
+                "and how long it takes cannot be told; give the Hub Transport servers' logs too."]  # fmt: skip
     if not shares.total:
         return []
     line = (f"Recipients of mail submitted here ({shares.total:,}): {_pct(shares.share('in_site'))} delivered in "

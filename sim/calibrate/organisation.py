@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .names import canonical, pseudonyms
-from .tally import DELIVER, RECEIVE_STORE, SUBMIT, Tally
+from .tally import DELIVER, OTHER, RECEIVE_STORE, SUBMIT, Tally
 
 
 class CalibrationError(ValueError):
@@ -92,19 +92,22 @@ def read_site_map(path: str | Path) -> dict[str, str]:
 
 def _roles(tally: Tally) -> dict[int, tuple[tuple[str, ...], str]]:
     named_mailbox = {mailbox for (_hub, mailbox) in tally.storedriver}
+    named_hub = {hub for (hub, _mailbox) in tally.submitted_to}
     talks_outside = set(tally.external["in"]) | set(tally.external["out"])
     out: dict[int, tuple[tuple[str, ...], str]] = {}
     for i, counts in enumerate(tally.events):
         mailbox = counts[SUBMIT] > 0 or i in named_mailbox
-        hub = counts[RECEIVE_STORE] > 0 or counts[DELIVER] > 0
-        other = sum(counts) - counts[SUBMIT]
+        hub = counts[RECEIVE_STORE] > 0 or counts[DELIVER] > 0 or i in named_hub
+        other = sum(counts) - counts[SUBMIT] - counts[OTHER]  # events the model does not use tell no role
         evidence = []
         if counts[SUBMIT]:
             evidence.append(f"logged {counts[SUBMIT]:,} SUBMIT")
         elif i in named_mailbox:
             evidence.append("named as Mailbox server by Hubs' STOREDRIVER rows")
-        if hub:
+        if counts[RECEIVE_STORE] or counts[DELIVER]:
             evidence.append(f"logged {counts[RECEIVE_STORE]:,} STOREDRIVER RECEIVE, {counts[DELIVER]:,} DELIVER")
+        elif hub:
+            evidence.append("named as Hub by Mailbox servers' SUBMIT rows (its own log not given)")
         if mailbox or hub:
             roles = ("mailbox", "hub") if mailbox and hub else ("mailbox",) if mailbox else ("hub",)
         elif other and i in talks_outside:
@@ -153,9 +156,12 @@ def infer_organisation(tally: Tally, site_map: dict[str, str] | None = None, ano
     names = tally.names
     internal = sorted((i for i, (r, _) in roles.items() if "edge" not in r), key=lambda i: names[i])
     if not any("mailbox" in roles[i][0] for i in internal):
+        logging = [i for i, counts in enumerate(tally.events) if sum(counts)]
+        given = ", ".join(f"{names[i]} ({'/'.join(roles[i][0]) if i in roles else 'no transport event'})"
+                          for i in sorted(logging, key=names.__getitem__))  # fmt: skip
         raise CalibrationError(
-            "the logs show no Mailbox server (no SUBMIT, STOREDRIVER RECEIVE or DELIVER row): give the "
-            "MessageTracking folders of the Hub Transport and Mailbox servers too, not only the Edges'"
+            f"the logs show no Mailbox server (no SUBMIT, STOREDRIVER RECEIVE or DELIVER row; found: {given}): "
+            "give the MessageTracking folders of the Hub Transport and Mailbox servers too"
         )
     notes: list[str] = []
     site = _mapped_sites(tally, internal, site_map, notes) if site_map else _inferred_sites(tally, internal)
@@ -193,7 +199,8 @@ def _mapped_sites(tally: Tally, internal: list[int], site_map: dict[str, str], n
 def _inferred_sites(tally: Tally, internal: list[int]) -> dict[int, str]:
     """Sites as the servers STOREDRIVER rows join (Exchange 2007 submits and delivers only within a site)."""
     names = tally.names
-    groups = sorted((sorted(g, key=lambda i: names[i]) for g in _components(internal, tally.storedriver)),
+    joined = {**tally.storedriver, **tally.submitted_to}  # both join a Hub and a Mailbox server of one site
+    groups = sorted((sorted(g, key=lambda i: names[i]) for g in _components(internal, joined)),
                     key=lambda g: names[g[0]])  # fmt: skip
     site: dict[int, str] = {}
     for group, name in zip(groups, _site_names([[names[i] for i in g] for g in groups])):

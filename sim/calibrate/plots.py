@@ -115,8 +115,9 @@ def sizes(observed: Calibration, simulated: Calibration | None = None) -> Figure
     ax.set_xticks(np.log10(ticks), ["1 KB", "16 KB", "128 KB", "1 MB", "8 MB"])
     ax.set_xlabel("message size")
     ax.set_ylabel("share per decade")
-    ax.set_title("Message sizes")
-    ax.legend(frameon=False, fontsize=8)
+    ax.set_title("Message sizes" if table else "Message sizes: none stated in the logs")
+    if table:
+        ax.legend(frameon=False, fontsize=8)
     return fig
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..formats.tracking_find import NotATrackingLog, find_logs
 from ..formats.tracking_read import MalformedLine, RowReader
+from ..formats.tracking_versions import KNOWN_EVENTS, beyond_2007, version_of
 from .clock import LocalClock
 from .derive import Calibration, derive, mail_window
 from .fold import run
@@ -66,6 +67,7 @@ def calibrate(
         return f"{folder_of.get(path, 'SERVER')}/{path.name}" if anonymise else str(path)
 
     reading = {
+        "files_read": [file_note(label(p), names, tally.file_events.get(p, {})) for p, names in reader.layouts.items()],
         "files": len(logs),
         "lines": reader.lines,
         "rows": reader.rows_read,
@@ -73,3 +75,23 @@ def calibrate(
         "problem_count": reader.problem_count,
     }
     return derive(tally, organisation, clock, reading)
+
+
+def file_note(label: str, fields: list[str], events: dict[str, int]) -> str:
+    """One file in a line: which version's field list it has (sim.formats.tracking_versions), the fields and
+    the events the Exchange 2007 model does not use, with their counts: reported, never refused."""
+    version = version_of(fields)
+    later, unknown = beyond_2007(fields)
+    parts = [f"{label}: {version} field list ({len(fields)} fields)" if version != "other"
+             else f"{label}: a field list of no one version ({len(fields)} fields, read by name)"]  # fmt: skip
+    if later:
+        parts.append(f"{len(later)} fields later than Exchange 2007, not used ({', '.join(later)})")
+    if unknown:
+        parts.append(f"{len(unknown)} unknown fields, not used ({', '.join(unknown)})")
+    if events:
+        strange = {e: n for e, n in events.items() if e not in KNOWN_EVENTS}
+        shown = ", ".join(f"{e} {n:,}" for e, n in sorted(events.items()))
+        parts.append(f"{sum(events.values()):,} rows of events the model does not use ({shown})")
+        if strange:
+            parts.append(f"{sum(strange.values()):,} of them of unknown events ({', '.join(sorted(strange))})")
+    return "; ".join(parts)

@@ -75,6 +75,8 @@ def _reading(cal: Calibration) -> str:
         parts.append(f"<p>{cal.problem_count:,} malformed lines skipped:</p><ul>{shown}</ul>{more}")
     else:
         parts.append("<p>No malformed line.</p>")
+    if cal.files_read:  # each file's version, and the fields and events the 2007 model does not use
+        parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in cal.files_read) + "</ul>")
     return "\n".join(parts)
 
 
@@ -96,7 +98,8 @@ def _organisation(cal: Calibration) -> str:
 
 def _workload(cal: Calibration) -> str:
     curve = cal.submissions
-    when, n = cal.busiest_hour
+    hour, rate = cal.busiest_hour
+    busiest = f"busiest hour of the day {hour:02d}:00 with {rate:,.0f} an hour" if hour >= 0 else "no hour observed"
     rows = [(m.name, m.site, m.source or "-", m.curve.total if m.curve else 0, m.curve.per_day() if m.curve else 0.0,
              m.delivered, m.mailboxes_seen) for m in cal.mailbox_servers]  # fmt: skip
     whole = [d for d, v in enumerate(curve.weekday()) if not math.isnan(v)]
@@ -105,7 +108,7 @@ def _workload(cal: Calibration) -> str:
                        [("all Mailbox servers", *[curve.weekday()[d] for d in whole]), *per_server]) if whole
                 else "<p>No whole weekday in the logs: no rate per weekday.</p>")  # fmt: skip
     return (
-        f"<p>{curve.total:,} submissions, {curve.per_day():,.0f} a day; busiest hour {html.escape(when)} with {n:,}.</p>"
+        f"<p>{curve.total:,} submissions, {curve.per_day():,.0f} a day; {busiest}.</p>"
         + _table(
             (
                 "Mailbox server",

@@ -99,10 +99,22 @@ def _window(cal: Calibration) -> tuple[str, str, str, str]:
     if end - start >= 86400.0 - 3600.0:
         why = f"one day: the logs cover {(end - start) / 86400:.1f} days, the curve is their mean day"
         return local.strftime("%Y-%m-%d"), "0s", "24h", why
-    first_hour = local.replace(minute=0, second=0, microsecond=0)
-    hours = math.ceil((end - start + (local - first_hour).total_seconds()) / 3600.0 - 1e-9)
-    why = f"the {hours} hours the logs cover, from their first submission"
-    return local.strftime("%Y-%m-%d"), f"{first_hour.hour}h", f"{hours}h", why
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    # Decision: whole minutes, the first submission's minute to the minute after the last (the milliseconds
+    # of a log's first and last row are no part of the organisation's day); never rounded to whole hours
+    since = math.floor((local - midnight).total_seconds() / 60.0) * 60.0
+    length = exact_duration(math.ceil((end - start + (local - midnight).total_seconds() - since) / 60.0 - 1e-9) * 60.0)
+    why = f"the {length} the logs cover, from the minute of their first submission to the end of their last"
+    return local.strftime("%Y-%m-%d"), exact_duration(since), length, why
+
+
+def exact_duration(seconds: float) -> str:
+    """A duration as the schema reads it, to the millisecond the logs keep: 7140 s is "1h59m", never "2h"."""
+    ms = round(seconds * 1000.0)
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return text + (f"{ms / 1000:g}s" if ms or not text else "")
 
 
 def _sites(cal: Calibration, counts: dict[str, tuple[int, bool]]) -> list:
@@ -174,10 +186,7 @@ def _workload(cal: Calibration, counts: dict[str, tuple[int, bool]], start_of_da
     senders = sum(n for n, sends in counts.values() if sends) or 1
     seen = sum(m.mailboxes_seen for m in cal.mailbox_servers)
     rates, weights = curve.hourly(), curve.weights()
-    table = [f"{h:02d}:00 {w:6.3f}" + (f"  {rates[h]:10,.1f} messages/h" if not math.isnan(rates[h])
-             else "  not in the logs: the mean weight") for h, w in enumerate(weights)]  # fmt: skip
-    recipients, recipients_note = _count_note(cal.recipients, "messages submitted (STOREDRIVER RECEIVE)")
-    size, size_note = _size_note(cal.sizes, "messages submitted (STOREDRIVER RECEIVE)")
+    table = [f"{h:02d}:00 {w:6.3f}  " + _hour_line(curve, h, rates[h]) for h, w in enumerate(weights)]
     shares = cal.shares["all"]
     workload: dict = {
         "sent_per_mailbox_per_day": Note(
@@ -194,9 +203,11 @@ def _workload(cal: Calibration, counts: dict[str, tuple[int, bool]], start_of_da
             ),
         ),  # fmt: skip
         "start_of_day": start_of_day,
-        "recipients": Note(recipients, recipients_note),
-        "size": Note(size, size_note),
     }
+    if cal.entry_source:  # else nothing in the logs states them: the schema's defaults stand (see the footer)
+        what = f"messages submitted ({cal.entry_source})"
+        workload["recipients"] = Note(*_count_note(cal.recipients, what))
+        workload["size"] = Note(*_size_note(cal.sizes, what))
     if shares.internet:
         workload["domains"] = [
             Note(
@@ -210,6 +221,17 @@ def _workload(cal: Calibration, counts: dict[str, tuple[int, bool]], start_of_da
         f"5.1.1 NDRs (unknown recipient) of mail submitted here: of {shares.total:,} recipients",
     )
     return workload
+
+
+def _hour_line(curve, hour: int, rate: float) -> str:
+    """One hour of the diurnal table: its rate, or why it has none (not in the logs, or too little of it)."""
+    if not math.isnan(rate):
+        return f"{rate:10,.1f} messages/h"
+    n, seconds = curve.hour_total(hour)
+    if not n and not seconds:
+        return "not in the logs: the mean weight"
+    return (f"{n:,} submission{'' if n == 1 else 's'} in the {exact_duration(seconds)} of it the logs cover, too little for a rate: "
+            "the mean weight")  # fmt: skip
 
 
 def _internet(cal: Calibration) -> dict | None:

@@ -70,28 +70,30 @@ class Stream:
         self.times: list[float] = []
         self.columns: dict[str, list[str]] = {}
         self.at = 0
+        self.log: LogFile | None = None  # the file of the current batch
         self._batches: Iterator | None = None
 
     def open(self, reader: RowReader) -> None:
         """Start reading (lazily: one file open at a time)."""
-        self._batches = (batch for log in self.files for batch in reader.batches(log, USED_FIELDS, self.batch))
+        self._batches = ((log, batch) for log in self.files for batch in reader.batches(log, USED_FIELDS, self.batch))
         self.refill()
 
     def refill(self) -> bool:
         """Load the next batch when this one is used up; False at the end of the stream."""
         while self.at >= len(self.times):
-            batch = next(self._batches, None)
-            if batch is None:
+            item = next(self._batches, None)
+            if item is None:
                 self.times, self.columns, self.at = [], {}, 0
                 return False
-            self.times, self.columns = batch
+            self.log, (self.times, self.columns) = item
             self.at = 0
         return True
 
-    def take(self, end: int) -> tuple[int, list[float], dict[str, list[str]]]:
-        """The rows from where the batch was left to `end`, as (server, times, columns)."""
+    def take(self, end: int) -> tuple[int, list[float], dict[str, list[str]], LogFile]:
+        """The rows from where the batch was left to `end`, as (server, times, columns, the file they are from)."""
         start, self.at = self.at, end
-        return self.server, self.times[start:end], {name: values[start:end] for name, values in self.columns.items()}
+        columns = {name: values[start:end] for name, values in self.columns.items()}
+        return self.server, self.times[start:end], columns, self.log
 
     @property
     def last(self) -> float:
@@ -139,15 +141,18 @@ class Tally:
         self.streams = [Stream(self.server(server), files) for (server, _), files in sorted(groups.items())]
         self.logging = set(range(len(self.names)))
         self.other_events: dict[str, int] = {}  # event-ids not in KINDS -> rows
+        self.file_events: dict[object, dict[str, int]] = {}  # file path -> event-ids not in KINDS -> rows
         self.storedriver: dict[tuple[int, int], int] = {}  # (hub, mailbox server) -> STOREDRIVER rows
+        self.submitted_to: dict[tuple[int, int], int] = {}  # (hub named, mailbox server) -> SUBMIT rows
         self.smtp: dict[tuple[int, int], int] = {}  # (from, to) -> SMTP rows between organisation servers
         self.external: dict[str, dict[int, int]] = {"in": {}, "out": {}}  # server -> rows from / to outside
         self.submit_buckets: dict[int, np.ndarray] = {}  # mailbox server -> 168 (weekday, hour) SUBMIT counts
         self.store_buckets: dict[int, np.ndarray] = {}  # the same from STOREDRIVER RECEIVE on the Hubs
-        self.submit_hours: dict[int, dict[int, int]] = {}  # mailbox server -> UTC hour -> SUBMITs
-        self.store_hours: dict[int, dict[int, int]] = {}
         self.windows: dict[str, list[float]] = {}  # "submit", "store", "internet" -> [first, last]
         self.recipients, self.sizes = Counts(), LogBins(1.0, fit=True)
+        # the same from SUBMIT rows that fill them (the simulator's do; Exchange 2007's leave them empty): used
+        # when no Hub's STOREDRIVER RECEIVE is in the logs (a Mailbox server's logs alone)
+        self.submit_recipients, self.submit_sizes = Counts(), LogBins(1.0, fit=True)
         self.internet_recipients, self.internet_sizes = Counts(), LogBins(1.0, fit=True)
         self.internet_buckets = np.zeros(168, dtype=np.int64)
         self.internet_hours: dict[int, int] = {}
@@ -218,7 +223,7 @@ def original_time(info: str, fallback: float) -> float:
     if info:
         try:
             return parse_time(info.split(";", 1)[0].strip())
-        except ValueError:
+        except (ValueError, OverflowError):
             return fallback
     return fallback
 

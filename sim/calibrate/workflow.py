@@ -20,6 +20,9 @@ from .read import calibrate
 from .report import report_html
 from .scenario_file import mailbox_counts, scenario_text
 
+SHOWN_PROBLEMS = 3
+"""Malformed lines named on the terminal (file and line number); the report names up to 50."""
+
 
 @dataclass
 class Outcome:
@@ -31,12 +34,19 @@ class Outcome:
     rows: list[Row] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     measured: Measured | None = None
+    not_compared: str = ""  # why the run was not set beside the logs, when it was not
 
     def summary(self) -> list[str]:
         """A few lines for the terminal: what was read and written."""
         cal = self.calibration
         lines = [
             f"Read {cal.files} tracking log files: {cal.rows:,} events, {cal.problem_count:,} malformed lines skipped.",
+            *[f"  skipped: {problem}" for problem in cal.problems[:SHOWN_PROBLEMS]],
+            *(
+                [f"  and {cal.problem_count - SHOWN_PROBLEMS:,} more (the report names up to 50)"]
+                if cal.problem_count > SHOWN_PROBLEMS
+                else []
+            ),
             f"Servers: {len(cal.organisation.servers)} in {len(cal.organisation.sites)} site(s) "
             f"({'inferred' if cal.organisation.sites_inferred else 'from the site map'}); "
             f"{cal.submissions.total:,} submissions, {cal.submissions.per_day():,.0f} a day.",
@@ -51,6 +61,8 @@ class Outcome:
             flagged = [r for r in self.rows if r.flagged]
             lines.append(f"Simulated against observed: {len(self.rows)} figures, {len(flagged)} differ by more than "
                          "sampling error (see the report).")  # fmt: skip
+        if self.not_compared:
+            lines.append(self.not_compared[0].upper() + self.not_compared[1:] + ".")
         lines += [f"Wrote {path}" for path in self.written]
         return lines
 
@@ -81,8 +93,11 @@ def run_calibration(
     outcome.written.append(target)
     if report is not None:
         if run:
-            outcome.simulated = simulate(text, cal, seed=seed, progress=progress)
-            outcome.rows = compare(cal, outcome.simulated)
+            try:
+                outcome.simulated = simulate(text, cal, seed=seed, progress=progress)
+                outcome.rows = compare(cal, outcome.simulated)
+            except CalibrationError as error:  # the run's own logs too thin to read back: report without it
+                outcome.not_compared = f"the calibrated scenario's run is not compared: its own logs: {error}"
         counts = {name: n for name, (n, _s) in mailbox_counts(cal.mailbox_servers, _seen(cal)).items()}
         page = Path(report)
         page.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """Which files are message tracking logs, and whose: finding MSGTRK*.LOG files under the folders given.
 
 Files named `MSGTRK*.LOG` (MSGTRK on Hub and Edge, MSGTRKM on Mailbox servers, and the later MSGTRKMA/MD/MS)
-anywhere under the folders given; each belongs to the server named by its folder. A folder that holds none
+anywhere under the folders given, and any .log, .txt or .csv file whose `#Log-type:` header line says it is
+a Message Tracking Log (a log renamed when it was collected), given by path or in a folder; each belongs to the server named by its folder. A folder that holds none
 raises `NotATrackingLog`, saying what it holds instead (SMTP protocol logs, an Exchange 2003 tracking log).
 The rows in them are read by sim.formats.tracking_read.
 """
@@ -13,8 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-NAME = re.compile(r"^MSGTRK([A-Z]*?)(\d{8})-(\d+)\.LOG$", re.IGNORECASE)
-"""`MSGTRK` + role letters (M, MA, MD, MS or none) + `yyyymmdd` + `-` + sequence number + `.LOG`."""
+NAME = re.compile(r"^MSGTRK([A-Z]*?)(\d{8}(?:\d{2})?)-(\d+)\.LOG$", re.IGNORECASE)
+"""`MSGTRK` + role letters (M, MA, MD, MS or none) + `yyyymmdd` (Exchange 2007, 2010) or `yyyymmddhh` (2013 and
+later write a file an hour, e.g. MSGTRKMS2022091915-1.LOG) + `-` + sequence number + `.LOG`."""
+TRACKING_LOG_TYPE = "Message Tracking Log"
+"""The `#Log-type:` header of a message tracking log: a file given by path with it is read whatever its name."""
 WRAPPER_FOLDERS = frozenset({"messagetracking"})
 """Folder names that are not a server's name: `SERVER/MessageTracking/MSGTRK...` belongs to SERVER."""
 
@@ -29,7 +33,7 @@ class LogFile:
 
     server: str
     prefix: str  # "MSGTRK", "MSGTRKM", ...: files of one prefix on one server follow each other in time
-    day: str  # yyyymmdd from the file name ("" when the name does not follow Exchange's pattern)
+    day: str  # yyyymmdd or yyyymmddhh from the file name ("" when the name does not follow Exchange's pattern)
     sequence: int
     path: Path
 
@@ -78,11 +82,17 @@ def find_logs(roots: Iterable[str | Path]) -> list[LogFile]:
         if not root.exists():
             raise NotATrackingLog(f"{root}: no such file or folder; give the folder of the MSGTRK*.LOG files")
         paths += [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    logs = sorted(log_file(p) for p in paths if is_tracking_name(p))
+    logs = sorted(log_file(p) for p in dict.fromkeys(paths) if is_tracking_name(p) or _renamed_log(p))
     if not logs:
         where = ", ".join(str(r) for r in roots)
         raise NotATrackingLog(f"{where}: no message tracking logs (MSGTRK*.LOG){_found_instead(paths)}")
     return logs
+
+
+def _renamed_log(path: Path) -> bool:
+    """A text file not named MSGTRK*.LOG whose `#Log-type:` header says Message Tracking Log (a log renamed when
+    it was collected: `server-tracking.log`): read like any other. Only .log, .txt and .csv files are opened."""
+    return path.suffix.lower() in (".log", ".txt", ".csv") and sniff(path) == TRACKING_LOG_TYPE
 
 
 def _found_instead(paths: list[Path]) -> str:

@@ -7,12 +7,14 @@ The reader holds one batch at a time: `RowReader.rows` one row, `RowReader.block
 every field, `RowReader.batches` a few thousand rows as columns of the fields asked for.
 
 What it reads (DOMAIN.md 8): the files sim.formats.tracking_find finds. Each file's `#Fields:` line decides its
-columns, so the Exchange 2007 field set (21 fields) and the later ones (E2010 appends directionality,
-tenant-id, original-client-ip, original-server-ip, custom-data) both read, and fields it does not know are
-kept in the row and ignored by the caller. Header lines may come again anywhere (Exchange writes them again
+columns, by name, never by position: the field lists of Exchange 2007, 2010, 2013 and 2016 (declared with their
+sources in sim.formats.tracking_versions) all read, and a folder may mix them; fields it does not know are kept
+in the row and ignored by the caller (`layouts` keeps each file's list, for the caller to report). Header lines may come again anywhere (Exchange writes them again
 when the service restarts); a new `#Fields:` line re-maps the columns from there on. UTF-8 with or without a
 byte-order mark, CRLF, LF and CR line ends in any mix, quoted fields holding commas, doubled quotes or line
-breaks.
+breaks (sim.formats.tracking_split: a quote opens a field only at its start; a stray quote anywhere else is a
+character of its field and concerns its own row only; a line that begins with a date-time is never taken as the
+rest of a quoted field).
 
 How, in three steps a line goes through: `_records` splits the file into rows (the common line by one split;
 header, blank, quoted and broken lines by `_special`) and hands them on in chunks, `_check` checks a chunk's rows
@@ -21,23 +23,22 @@ asked for. Per line only the split, the date-time (minute starts cached) and the
 
 Bad input: a file that is another kind of log (an SMTP protocol log, an Exchange 2003 tracking log, another
 product's log) raises `NotATrackingLog` with one line naming the file: nothing read from it could be
-trusted. A malformed line (wrong number of fields, a date-time or count that does not parse, NUL bytes, an
-unterminated quote) and an empty file are recorded as a `Problem` (file and line number) and skipped, or
+trusted. A malformed line (wrong number of fields, a date-time that does not parse or falls outside 2000-2099,
+a count that is not a whole number of at most 18 digits, NUL bytes, an unterminated quote) and an empty file are recorded as a `Problem` (file and line number) and skipped, or
 raise `MalformedLine` when `strict`. A problem never quotes the line: it may hold addresses and subjects.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from operator import itemgetter
 from pathlib import Path
 
-from .tracking_find import LogFile, NotATrackingLog
+from .tracking_find import TRACKING_LOG_TYPE, LogFile, NotATrackingLog
+from .tracking_split import split_quoted, starts_row
 
-TRACKING_LOG_TYPE = "Message Tracking Log"
 MAX_JOINED_LINES = 20
 """A quoted field may hold line breaks; a quote still open after this many lines is a broken line."""
 
@@ -60,6 +61,12 @@ class Problem:
         return f"{where}: {self.reason}" if self.line == 0 else f"{where}, line {self.line}: {self.reason}"
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+"""Years a date-time may have: message tracking logs begin with Exchange 2007 (2006); a year outside is a damaged
+field, and would have calibrate count the hours of centuries."""
+LARGEST_DIGITS = 18
+"""A whole number has at most 18 digits (it must fit a 64-bit integer: total-bytes, recipient-count)."""
+
 _MINUTES: dict[str, float] = {}
 """Seconds since the epoch of each `yyyy-mm-ddThh:mm` met: a day's log has at most 1,440."""
 
@@ -76,6 +83,8 @@ def parse_time(text: str) -> float:
     if len(text) < 16 or text[10] not in "Tt ":
         raise ValueError("not a date-time")
     stamp = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+    if not FIRST_YEAR <= stamp.year <= LAST_YEAR:
+        raise ValueError("a year no Exchange tracking log holds")
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=timezone.utc)
     if len(text) == 24 and text[23] == "Z":
@@ -118,6 +127,7 @@ class RowReader:
         self.problem_count = 0
         self.lines = 0
         self.rows_read = 0
+        self.layouts: dict[Path, list[str]] = {}  # each file's first #Fields: line, by name (tracking_versions)
 
     def problem(self, path: Path, line: int, reason: str) -> None:
         """Record a skipped line (raise MalformedLine in strict mode); keep the first 1,000 named."""
@@ -147,6 +157,7 @@ class RowReader:
                 f"{path}: its #Fields: line has no {', '.join(missing)}: not an Exchange 2007 or later "
                 "message tracking log"
             )
+        self.layouts.setdefault(path, names)
         return Columns(names, self.integers, path)
 
     def rows(self, log: LogFile, tag: object = None) -> Iterator[tuple[float, list[str], Columns, object]]:
@@ -227,17 +238,19 @@ class RowReader:
                         yield rows, lines, columns
                         rows, lines = [], []
                     state.number = number
-                    row = self._special(line, fh, state)
+                    while line is not None:
+                        row = self._special(line, fh, state)
+                        line, state.carry = state.carry, None  # a line read ahead is a row of its own
+                        if state.header_changed:  # a new #Fields: (or #Log-type:) line: a new mapping from here
+                            columns = None
+                        if row is None:
+                            continue
+                        if columns is None:
+                            columns = self._columns(path, state.header)
+                            state.header_changed = False
+                        rows.append(row)
+                        lines.append(state.first)
                     number = state.number  # a quoted field may have taken more lines
-                    if state.header_changed:  # a new #Fields: (or #Log-type:) line: a new mapping from here
-                        columns = None
-                    if row is None:
-                        continue
-                    if columns is None:
-                        columns = self._columns(path, state.header)
-                        state.header_changed = False
-                    rows.append(row)
-                    lines.append(state.first)
                 if len(rows) >= size:
                     yield rows, lines, columns
                     rows, lines = [], []
@@ -278,7 +291,7 @@ class RowReader:
                 continue
             for name, at in integers:
                 value = row[at]
-                if value and not value.isdecimal():
+                if value and not (value.isdecimal() and value.isascii() and len(value) <= LARGEST_DIGITS):
                     self.problem(path, line, f"{name} is not a whole number")
                     break
             else:
@@ -295,7 +308,11 @@ class RowReader:
 
     def _special(self, line: str, fh, state: _FileState) -> list[str] | None:
         """A line off the fast path: a header line (None), a blank line (None), a byte-order mark, a quoted
-        field (perhaps running over line breaks), NUL bytes. Returns the row's fields, or None to skip."""
+        field (perhaps running over line breaks), NUL bytes. Returns the row's fields, or None to skip.
+
+        A quoted field still open at the end of the line takes the next lines, up to MAX_JOINED_LINES, but never
+        one that begins a row or a header line (sim.formats.tracking_split.starts_row): that line is left in
+        `state.carry` for the caller, and the open row alone is the problem."""
         if line[:1] == "\ufeff":  # files joined end to end keep each one's byte-order mark
             line = line[1:]
         line = line.rstrip("\r\n")
@@ -310,24 +327,27 @@ class RowReader:
             return None
         state.number_of_data += 1
         state.first = state.number
-        if line.count('"') % 2:
-            joined = 0
-            while line.count('"') % 2 and joined < MAX_JOINED_LINES:
-                more = fh.readline()
-                if not more:
-                    break
+        row = split_quoted(line) if '"' in line else line.split(",")
+        joined = 0
+        while row is None:
+            more = fh.readline() if joined < MAX_JOINED_LINES else ""
+            if more:
                 state.number += 1
-                joined += 1
-                line += "\n" + more.rstrip("\r\n")
-            if line.count('"') % 2:
+                if starts_row(more.lstrip("\ufeff")):
+                    state.carry = more
+                    more = ""
+            if not more:
                 self.problem(state.path, state.first, "a quoted field is never closed")
                 return None
+            joined += 1
+            line += "\n" + more.rstrip("\r\n")
+            row = split_quoted(line)
         if "\x00" in line:
             self.problem(state.path, state.first, "NUL bytes in the line (a damaged or partly written file)")
             return None
         if "#Fields" not in state.header and "#Log-type" not in state.header:
             state.header_changed = True  # data before any header: _columns says what is wrong
-        return next(csv.reader([line])) if '"' in line else line.split(",")
+        return row
 
 
 _SPECIAL = frozenset({"#", "\ufeff", "\r", "\n", ""})
@@ -337,7 +357,7 @@ _SPECIAL = frozenset({"#", "\ufeff", "\r", "\n", ""})
 class _FileState:
     """Where reading one file is: line number, header lines so far, whether anything was in it."""
 
-    __slots__ = ("path", "number", "first", "header", "header_changed", "seen_anything", "number_of_data")
+    __slots__ = ("path", "number", "first", "header", "header_changed", "seen_anything", "number_of_data", "carry")
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -347,6 +367,7 @@ class _FileState:
         self.header_changed = False
         self.seen_anything = False
         self.number_of_data = 0
+        self.carry: str | None = None  # a line read ahead that begins a row of its own
 
 
 def _picked(rows: list[list[str]], pick: Callable | None) -> list:
