@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..formats.protocol_log import FOLDERS, RECEIVE, SEND, LogEvent, append, log_path
+from ..formats.session_id import session_id, ticks
 
 
 def sim_clock(start_date: str, now: Callable[[], float]) -> Callable[[], datetime]:
@@ -31,15 +32,16 @@ class ProtocolLogWriter:
     """Appends events of one kind to one file a day under OUT/ProtocolLog/SmtpReceive (or SmtpSend).
 
     Thread-safe; each event is written and flushed at once, so a trainer can `tail -f` the file while
-    `exsim smtpd` serves. `first_session` seeds the 16-digit session ids (a live endpoint uses the time)."""
+    `exsim smtpd` serves. A session's id is its start's .NET ticks (sim.formats.session_id), plus the sessions
+    this writer already started in the same tick."""
 
-    def __init__(self, out: str | Path, kind: str = RECEIVE, first_session: int = 1) -> None:
+    def __init__(self, out: str | Path, kind: str = RECEIVE) -> None:
         if kind not in FOLDERS:
             raise ValueError(f"kind must be {RECEIVE!r} or {SEND!r}, got {kind!r}")
         self.out = Path(out)
         self.kind = kind
         self.folder = self.out / "ProtocolLog" / FOLDERS[kind][0]
-        self._ids = itertools.count(first_session)
+        self._tick, self._in_tick = -1, 0
         self._lock = threading.Lock()
         self.files: list[Path] = []
 
@@ -54,15 +56,27 @@ class ProtocolLogWriter:
             if append(path, self.kind, event):
                 self.files.append(path)
 
-    def next_session_id(self) -> str:
-        """A new 16-digit hexadecimal session id."""
-        return f"{next(self._ids) & 0xFFFFFFFFFFFFFFFF:016X}"
+    def next_session_id(self, start: datetime) -> str:
+        """The id of a session starting at `start`: its ticks, plus the sessions already started in that tick."""
+        tick = ticks(start)
+        with self._lock:
+            self._in_tick = self._in_tick + 1 if tick == self._tick else 0
+            self._tick = tick
+            n = self._in_tick
+        return session_id(start, n)
 
     def session(
-        self, connector_id: str, local: str, remote: str, clock: Callable[[], datetime] = wall_clock
+        self,
+        connector_id: str,
+        local: str,
+        remote: str,
+        clock: Callable[[], datetime] = wall_clock,
+        start: datetime | None = None,
     ) -> ProtocolLogSession:
-        """A new session on this log (Receive: the client is `remote`; Send: the remote server is)."""
-        return ProtocolLogSession(self, connector_id, self.next_session_id(), local, remote, clock)
+        """A new session on this log (Receive: the client is `remote`; Send: the remote server is) that starts at
+        `start` (default: the clock's now): its id, and the time of its first event."""
+        start = start or clock()
+        return ProtocolLogSession(self, connector_id, self.next_session_id(start), local, remote, clock, start)
 
 
 class ProtocolLogSession:
@@ -79,6 +93,7 @@ class ProtocolLogSession:
         local: str,
         remote: str,
         clock: Callable[[], datetime],
+        start: datetime | None = None,
     ) -> None:
         self.writer = writer
         self.connector_id = connector_id
@@ -87,14 +102,16 @@ class ProtocolLogSession:
         self.remote = remote
         self.clock = clock
         self._sequence = itertools.count()
+        self._start = start  # the time of the first event
         self.closed = False
 
     def _event(self, event: str, data: str = "", context: str = "") -> None:
         if self.closed:
             return
+        moment, self._start = self._start or self.clock(), None
         self.writer.write(
             LogEvent(
-                self.clock(),
+                moment,
                 self.connector_id,
                 self.session_id,
                 next(self._sequence),
@@ -122,6 +139,11 @@ class ProtocolLogSession:
     def info(self, data: str, context: str = "") -> None:
         """`*`: information, e.g. the session's permissions or a certificate."""
         self._event("*", data, context)
+
+    def infos(self, events: list[tuple[str, str]]) -> None:
+        """`*` events in order, each (data, context)."""
+        for data, context in events:
+            self._event("*", data, context)
 
     def disconnect(self, context: str = "Local") -> None:
         """`-`: the connection closed (Local, Remote or Remote(SocketError)); later events are dropped."""
