@@ -177,7 +177,9 @@ def model(scenario, server, client_ip, port, steps):
     return [smtplib_view(reply) for reply in [transcript.banner, *transcript.replies]], transcript
 
 
-BANNER_DATE = re.compile(rb" ready at (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000$")
+BANNER_DATE = re.compile(
+    rb" ready at (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000$"
+)
 
 
 def undated(replies):
