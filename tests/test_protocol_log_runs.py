@@ -22,6 +22,7 @@ from smtp_helpers import read_protocol_log
 
 from sim import run
 from sim.formats.session_id import session_start
+from sim.smtp.run_logs import write_run_logs
 
 INTRA = "Intra-Organization SMTP Send Connector"
 
@@ -153,3 +154,25 @@ def test_without_a_verbose_connector_nothing_is_recorded():
     quiet = {**SCENARIO, "transport": {}, "send_connectors": [], "tracking_log": False}
     quiet["sites"] = [SCENARIO["sites"][0], {**SCENARIO["sites"][1], "hubs": [{"name": "LON-HUB1"}]}]
     assert run({**quiet, "duration": "2m"}).record.smtp_sessions == []
+
+
+def test_an_edge_logs_the_internet_s_sessions_on_its_verbose_connector(tmp_path):
+    edge = {"name": "EDGE1", "subscribed_site": "Seattle", "receive_connectors": [
+        {"name": "Internet EDGE1", "bindings": ["0.0.0.0:25"], "permission_groups": ["AnonymousUsers", "ExchangeServers"],
+         "auth_mechanisms": ["Tls", "ExchangeServer"], "protocol_logging_level": "Verbose"}]}  # fmt: skip
+    scenario = {"name": "edge logs", "duration": "3m", "warmup": "0s", "seed": 2, "edges": [edge],
+                "sites": [SCENARIO["sites"][0]], "internet": {"inbound_rate": "600/h"}}  # fmt: skip
+    result = run(scenario)
+    record = result.record
+    write_run_logs(result.scenario, record.smtp_sessions, record.addresses.text, result.start, tmp_path)
+    logged = sessions(tmp_path / "protocol/EDGE1/ProtocolLog/SmtpReceive/RECV20260105-1.LOG")
+    internet = [events for events in logged.values() if events[0]["remote-endpoint"].startswith("203.0.113.")]
+    assert internet and all(events[0]["connector-id"] == "EDGE1\\Internet EDGE1" for events in internet)
+    for events in internet:
+        assert [e["event"] for e in events[:3]] == ["+", ">", "*"] and events[-1]["event"] == "-"
+        assert events[1]["data"].startswith("220 EDGE1.contoso.com Microsoft ESMTP MAIL Service ready at ")
+        # an anonymous Internet session's rights, as the published Exchange 2010 log shows them
+        assert (events[2]["data"], events[2]["context"]) == (
+            "SMTPSubmit SMTPAcceptAnySender SMTPAcceptAuthoritativeDomainSender AcceptRoutingHeaders",
+            "Set Session Permissions",
+        )

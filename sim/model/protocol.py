@@ -7,7 +7,8 @@ Send connector or Intra-Organization connector logs Verbose, nothing is wrapped 
 Each session is a tuple (kind, start, end, sender, receiver, connector, sender address, recipients, size):
 - "relay": Exchange to Exchange (Hub to Hub across sites, Hub to Edge, Edge to Hub), sender and receiver by name;
 - "internet": a Hub or Edge to a host outside the organisation (receiver: the host's name);
-- "client": an SMTP client population submitting to its server (sender: the client's name).
+- "client": an SMTP client population submitting to its server (sender: the client's name);
+- "inbound": a host of the Internet sending to an Edge (or an Internet-facing Hub).
 """
 
 from __future__ import annotations
@@ -66,6 +67,21 @@ def internet_hook(model: Context, station, finished: Callable) -> Callable:
         finished(msg, where, now, *outcome)
 
     return delivered
+
+
+def inbound_hook(model: Context, hand_over: Callable) -> Callable:
+    """The Internet senders' `hand_over(server, msg)`, also recording each session (unchanged when nothing logs)."""
+    sessions = model.smtp_sessions
+    if sessions is None:
+        return hand_over
+    env = model.env
+
+    def handed(server, msg) -> None:
+        now = env.now
+        sessions.append(("inbound", now, now, "Internet", server.name, "", msg.sender, tuple(msg.recipients), msg.size))
+        hand_over(server, msg)
+
+    return handed
 
 
 def client_session(model: Context, client: str, server: str, msg, now: float) -> None:

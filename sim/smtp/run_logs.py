@@ -108,6 +108,8 @@ class RunLogs:
             self._relay(sender, receiver, connector, envelope, self._at(end))
         elif kind == "internet":
             self._internet(sender, receiver, connector, envelope, self._at(end))
+        elif kind == "inbound":
+            self._inbound(receiver, envelope)
         else:
             self._client(sender, receiver, envelope)
 
@@ -139,6 +141,20 @@ class RunLogs:
         _mirror(send, [("", _REMOTE_OK), ("QUIT", BYE)])
         send.disconnect("Local")
 
+    def _inbound(self, server: str, envelope: tuple) -> None:
+        """A host of the Internet sends to `server`: Receive log only (its address a documentation one)."""
+        mail_from, recipients, size = envelope
+        domain = mail_from.rpartition("@")[2] or "internet.example"
+        ip = f"203.0.113.{zlib.crc32(domain.encode('utf-8')) % 254 + 1}"
+        decisions = self.decisions(server)
+        chosen = decisions.select(ip, 25).connector
+        if chosen is None or chosen.protocol_logging_level != "Verbose":
+            return
+        steps = [("EHLO", f"mail.{domain}"), ("MAIL", mail_from, size), *(("RCPT", r) for r in recipients)]
+        steps += [("DATA", size), ("QUIT",)]
+        session(self.scenario, server, ip, 25, steps, decisions=decisions, protocol_log=self.writer(server, RECEIVE),
+                clock=self.clock, remote_port=self._port())  # fmt: skip
+
     def _client(self, client: str, server: str, envelope: tuple) -> None:
         spec, (mail_from, recipients, size) = self.clients[client], envelope
         decisions = self.decisions(server)
@@ -153,7 +169,7 @@ class RunLogs:
         steps.append(("QUIT",))
         writer = self.writer(server, RECEIVE)
         session(self.scenario, server, spec.client_ip, spec.port, steps, decisions=decisions, protocol_log=writer,
-                clock=self.clock)  # fmt: skip
+                clock=self.clock, remote_port=self._port())  # fmt: skip
 
 
 def _mirror(send: ProtocolLogSession | None, turns: list[tuple[str, Reply]]) -> None:
