@@ -11,14 +11,13 @@ pressure refuses the session (452 4.3.1), the client keeps the message and tries
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from itertools import count
 from typing import TYPE_CHECKING
 
 from ..exchange.policies import RetryPolicy
 from ..exchange.status import EXPIRED
 from ..exchange.timers import server_timers
-from ..formats.clock import start_of
 from ..formats.record import NDR, REJECTED
 from ..scenario.clients import SmtpClient
 from ..smtp.session import SmtpDecisions
@@ -41,7 +40,9 @@ class SmtpClientSource(MailGenerator):
         self.ids = ids
         self.server = model.transport_servers[spec.server]
         server = self.server
-        start, env = start_of(model.scenario), model.env
+        scenario, env = model.scenario, model.env  # second 0 as sim.formats.clock.start_of says (it loads pandas)
+        start = datetime.fromisoformat(scenario.start_date).replace(tzinfo=timezone.utc)
+        start += timedelta(seconds=scenario.workload.start_of_day)
         self.decisions = SmtpDecisions(model.scenario, spec.server, back_pressure=lambda: LEVELS[server.pressure],
                                        clock=lambda: start + timedelta(seconds=env.now))  # dates the 220 banner  # fmt: skip
         self.outbox = Outbox(model.env, RetryPolicy.constant(model.scenario.internet.retry_interval),
