@@ -13,9 +13,9 @@ as seen in Exchange 2010/2013 logs, the same CSV layout; docs/exchange/protocol-
 - event: `+` connect, `-` disconnect, `<` a line the logging server received, `>` a line it sent, `*`
   information (permissions granted, a certificate). So in a Receive log `<` is the client's command and
   `>` the reply; in a Send log `>` is the command and `<` the remote server's reply.
-- connector-id is SERVER\\Connector name in a Receive log, the connector's name alone in a Send log; session-id 16 upper-case hexadecimal digits of .NET ticks
-  (sim.formats.session_id); sequence-number counts from 0 within a session; every line of a multi-line reply
-  is its own event.
+- connector-id is SERVER\\Connector name in a Receive log, the connector's name alone in a Send log;
+  session-id 16 upper-case hexadecimal digits of .NET ticks (sim.formats.session_id); sequence-number counts
+  from 0 within a session; every line of a multi-line reply is its own event.
 - Encoding: UTF-8 with a byte order mark and CRLF, as the tracking log is written (Exchange writes both through
   one log writer; a byte dump of a real protocol log was not found: UNCONFIRMED). `read_events` reads files with
   and without the mark.
