@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from ..scenario.schema import Scenario
     from .context import Context
 
-INTRA_ORG = "Intra-Organization SMTP Send Connector"
-
 
 def wanted(scenario: Scenario) -> bool:
     """Whether any connector of the scenario logs Verbose (else no session is recorded)."""

@@ -1,8 +1,9 @@
 """The writer of Exchange 2007 SMTP protocol logs: one per kind (Receive or Send), shared by the sessions it numbers.
 
 The format (fields, header, lines, file names) is sim.formats.protocol_log. `ProtocolLogWriter` takes events of
-both kinds; `exsim smtpd` and `sim.smtp.transcript.session` write Receive logs through it, and a run can write
-Send logs with `ProtocolLogWriter(out, SEND)`. `ProtocolLogSession` numbers the events of one SMTP session.
+both kinds; `exsim smtpd` and `sim.smtp.transcript.session` write Receive logs through it, and a run's Send and
+Receive logs are written through it by sim.smtp.run_logs. `ProtocolLogSession` numbers the events of one SMTP
+session.
 """
 
 from __future__ import annotations
