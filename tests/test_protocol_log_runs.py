@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from types import SimpleNamespace
 
 import pytest
 from smtp_helpers import read_protocol_log
 
 from sim import run
 from sim.formats.session_id import session_start
+from sim.model.protocol import inbound_hook, internet_hook, relay_hook
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loading import load_scenario
 from sim.smtp.run_logs import write_run_logs
 
 INTRA = "Intra-Organization SMTP Send Connector"
@@ -176,3 +180,21 @@ def test_an_edge_logs_the_internet_s_sessions_on_its_verbose_connector(tmp_path)
             "SMTPSubmit SMTPAcceptAnySender SMTPAcceptAuthoritativeDomainSender AcceptRoutingHeaders",
             "Set Session Permissions",
         )
+
+
+def test_a_send_connector_takes_protocol_logging_level_none_by_default():
+    # E2007 aa997624: "By default, protocol logging is disabled on all Send connectors and Receive connectors"
+    connector = {"name": "Out", "address_spaces": ["*"], "source_servers": ["SEA-HUB1"]}
+    quiet = load_scenario({**SCENARIO, "send_connectors": [connector], "transport": {}})
+    assert quiet.send_connectors[0].protocol_logging_level == "None"
+    assert quiet.transport.intra_org_connector_protocol_logging_level == "None"
+    with pytest.raises(ScenarioError, match="protocol_logging_level"):
+        load_scenario({**SCENARIO, "send_connectors": [{**connector, "protocol_logging_level": "verbose"}]})
+
+
+def test_with_nothing_to_log_the_model_s_hooks_are_the_functions_they_were_given():
+    model = SimpleNamespace(smtp_sessions=None)
+    sent, finished, hand_over = object(), object(), object()
+    assert relay_hook(model, None, sent) is sent
+    assert internet_hook(model, None, finished) is finished
+    assert inbound_hook(model, hand_over) is hand_over
