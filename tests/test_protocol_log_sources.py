@@ -164,3 +164,19 @@ def test_a_real_certificate_shows_its_sha1_thumbprint_and_names():
     assert shown.thumbprint == hashlib.sha1(ssl.PEM_cert_to_DER_cert(pem.decode())).hexdigest().upper()
     assert shown.alternate_names == ("mail.contoso.com", "smtp.contoso.com")
     assert shown.issuer.endswith("O=Woodgrove Bank CA") and ", " in shown.issuer  # "CN=x, OU=y, O=z": KB 4495258
+
+
+def test_a_full_file_rolls_over_to_the_day_s_next_instance(tmp_path):
+    # aa997624: a protocol log file's default cap is 10 MB; the day's files count up from 1 (cc539075's -nnnn)
+    writer = ProtocolLogWriter(tmp_path, RECEIVE, max_file_size=1000)
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    log = writer.session("HUB1\\Default HUB1", "10.0.0.1:25", "10.0.0.2:1025", lambda: start, start=start)
+    for _ in range(8):
+        log.received("EHLO HUB2.contoso.com")
+    names = [path.name for path in writer.files]
+    assert names == ["RECV20260105-1.LOG", "RECV20260105-2.LOG"]
+    first, second = (path.read_bytes() for path in writer.files)
+    assert len(first) >= 1000 > len(second) and first.startswith(b"\xef\xbb\xbf#Software") and second.startswith(b"\xef\xbb\xbf#")
+    sequence = [int(e["sequence-number"]) for path in writer.files for e in read_protocol_log(path)]
+    assert sequence == list(range(8))  # the session goes on in the next file
+    assert ProtocolLogWriter(tmp_path, RECEIVE, max_file_size=1000).path_for(start).name == "RECV20260105-2.LOG"

@@ -23,9 +23,10 @@ as seen in Exchange 2010/2013 logs, the same CSV layout; docs/exchange/protocol-
   received (`received_certificate_events`), as Exchange 2013/2016 logs do (Microsoft KB 4495258; a 2019 Send
   log); 2007's lines are UNCONFIRMED. The `TLS protocol SP_PROT_... negotiation succeeded` line of 2013+ is not
   written.
-- Files: one a day, `ProtocolLog/SmtpReceive/RECVyyyymmdd-1.LOG` and `ProtocolLog/SmtpSend/SENDyyyymmdd-1.LOG`
-  under the output folder (Exchange's TransportRoles\\Logs\\ProtocolLog\\...). Decision: the `-1` file
-  grows without the 10 MB roll-over to `-2` (a rehearsal writes far less).
+- Files: `ProtocolLog/SmtpReceive/RECVyyyymmdd-n.LOG` and `ProtocolLog/SmtpSend/SENDyyyymmdd-n.LOG` under the
+  output folder (Exchange's TransportRoles\\Logs\\ProtocolLog\\...): `n` starts at 1 each day and counts up
+  when a file has reached MAX_FILE_SIZE, 10 MB by default (E2007 aa997624; the instance number as the tracking
+  log's, MSGTRKyyyymmdd-nnnn.log in cc539075).
 - Decision (UNCONFIRMED wording): credentials are logged as `<authentication information>` (the text
   Exchange's SmtpResponse class uses for logged AUTH blobs); disconnect contexts are `Local` (the server
   closed), `Remote` (the client closed) and `Remote(SocketError)` (reset or broken).
@@ -62,6 +63,8 @@ VERSION = EXCHANGE_BUILD
 BOM = "\ufeff"
 FOLDERS = {RECEIVE: ("SmtpReceive", "RECV"), SEND: ("SmtpSend", "SEND")}
 CREDENTIALS = "<authentication information>"
+MAX_FILE_SIZE = 10 * 1024 * 1024
+"""A file's size cap before the day's next one is opened (Set-TransportServer's protocol log default, aa997624)."""
 
 RIGHT_NAMES = {
     "ms-Exch-SMTP-Submit": "SMTPSubmit",
@@ -135,14 +138,14 @@ def header(kind: str, first: datetime) -> list[str]:
     ]
 
 
-def log_path(out: str | Path, kind: str, moment: datetime) -> Path:
+def log_path(out: str | Path, kind: str, moment: datetime, instance: int = 1) -> Path:
     """The file for events of `kind` on `moment`'s UTC day: OUT/ProtocolLog/SmtpReceive/RECVyyyymmdd-1.LOG (or
-    SmtpSend/SEND...)."""
+    SmtpSend/SEND...); `instance` counts the day's files from 1."""
     if kind not in FOLDERS:
         raise ValueError(f"kind must be {RECEIVE!r} or {SEND!r}, got {kind!r}")
     folder, prefix = FOLDERS[kind]
     day = moment.astimezone(timezone.utc) if moment.tzinfo else moment
-    return Path(out) / "ProtocolLog" / folder / f"{prefix}{day.strftime('%Y%m%d')}-1.LOG"
+    return Path(out) / "ProtocolLog" / folder / f"{prefix}{day.strftime('%Y%m%d')}-{instance}.LOG"
 
 
 def append(path: Path, kind: str, event: LogEvent) -> bool:

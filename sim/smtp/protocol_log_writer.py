@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..formats.protocol_log import FOLDERS, RECEIVE, SEND, LogEvent, append, log_path
+from ..formats.protocol_log import FOLDERS, MAX_FILE_SIZE, RECEIVE, SEND, LogEvent, append, log_path
 from ..formats.session_id import session_id, ticks
 
 
@@ -30,30 +30,41 @@ def wall_clock() -> datetime:
 
 
 class ProtocolLogWriter:
-    """Appends events of one kind to one file a day under OUT/ProtocolLog/SmtpReceive (or SmtpSend).
+    """Appends events of one kind to the day's file under OUT/ProtocolLog/SmtpReceive (or SmtpSend), the next one
+    of the day once a file has reached `max_file_size`.
 
     Thread-safe; each event is written and flushed at once, so a trainer can `tail -f` the file while
     `exsim smtpd` serves. A session's id is its start's .NET ticks (sim.formats.session_id), plus the sessions
     this writer already started in the same tick."""
 
-    def __init__(self, out: str | Path, kind: str = RECEIVE) -> None:
+    def __init__(self, out: str | Path, kind: str = RECEIVE, max_file_size: int = MAX_FILE_SIZE) -> None:
         if kind not in FOLDERS:
             raise ValueError(f"kind must be {RECEIVE!r} or {SEND!r}, got {kind!r}")
         self.out = Path(out)
         self.kind = kind
         self.folder = self.out / "ProtocolLog" / FOLDERS[kind][0]
         self._tick, self._in_tick = -1, 0
+        self.max_file_size = max_file_size
+        self._instance: dict[str, int] = {}  # the day's file now written, by yyyymmdd
         self._lock = threading.Lock()
         self.files: list[Path] = []
 
     def path_for(self, moment: datetime) -> Path:
-        """The file for events on `moment`'s UTC day: RECVyyyymmdd-1.LOG (or SEND...)."""
-        return log_path(self.out, self.kind, moment)
+        """The file for events on `moment`'s UTC day: RECVyyyymmdd-n.LOG (or SEND...), the first one of the day
+        below the size cap."""
+        day = log_path(self.out, self.kind, moment).name[4:12]
+        instance = self._instance.get(day, 1)
+        path = log_path(self.out, self.kind, moment, instance)
+        while path.exists() and path.stat().st_size >= self.max_file_size:
+            instance += 1
+            path = log_path(self.out, self.kind, moment, instance)
+        self._instance[day] = instance
+        return path
 
     def write(self, event: LogEvent) -> None:
         """Append one event to its day's file, creating the file with its header when needed."""
-        path = self.path_for(event.time)
         with self._lock:
+            path = self.path_for(event.time)
             if append(path, self.kind, event):
                 self.files.append(path)
 
