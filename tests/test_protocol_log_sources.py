@@ -176,7 +176,11 @@ def test_a_full_file_rolls_over_to_the_day_s_next_instance(tmp_path):
     names = [path.name for path in writer.files]
     assert names == ["RECV20260105-1.LOG", "RECV20260105-2.LOG"]
     first, second = (path.read_bytes() for path in writer.files)
-    assert len(first) >= 1000 > len(second) and first.startswith(b"\xef\xbb\xbf#Software") and second.startswith(b"\xef\xbb\xbf#")
+    assert (
+        len(first) >= 1000 > len(second)
+        and first.startswith(b"\xef\xbb\xbf#Software")
+        and second.startswith(b"\xef\xbb\xbf#")
+    )
     sequence = [int(e["sequence-number"]) for path in writer.files for e in read_protocol_log(path)]
     assert sequence == list(range(8))  # the session goes on in the next file
     assert ProtocolLogWriter(tmp_path, RECEIVE, max_file_size=1000).path_for(start).name == "RECV20260105-2.LOG"
