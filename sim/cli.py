@@ -246,9 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = _scenario_command(commands, "run", help="run a scenario and print its summary")
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
-    run.add_argument(
-        "--out", help="folder for tables (CSV), summary.json, perfmon counters (relog CSV) and plots (PNG)"
-    )
+    run.add_argument("--out", help="folder for tables (CSV), summary.json, plots (PNG), perfmon counters (relog CSV), "
+                     "tracking logs and the protocol logs of Verbose connectors (protocol/SERVER/ProtocolLog/)")  # fmt: skip
     run.add_argument("--format", choices=["csv", "parquet"], help="how --out writes the tables (default csv)")
     run.add_argument("--record", choices=["summary", "messages", "hops"], help="how much to record")
     run.add_argument("--report", action="store_true", help="also write report.html (one self-contained file) into --out "
@@ -314,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="out/smtpd",
         metavar="FOLDER",
         help="folder for accepted messages (.eml), the throwaway CA certificate, partner client certificates "
-        "and protocol logs (ProtocolLog/SmtpReceive/) (default out/smtpd)",
+        "and protocol logs (ProtocolLog/SmtpReceive/; it relays nothing, so it writes no SmtpSend log) "
+        "(default out/smtpd)",
     )
     smtpd.set_defaults(func=cmd_smtpd)
 

@@ -41,7 +41,7 @@ def ticking(start=T0, step_ms=1):
 
 @pytest.mark.parametrize("kind, folder, prefix", [(RECEIVE, "SmtpReceive", "RECV"), (SEND, "SmtpSend", "SEND")])
 def test_writer_header_fields_and_one_file_per_day(tmp_path, kind, folder, prefix):
-    writer = ProtocolLogWriter(tmp_path, kind, first_session=0x08D675E58CA1DA38)
+    writer = ProtocolLogWriter(tmp_path, kind)
     log = writer.session(
         "HUB1\\Internet Mail",
         "10.0.0.6:25",
@@ -56,21 +56,24 @@ def test_writer_header_fields_and_one_file_per_day(tmp_path, kind, folder, prefi
     day1 = tmp_path / "ProtocolLog" / folder / f"{prefix}20260105-1.LOG"
     day2 = tmp_path / "ProtocolLog" / folder / f"{prefix}20260106-1.LOG"
     assert writer.files == [day1, day2]
-    lines = day1.read_bytes().decode("utf-8").split("\r\n")
+    raw = day1.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf#Software")  # UTF-8 with a byte order mark, as the tracking log
+    lines = raw[3:].decode("utf-8").split("\r\n")
     assert lines[:5] == [
         "#Software: Microsoft Exchange Server",
-        "#Version: 8.0.0.0",
+        "#Version: 8.1.240.6",  # Exchange 2007 SP1's build, the one the tracking log names
         f"#Log-type: {kind}",
         "#Date: 2026-01-05T23:59:59.000Z",
         HEADER_FIELDS,
     ]
+    # the id: .NET ticks of the session's start, 621355968000000000 (the Unix epoch) + 1767657599 s * 10**7
     assert (
         lines[5]
-        == "2026-01-05T23:59:59.000Z,HUB1\\Internet Mail,08D675E58CA1DA38,0,10.0.0.6:25,185.234.217.220:61061,+,,"
+        == "2026-01-05T23:59:59.000Z,HUB1\\Internet Mail,08DE4CB688702980,0,10.0.0.6:25,185.234.217.220:61061,+,,"
     )
     assert (
         lines[6]
-        == "2026-01-05T23:59:59.600Z,HUB1\\Internet Mail,08D675E58CA1DA38,1,10.0.0.6:25,185.234.217.220:61061,>,250-first,"
+        == "2026-01-05T23:59:59.600Z,HUB1\\Internet Mail,08DE4CB688702980,1,10.0.0.6:25,185.234.217.220:61061,>,250-first,"
     )
     events = list(read_protocol_log(day2))
     assert [(e["sequence-number"], e["event"], e["data"], e["context"]) for e in events] == [
@@ -117,7 +120,8 @@ def test_model_session_is_logged_line_by_line(tmp_path):
     ehlo += ["250-ENHANCEDSTATUSCODES", "250-STARTTLS", "250-8BITMIME", "250-BINARYMIME", "250 CHUNKING"]
     assert [(e["event"], e["data"], e["context"]) for e in events] == [
         ("+", "", ""),
-        (">", "220 HUB1.contoso.com Microsoft ESMTP MAIL Service ready", ""),
+        # the banner names its date (E2007 bb123686; "Fri, 5 Aug 2016 ...": no leading zero on the day)
+        (">", "220 HUB1.contoso.com Microsoft ESMTP MAIL Service ready at Mon, 5 Jan 2026 09:00:00 +0000", ""),
         (
             "*",
             "SMTPSubmit SMTPAcceptAnySender SMTPAcceptAuthoritativeDomainSender AcceptRoutingHeaders",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from smtp_helpers import undated
 from test_smtpd import SCENARIO
 
 from sim.scenario.loading import load_scenario
@@ -38,7 +39,7 @@ def read_reply(sock_file) -> list[str]:
         if not line:
             raise EOFError("the server closed the connection")
         text = line.decode("ascii").rstrip("\r\n")
-        lines.append(text)
+        lines.append(undated(text))
         if len(text) < 4 or text[3] != "-":
             return lines
 
@@ -56,7 +57,7 @@ def wire_session(port: int, lines: list[bytes], host: str = "127.0.0.1") -> list
 def model_session(decisions, lines: list[bytes], port: int = 25, client_ip: str = "127.0.0.1") -> list[list[str]]:
     """The same lines through the model's Conversation (BDAT lines carry their chunk, as on the wire)."""
     conversation = Conversation.open(decisions, client_ip, port)
-    got = [conversation.banner.wire()]
+    got = [[undated(line) for line in conversation.banner.wire()]]
     for raw in lines:
         head, _, chunk = raw.partition(b"\r\n")
         command, reply = conversation.command(head + b"\r\n")

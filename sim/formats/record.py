@@ -114,6 +114,8 @@ class RunRecord:
     """Every per-domain routing decision (sim.formats.routes.DECISIONS)."""
     submission: dict[str, dict] = field(default_factory=dict)
     """Per Mailbox server: local (its own Hub role, or None) and hubs (the round robin, in order)."""
+    smtp_sessions: list[tuple] = field(default_factory=list)
+    """The SMTP sessions the protocol logs show, when a connector logs Verbose (sim.model.protocol)."""
 
     # -- what broke, and what the queues and back pressure did ---------------------------------------------
     queue_events: Columns = field(default_factory=QUEUE_EVENTS_RECORD.empty)

@@ -11,6 +11,7 @@ pressure refuses the session (452 4.3.1), the client keeps the message and tries
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from itertools import count
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from ..formats.record import NDR, REJECTED
 from ..scenario.clients import SmtpClient
 from ..smtp.session import SmtpDecisions
 from .message import Message
+from .protocol import client_session
 from .retry import Outbox
 from .roles.transport import LEVELS
 from .sources import MailGenerator, PoissonSource, distinct
@@ -38,11 +40,17 @@ class SmtpClientSource(MailGenerator):
         self.ids = ids
         self.server = model.transport_servers[spec.server]
         server = self.server
-        self.decisions = SmtpDecisions(model.scenario, spec.server, back_pressure=lambda: LEVELS[server.pressure])
+        scenario, env = model.scenario, model.env  # second 0 as sim.formats.clock.start_of says (it loads pandas)
+        start = datetime.fromisoformat(scenario.start_date).replace(tzinfo=timezone.utc)
+        start += timedelta(seconds=scenario.workload.start_of_day)
+        self.decisions = SmtpDecisions(model.scenario, spec.server, back_pressure=lambda: LEVELS[server.pressure],
+                                       clock=lambda: start + timedelta(seconds=env.now))  # dates the 220 banner  # fmt: skip
         self.outbox = Outbox(model.env, RetryPolicy.constant(model.scenario.internet.retry_interval),
                              lambda: server if server.up else None, lambda _server, msg: self._submit(msg),
                              server_timers(model.scenario.transport, None, "Hub"), self._gave_up)  # fmt: skip
         self.recorder = model.recorder
+        self.sessions = model.smtp_sessions is not None  # the protocol logs want this client's sessions
+        self.model = model
         self.born = model.recorder.birth_hook()
         self.book = book = model.addresses
         self.index = model.topology.server_index(spec.name, "Clients")
@@ -84,6 +92,8 @@ class SmtpClientSource(MailGenerator):
     def _submit(self, msg: Message) -> None:
         """Play the session; hand on what was accepted, count what was refused with its reply."""
         spec, text = self.spec, self.book.text
+        if self.sessions:
+            client_session(self.model, spec.name, spec.server, msg, self.env.now)
         state = self.decisions.connect(spec.client_ip, spec.port)
         reply = state.banner
         if reply.ok:

@@ -47,6 +47,7 @@ class Context(Protocol):
     mailbox_servers: dict[str, Any]
     hop_log: Callable | None
     inbound: Any  # the Receive connectors' connection limits (sim.model.connections.InboundConnections)
+    smtp_sessions: list[tuple] | None  # what the protocol logs show (sim.model.protocol), None when none is on
 
     @property
     def transport_servers(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from ..exchange.policies import RetryPolicy
 from ..exchange.timers import server_timers
 from ..formats.record import NDR
 from .message import Message
+from .protocol import inbound_hook
 from .retry import Outbox
 from .sources import MailGenerator, PoissonSource, distinct
 from .workload import internet_messages_per_day
@@ -63,7 +64,7 @@ class InternetSenders(MailGenerator):
             hubs = model.hubs
             self.edges = [hubs[name] for name in workload.internet_hubs] or list(hubs.values())
         self.outbox = Outbox(model.env, RetryPolicy.constant(internet.retry_interval), self._choose_edge,
-                             self._hand_over, server_timers(model.scenario.transport, None, "Edge"),
+                             inbound_hook(model, self._hand_over), server_timers(model.scenario.transport, None, "Edge"),
                              self._gave_up)  # fmt: skip
         self.profile_source = None
         if workload.internet_inbound != "none" and self.edges:

@@ -14,6 +14,7 @@ from ..exchange.policies import RoundRobin
 from ..exchange.topology import Topology
 from ..formats.addresses import AddressBook
 from ..scenario.schema import Scenario
+from . import protocol
 from .backpressure import BackPressureMonitor
 from .clients import SmtpClientSource
 from .connections import InboundConnections
@@ -51,6 +52,7 @@ class Model:
         other_domains += [c.external_domain for c in scenario.smtp_clients if c.external_domain not in other_domains]
         self.addresses = AddressBook(topology.total_mailboxes, scenario.domain, list(dict.fromkeys(other_domains)))
         self.recorder = Recorder(scenario.record, scenario.warmup, scenario.tracking_log)
+        self.smtp_sessions: list[tuple] | None = [] if protocol.wanted(scenario) else None
         self.hop_log = self.recorder.hop if self.recorder.keep_hops else None
         self.stations: list[Station] = []  # every queue of every server, in the order they were made
         self.network = Network()

@@ -98,6 +98,7 @@ def snapshot(model: Model) -> RunRecord:
             }
             for name, role in model.mailbox_servers.items()
         },  # fmt: skip
+        smtp_sessions=model.smtp_sessions or [],
     )
     record.sample_peaks = recorder.peak_columns()
     record.queue_events, record.event_texts = recorder.queue_event_columns()

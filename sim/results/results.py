@@ -339,7 +339,7 @@ class Results:
 
     def save(self, folder: str | Path, format: str = "csv", figures: FigureDrawer | None = None) -> Path:
         """Every table (CSV, or Parquet with format="parquet"), the summary (JSON), the effective scenario, the
-        tracking logs and every figure (PNG). The files are shared out between this process and a forked child
+        tracking logs, the SMTP protocol logs of Verbose connectors and every figure (PNG). The files are shared out between this process and a forked child
         (sim.results.saving), so the figures are drawn while the tables are written; or the figures by `figures`,
         a worker forked before the run (sim.results.figure_worker), while the two write the tables."""
         from . import perfmon
@@ -360,6 +360,12 @@ class Results:
             from ..formats.tracking_write import write_logs
 
             jobs.append(Job("tracking", lambda: write_logs(self.tracking_log, out / "tracking")))
+        if self.record.smtp_sessions:  # a connector logs Verbose: the SMTP protocol logs (sim.smtp.run_logs)
+            from ..smtp.run_logs import write_run_logs
+
+            record = self.record
+            jobs.append(Job("protocol logs", lambda: write_run_logs(
+                self.scenario, record.smtp_sessions, record.addresses.text, self.start, out)))  # fmt: skip
         tables = ["hops"] if self.scenario.record == "hops" else []
         tables += ["messages"] if self.scenario.record in ("messages", "hops") else []
         jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in tables]

@@ -166,6 +166,12 @@ class SendConnector(_Strict):
         description="organization: usable by every Hub; site: only by Hubs in its source "
         "servers' AD site (Exchange 2007 SP1 -IsScopedConnector)",
     )
+    protocol_logging_level: Literal["None", "Verbose"] = Field(
+        "None",
+        description="ProtocolLoggingLevel: Verbose writes every session of this connector to its source "
+        "server's SMTP Send protocol log (a run's --out folder: protocol/<SERVER>/ProtocolLog/SmtpSend/); "
+        "None by default (E2007 aa997624, New-SendConnector bb123546)",
+    )
 
     @field_validator("source_servers", "smart_hosts")
     @classmethod

@@ -8,7 +8,7 @@ Hub retries transient failures every 5 min and failed connections every 10 min, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -75,6 +75,12 @@ class Transport(TransportOverrides):
     delay_notification_timeout: Duration = Field(4 * 3600.0, gt=0, description="DelayNotificationTimeout (4 h)")
     message_expiration_timeout: Duration = Field(
         2 * 86400.0, gt=0, description="MessageExpirationTimeout: undelivered mail expires into an NDR (2 days)"
+    )
+    intra_org_connector_protocol_logging_level: Literal["None", "Verbose"] = Field(
+        "None",
+        description="IntraOrgConnectorProtocolLoggingLevel: Verbose writes the sessions of every Hub's implicit "
+        "Intra-Organization SMTP Send Connector (to Hubs of other AD sites) to its SMTP Send protocol log; None "
+        "by default (Set-TransportServer, E2007 aa997624)",
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ..exchange.domain_security import PeerCertificate
-from ..formats.protocol_log import CREDENTIALS, permissions_text
+from ..formats.protocol_log import CREDENTIALS, certificate_events, permissions_text
 from .protocol_log_writer import ProtocolLogSession, ProtocolLogWriter, wall_clock
 from .replies import CLOSED, HELP, Reply
 from .session import SessionState, SmtpDecisions
@@ -47,13 +47,13 @@ class Conversation:
     ) -> Conversation:
         """Connect (the connector is chosen now) and, on a Verbose connector, log `+`, the banner and the
         session's permissions. `remote_port`: the client's source port, for the log's remote endpoint."""
-        state = decisions.connect(client_ip, port, local_ip)
+        now = clock()
+        state = decisions.connect(client_ip, port, local_ip, at=now)
         log = None
         connector = state.connector
         if writer is not None and connector is not None and connector.protocol_logging_level == "Verbose":
-            log = writer.session(
-                f"{decisions.server}\\{connector.name}", f"{state.local_ip}:{port}", f"{client_ip}:{remote_port}", clock
-            )
+            where, peer = f"{state.local_ip}:{port}", f"{client_ip}:{remote_port}"
+            log = writer.session(f"{decisions.server}\\{connector.name}", where, peer, clock, start=now)
             log.connect()
         conversation = cls(state, log)
         if log is not None:
@@ -108,7 +108,10 @@ class Conversation:
         self.received(mask_auth_line(parsed.line) if parsed.verb == "AUTH" else parsed.line)
         if parsed.verb in CONTINUES:
             return parsed, None
-        return parsed, self.reply(self.answer(parsed))
+        reply = self.reply(self.answer(parsed))
+        if parsed.verb == "STARTTLS" and reply.code == 220 and self.log is not None:
+            self.log.infos(certificate_events(self.state.decisions.certificate))  # the certificate it will send
+        return parsed, reply
 
     def answer(self, command: Command) -> Reply:
         """The session model's reply to a command that needs no wire work first."""

@@ -9,6 +9,7 @@ UNCONFIRMED. Replies marked UNCONFIRMED alone have no Exchange source at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,17 @@ class Reply:
 
     def __str__(self) -> str:
         return "\n".join(self.wire())
+
+
+def banner(fqdn: str, moment: datetime) -> Reply:
+    """The 220 greeting: `<fqdn> Microsoft ESMTP MAIL Service ready at <RFC 2822 date>` (E2007 bb123686, "How to
+    Use Telnet to Test SMTP Communication": "... Service ready at <day-date-time>"; the date as Exchange's later
+    Telnet page shows it, "Fri, 5 Aug 2016 16:24:41 -0700": day of the month without a leading zero). The server's
+    clock is UTC here, so the offset is +0000."""
+    utc = moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    day = utc.strftime("%a")
+    date = f"{day}, {utc.day} {utc.strftime('%b %Y %H:%M:%S')} +0000"
+    return Reply(220, "", f"{fqdn} Microsoft ESMTP MAIL Service ready at {date}")
 
 
 def _r(code: int, enhanced: str, text: str) -> Reply:

@@ -85,7 +85,8 @@ class Endpoint:
         self.skipped: list[tuple[Listener, str]] = []
         self.tls = TlsMaterial([self.decisions.fqdn, self.decisions.server, "localhost", "127.0.0.1", "::1"])
         self.ca_pem = self.tls.ca_pem
-        self.protocol_log = ProtocolLogWriter(self.out, RECEIVE, first_session=time.time_ns() // 100)
+        self.decisions.certificate = self.tls.certificate  # the Receive log shows the real one after STARTTLS
+        self.protocol_log = ProtocolLogWriter(self.out, RECEIVE)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.active: set[ExsimSMTP] = set()
         self._servers: list[asyncio.base_events.Server] = []

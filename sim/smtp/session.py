@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..exchange.domain_security import PeerCertificate, requests_client_certificate
@@ -58,6 +59,8 @@ from ..exchange.domains import classify_domain
 from ..exchange.receive.rules import ANONYMOUS, Identity, Selection, resolve_rights, select_connector
 from ..exchange.receive.servers import ServerInfo, receiving_servers
 from ..scenario.receive import ReceiveConnector, parse_ip
+from .certificates import modelled_certificate
+from .protocol_log_writer import wall_clock
 from .replies import (
     ALREADY_AUTHENTICATED,
     AUTH_FAILED,
@@ -75,6 +78,7 @@ from .replies import (
     UNRECOGNIZED,
     UNRECOGNIZED_AUTH,
     Reply,
+    banner,
 )
 from .syntax import BASIC_MECHANISMS, EXCHANGE_MECHANISMS, INTEGRATED_MECHANISMS, hello_domain_refusal
 from .transaction import AcceptedMessage, MailTransaction
@@ -92,10 +96,17 @@ class SmtpDecisions:
     """What one modelled server decides about SMTP: built once per server, shared by every session.
 
     back_pressure: a callable returning "Normal", "Medium" or "High", polled at connect and at MAIL
-    FROM (a later back-pressure model drives it; default always Normal).
+    FROM (a later back-pressure model drives it; default always Normal). clock: the time a connection is
+    made when `connect` is given none (it dates the 220 banner; default the real UTC time).
     """
 
-    def __init__(self, scenario: Scenario, server: str, back_pressure: BackPressure | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        server: str,
+        back_pressure: BackPressure | None = None,
+        clock: Callable[[], datetime] = wall_clock,
+    ) -> None:
         servers = receiving_servers(scenario)
         if server not in servers:
             by_upper = {name.upper(): name for name in servers}
@@ -112,6 +123,9 @@ class SmtpDecisions:
         self.exchange_servers = {name.upper() for name in servers}
         self.secure_receive_domains = tuple(scenario.domain_security.tls_receive_domain_secure_list)
         self.back_pressure = back_pressure or (lambda: "Normal")
+        self.clock = clock
+        self.certificate = modelled_certificate(server, self.fqdn)
+        """The certificate STARTTLS shows (the live endpoint puts its real one here)."""
 
     # -- what the server knows ---------------------------------------------------------------
     @property
@@ -150,9 +164,12 @@ class SmtpDecisions:
         return resolve_rights(connector, identity)
 
     # -- a connection ----------------------------------------------------------------------------
-    def connect(self, client_ip: str, port: int, local_ip: str | None = None) -> SessionState:
-        """A new session from client_ip to local_ip:port (default: the server's own IP); read `.banner`."""
-        return SessionState(self, client_ip, port, local_ip or self.info.ip)
+    def connect(
+        self, client_ip: str, port: int, local_ip: str | None = None, at: datetime | None = None
+    ) -> SessionState:
+        """A new session from client_ip to local_ip:port (default: the server's own IP) made `at` (default: the
+        clock's now); read `.banner`."""
+        return SessionState(self, client_ip, port, local_ip or self.info.ip, at or self.clock())
 
 
 @dataclass
@@ -163,6 +180,7 @@ class SessionState(MailTransaction):
     client_ip: str
     port: int
     local_ip: str
+    connected_at: datetime
     connector: ReceiveConnector | None = field(init=False, default=None)
     banner: Reply = field(init=False)
     open: bool = field(init=False, default=True)
@@ -193,7 +211,7 @@ class SessionState(MailTransaction):
             self.open = False
             self.banner = INSUFFICIENT_RESOURCES
             return
-        self.banner = Reply(220, "", f"{self.decisions.fqdn} Microsoft ESMTP MAIL Service ready")
+        self.banner = banner(self.decisions.fqdn, self.connected_at)
 
     # -- helpers ---------------------------------------------------------------------------------
     @property

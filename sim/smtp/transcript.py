@@ -161,6 +161,7 @@ def session(
     decisions: SmtpDecisions | None = None,
     protocol_log: ProtocolLogWriter | None = None,
     clock: Callable[[], datetime] = wall_clock,
+    remote_port: int = 0,
 ) -> Transcript:
     """Connect client_ip to server's port (on local_ip, default the server's IP) and play the steps.
 
@@ -171,10 +172,13 @@ def session(
     tuple. Play stops when the connection closes (refused, 452 4.3.1 at connect, QUIT).
     `Transcript.replies[i]` answers steps[i] (for DATA, the reply after the message).
 
-    protocol_log: where a Verbose connector writes its SMTP Receive log (times from `clock`).
+    protocol_log: where a Verbose connector writes its SMTP Receive log (times from `clock`; `remote_port`: the
+    client's source port it shows).
     """
     decisions = decisions or SmtpDecisions(scenario, server, back_pressure)
-    conversation = Conversation.open(decisions, client_ip, port, local_ip, writer=protocol_log, clock=clock)
+    conversation = Conversation.open(
+        decisions, client_ip, port, local_ip, writer=protocol_log, remote_port=remote_port, clock=clock
+    )
     state = conversation.state
     replies, turns = [], []
     for step in steps:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .certificates import pem_certificate
+
 log = logging.getLogger("exsim.smtpd")
 
 DEFAULT_PORT_MAP: dict[int, int] = {2525: 25, 2587: 587}
@@ -106,6 +108,7 @@ class TlsMaterial:
 
         self.ca = trustme.CA(organization_name="exsim smtpd rehearsal CA")
         server = self.ca.issue_cert(*names)
+        self.certificate = pem_certificate(server.cert_chain_pems[0].bytes())
         self.plain = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         server.configure_cert(self.plain)
         self.mutual = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -13,6 +13,7 @@ from ...exchange.status import CONNECT_FAILED, REMOTE_REFUSED
 from ...exchange.topology import internet_route
 from ...formats.record import DELIVERED
 from ..message import Message
+from ..protocol import internet_hook
 from .queues import SmtpQueue
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class InternetQueue(SmtpQueue):
             if share > 0
             else None
         )
-        self.finished = model.recorder.finished
+        self.finished = internet_hook(model, self, model.recorder.finished)  # and the protocol logs' session
 
     def unavailable(self) -> str | None:
         """None unless a fault cuts the Internet off."""

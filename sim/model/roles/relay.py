@@ -21,6 +21,7 @@ from ...exchange.policies import RoundRobin
 from ...exchange.status import CONNECT_FAILED, INSUFFICIENT_RESOURCES
 from ...exchange.topology import Route
 from ..message import Message
+from ..protocol import relay_hook
 from ..station import ACTIVE, READY, RETRY, SUSPENDED
 from .queues import SmtpQueue
 
@@ -56,6 +57,7 @@ class RelayStation(SmtpQueue):
         receivers = [*selector.hubs, *(hub for _, backoff in backoffs for hub in backoff.hubs)]
         self.zero = self.zero and route.free and all(server.receive.zero for server in receivers)
         self._free = None if self.zero else self.connection_free
+        self.log_sent = relay_hook(model, self, self.log_sent)  # and the protocol logs' session, when asked for
 
     # -- connections ------------------------------------------------------------------------------
     def connection_free(self, server) -> bool:
