@@ -624,5 +624,4 @@ def test_session_ids_are_dotnet_ticks_in_hex():
     assert session_id(epoch + timedelta(seconds=1), 5) == f"{621355968000000000 + 10_000_000 + 5:016X}"
     assert session_start(session_id(START, 0)) == START
     assert re.fullmatch(r"08D[0-9A-F]{13}", session_id(START, 7))  # a 2024 session, as real logs show 08D...
-    with pytest.raises(ValueError, match="timezone-aware"):
-        session_id(datetime(2024, 1, 1), 0)
+    assert session_id(datetime(2024, 1, 1), 0) == session_id(datetime(2024, 1, 1, tzinfo=timezone.utc), 0)  # naive: UTC
