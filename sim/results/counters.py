@@ -36,6 +36,7 @@ from ..formats.clock import start_of
 from ..formats.counters import COUNTERS
 from ..formats.frames import as_frame
 from ..formats.record import DELIVERED, RunRecord
+from .peak import dense_samples
 
 SOURCE = "Microsoft, Monitoring Hub Transport Servers, Exchange Server 2007 (TechNet bb201704)"
 """Where every counter name below is documented."""
@@ -156,20 +157,6 @@ class CounterLog:
         }, start_of(record.scenario))  # fmt: skip
 
 
-def dense_queues(record: RunRecord) -> tuple[np.ndarray, np.ndarray]:
-    """(queue length, in Retry) per sample and station, from the sparse samples (idle rows: 0, Ready)."""
-    shape = (len(record.sample_times), len(record.stations["queue"]))
-    lengths = np.zeros(shape, dtype=np.int64)
-    retry = np.zeros(shape, dtype=bool)
-    s = record.samples
-    if len(s["time"]):
-        rows = np.searchsorted(record.sample_times, s["time"])
-        lengths[rows, s["station"]] = s["length"]
-        codes = [i for i, name in enumerate(record.sample_states) if name == "Retry"]
-        retry[rows, s["station"]] = np.isin(s["state"], codes)
-    return lengths, retry
-
-
 def _rate(cumulative: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Per-second rate over each interval since the sample before; NaN at the first sample."""
     out = np.full(len(times), np.nan)
@@ -262,7 +249,7 @@ def _delivered(record: RunRecord, times: np.ndarray) -> np.ndarray | None:
 def compute(record: RunRecord) -> CounterLog:
     """Every counter of WRITTEN for every Hub and Edge of the run (module docstring: how each is computed)."""
     times = np.asarray(record.sample_times, dtype=float)
-    lengths, retry = dense_queues(record)
+    lengths, retry = dense_samples(record, ("Retry",))
     entries = _entries(record)
     kinds = _kinds(record)
     server_of = np.asarray(record.stations["server"], dtype=object)

@@ -45,6 +45,7 @@ import numpy as np
 
 from ..formats.record import RunRecord, split_place
 from ..scenario.units import format_duration
+from .peak import dense_samples
 
 WINDOW = 1800.0
 """Length of the windows the growth test looks at, in seconds (30 minutes)."""
@@ -61,20 +62,6 @@ WAITING_STATES = ("Retry", "Suspended")
 def partial(record: RunRecord) -> bool:
     """True when the run stopped before duration + drain (Ctrl-C)."""
     return record.end_time < record.scenario.end_time
-
-
-def _dense(record: RunRecord) -> tuple[np.ndarray, np.ndarray]:
-    """(queue length, waiting-state flag) per sample and station, from the sparse samples (idle rows: 0, Ready)."""
-    shape = (len(record.sample_times), len(record.stations["queue"]))
-    lengths = np.zeros(shape, dtype=np.int64)
-    waiting = np.zeros(shape, dtype=bool)
-    s = record.samples
-    if len(s["time"]):
-        rows = np.searchsorted(record.sample_times, s["time"])
-        lengths[rows, s["station"]] = s["length"]
-        codes = [i for i, name in enumerate(record.sample_states) if name in WAITING_STATES]
-        waiting[rows, s["station"]] = np.isin(s["state"], codes)
-    return lengths, waiting
 
 
 def windows(record: RunRecord) -> list[tuple[int, int]]:
@@ -104,7 +91,7 @@ def _queues(record: RunRecord) -> tuple[list[tuple[str, str]], np.ndarray, np.nd
     entries, and whether it waited for something other than capacity. The stations that serve mail, then each
     Mailbox server's Outbox (the Store Driver pulls from it with its threads, so a Hub short of them grows the
     Outbox, not a queue of its own)."""
-    lengths, waiting = _dense(record)
+    lengths, waiting = dense_samples(record, WAITING_STATES)
     entries = record.load_entries[:, : lengths.shape[1]]
     stations = record.stations
     serving = np.flatnonzero((stations["threads"] != 0) & (stations["delivery_type"] != "Unreachable")).tolist()

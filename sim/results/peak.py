@@ -42,6 +42,21 @@ def at_samples(record: RunRecord, times: np.ndarray, values: np.ndarray) -> np.n
     return np.column_stack([np.interp(times, record.sample_times, column) for column in values.T])
 
 
+def dense_samples(record: RunRecord, states: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(queue length, whether the queue was in one of `states`) per sample and station, from the sparse samples
+    (a station with no row at a sample was idle: length 0, Ready)."""
+    shape = (len(record.sample_times), len(record.stations["queue"]))
+    lengths = np.zeros(shape, dtype=np.int64)
+    flagged = np.zeros(shape, dtype=bool)
+    s = record.samples
+    if len(s["time"]):
+        rows = np.searchsorted(record.sample_times, s["time"])
+        lengths[rows, s["station"]] = s["length"]
+        codes = [i for i, name in enumerate(record.sample_states) if name in states]
+        flagged[rows, s["station"]] = np.isin(s["state"], codes)
+    return lengths, flagged
+
+
 def _cores(record: RunRecord) -> dict[str, int]:
     return dict(zip(record.server_stats["server"].tolist(), record.server_stats["cores"].tolist()))
 
