@@ -9,7 +9,8 @@ What is expected, and why:
   received (`<`), and back (the definition of the `<` and `>` events);
 - a session is logged once per message handed over, so the Send log has as many sessions for a connector as the
   message tracking log has SEND events for it on that server;
-- the session id decodes to the session's first line (sim.formats.session_id's Decision).
+- a Receive session's id is the one the tracking log's SMTP RECEIVE row holds for it, so it is found in both;
+  a Send session's id decodes to its first line (sim.formats.session_id).
 """
 
 from __future__ import annotations
@@ -145,12 +146,38 @@ def test_both_ends_of_a_session_log_the_same_lines_from_their_sides(saved):
         ]
 
 
-def test_a_session_id_decodes_to_its_first_line(saved):
+def tracking_receive_contexts(out, server: str) -> list[str]:
+    """source-context of every SMTP RECEIVE row in a server's tracking log, read as a log parser reads it."""
+    [path] = (out / "tracking" / server).glob("MSGTRK2*.LOG")
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[4].removeprefix("#Fields: ").split(",")
+    at = {name: i for i, name in enumerate(header)}
+    rows = csv.reader(line for line in lines if not line.startswith("#"))
+    return [r[at["source-context"]] for r in rows if r[at["event-id"]] == "RECEIVE" and r[at["source"]] == "SMTP"]
+
+
+def test_a_receive_session_is_found_in_both_logs_by_its_id(saved):
+    """The tracking log's SMTP RECEIVE source-context is the receive session's id (E2007 message tracking: the
+    SMTP source-context is the session id; docs/exchange/tracking-log.md): every session LON-HUB1's Receive log
+    holds is a RECEIVE row in its tracking log with the same id, and every such row a session."""
+    logged = sessions(saved / "protocol/LON-HUB1/ProtocolLog/SmtpReceive/RECV20260105-1.LOG")
+    contexts = tracking_receive_contexts(saved, "LON-HUB1")
+    assert logged and sorted(logged) == sorted(contexts)
+
+
+def test_session_ids_decode_as_real_ones_do(saved):
+    """A real Receive id decodes to a time at or before its session (Exchange counts sessions up from the
+    Transport service's start: sim.formats.session_id), so a Receive id decodes to the service's start at the
+    latest; a Send session's id here decodes to its own first line. Events of a session are numbered from 0."""
     for path in (saved / "protocol").rglob("*.LOG"):
         for session_id, events in sessions(path).items():
             start = session_start(session_id)
             first = events[0]["date-time"]
-            assert start.strftime("%Y-%m-%dT%H:%M:%S.") + f"{start.microsecond // 1000:03d}Z" == first
+            decoded = start.strftime("%Y-%m-%dT%H:%M:%S.") + f"{start.microsecond // 1000:03d}Z"
+            if "SmtpReceive" in str(path):
+                assert decoded <= first
+            else:
+                assert decoded == first
             assert [int(e["sequence-number"]) for e in events] == list(range(len(events)))
 
 

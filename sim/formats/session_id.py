@@ -5,9 +5,10 @@ A tick is 100 ns; .NET counts them from 0001-01-01 00:00 UTC, and the Unix epoch
 08D675E58CA1DA38, in an Exchange 2010 Receive log whose session starts at 2019-01-25T00:03:58.478Z, decodes to
 2019-01-09T03:50:08.688Z; 08D760DF231F00BC (a 2013 Send log, 2019-11-04T06:00:35Z) to 2019-11-04T04:26:17.942Z.
 Each decodes to a time before its session: Exchange seeds a counter with the clock when the Transport service
-starts and adds one a session (the 2019-01-09 id is the morning after that month's Patch Tuesday). Decision: an
-id here is its session's own start plus `n`, so `session_start` gives the session's start; it still sorts and
-decodes as a real id does. The tracking log's source-context uses the same ids (DOMAIN.md, message tracking).
+starts and adds one a session (the 2019-01-09 id is the morning after that month's Patch Tuesday). A run numbers
+each server's Receive sessions so, from its start (sim.formats.tracking_contents.session_contexts), and its Receive
+protocol log takes the same ids, so a session is found in both logs. Decision for the Send side and `exsim smtpd`:
+the session's own start plus `n` (sessions already started in that tick), which sorts and decodes as a real id.
 """
 
 from __future__ import annotations

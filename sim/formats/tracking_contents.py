@@ -137,3 +137,18 @@ def receive_status(counts: np.ndarray, where: np.ndarray, status: pd.Categorical
     texts = [";".join([RECEIVE_STATUS] * int(n)) for n in distinct.tolist()]
     codes = np.where(where, np.searchsorted(distinct, counts), -1)
     return pick(where, categorical(codes, texts), status)
+
+
+def receive_session_ids(log: pd.DataFrame) -> dict[tuple[str, int], list[str]]:
+    """The session id each SMTP RECEIVE row of a run's tracking log holds, by (server, message number), in log
+    order: the protocol log's Receive session for that message takes the same id, so one session is found in both
+    logs by its id, as an administrator finds it in Exchange's. The message number is the one the model's
+    message-id carries (`<00000042@server.domain>`)."""
+    if log.empty:
+        return {}
+    rows = log[(log["event-id"] == "RECEIVE") & (log["source"] == "SMTP")]
+    ids: dict[tuple[str, int], list[str]] = {}
+    for server, message_id, context in zip(rows["server"], rows["message-id"], rows["source-context"]):
+        number = int(message_id[1 : message_id.index("@")])
+        ids.setdefault((str(server), number), []).append(context)
+    return ids

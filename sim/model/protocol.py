@@ -4,7 +4,8 @@ Why here: a session's lines are written after the run (sim.smtp.run_logs), from 
 whom, through which connector, when the transfer started and ended, and the message. When no Receive connector,
 Send connector or Intra-Organization connector logs Verbose, nothing is wrapped and a run costs nothing more.
 
-Each session is a tuple (kind, start, end, sender, receiver, connector, sender address, recipients, size):
+Each session is a tuple (kind, start, end, sender, receiver, connector, sender address, recipients, size,
+message id; the id finds the receiver's SMTP RECEIVE row, whose source-context is the session's id):
 - "relay": Exchange to Exchange (Hub to Hub across sites, Hub to Edge, Edge to Hub), sender and receiver by name;
 - "internet": a Hub or Edge to a host outside the organisation (receiver: the host's name);
 - "client": an SMTP client population submitting to its server (sender: the client's name);
@@ -45,7 +46,7 @@ def relay_hook(model: Context, station, log_sent: Callable | None) -> Callable |
         now = env.now
         start = now if station.zero else min(msg.started_at, now)
         sessions.append(("relay", start, now, owner, servers[peer], connector, msg.sender, tuple(msg.recipients),
-                         msg.size))  # fmt: skip
+                         msg.size, msg.id))  # fmt: skip
         if log_sent is not None:
             log_sent(msg, peer)
 
@@ -61,7 +62,8 @@ def internet_hook(model: Context, station, finished: Callable) -> Callable:
 
     def delivered(msg, where: int, now: float, *outcome) -> None:
         start = min(msg.started_at, now)
-        sessions.append(("internet", start, now, owner, host, connector, msg.sender, tuple(msg.recipients), msg.size))
+        sessions.append(("internet", start, now, owner, host, connector, msg.sender, tuple(msg.recipients), msg.size,
+                         msg.id))  # fmt: skip
         finished(msg, where, now, *outcome)
 
     return delivered
@@ -76,7 +78,8 @@ def inbound_hook(model: Context, hand_over: Callable) -> Callable:
 
     def handed(server, msg) -> None:
         now = env.now
-        sessions.append(("inbound", now, now, "Internet", server.name, "", msg.sender, tuple(msg.recipients), msg.size))
+        sessions.append(("inbound", now, now, "Internet", server.name, "", msg.sender, tuple(msg.recipients), msg.size,
+                         msg.id))  # fmt: skip
         hand_over(server, msg)
 
     return handed
@@ -84,4 +87,5 @@ def inbound_hook(model: Context, hand_over: Callable) -> Callable:
 
 def client_session(model: Context, client: str, server: str, msg, now: float) -> None:
     """Record an SMTP client's session (its lines are played again through the session model when written)."""
-    model.smtp_sessions.append(("client", now, now, client, server, "", msg.sender, tuple(msg.recipients), msg.size))
+    model.smtp_sessions.append(("client", now, now, client, server, "", msg.sender, tuple(msg.recipients), msg.size,
+                                msg.id))  # fmt: skip

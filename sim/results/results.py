@@ -361,11 +361,13 @@ class Results:
 
             jobs.append(Job("tracking", lambda: write_logs(self.tracking_log, out / "tracking")))
         if self.record.smtp_sessions:  # a connector logs Verbose: the SMTP protocol logs (sim.smtp.run_logs)
+            from ..formats.tracking_contents import receive_session_ids
             from ..smtp.run_logs import write_run_logs
 
             record = self.record
+            receive_ids = receive_session_ids(self.tracking_log) if self.scenario.tracking_log else None
             jobs.append(Job("protocol logs", lambda: write_run_logs(
-                self.scenario, record.smtp_sessions, record.addresses.text, self.start, out)))  # fmt: skip
+                self.scenario, record.smtp_sessions, record.addresses.text, self.start, out, receive_ids)))  # fmt: skip
         tables = ["hops"] if self.scenario.record == "hops" else []
         tables += ["messages"] if self.scenario.record in ("messages", "hops") else []
         jobs += [Job(name, lambda name=name: write_table(getattr(self, name), out, name, format)) for name in tables]

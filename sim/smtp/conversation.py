@@ -44,16 +44,19 @@ class Conversation:
         writer: ProtocolLogWriter | None = None,
         remote_port: int = 0,
         clock: Callable[[], datetime] = wall_clock,
+        session_id: str | None = None,
     ) -> Conversation:
         """Connect (the connector is chosen now) and, on a Verbose connector, log `+`, the banner and the
-        session's permissions. `remote_port`: the client's source port, for the log's remote endpoint."""
+        session's permissions. `remote_port`: the client's source port, for the log's remote endpoint; `session_id`:
+        the log's id for the session, when the caller has one (else the writer numbers it)."""
         now = clock()
         state = decisions.connect(client_ip, port, local_ip, at=now)
         log = None
         connector = state.connector
         if writer is not None and connector is not None and connector.protocol_logging_level == "Verbose":
             where, peer = f"{state.local_ip}:{port}", f"{client_ip}:{remote_port}"
-            log = writer.session(f"{decisions.server}\\{connector.name}", where, peer, clock, start=now)
+            log = writer.session(f"{decisions.server}\\{connector.name}", where, peer, clock, start=now,
+                                 session_id=session_id)  # fmt: skip
             log.connect()
         conversation = cls(state, log)
         if log is not None:

@@ -84,11 +84,14 @@ class ProtocolLogWriter:
         remote: str,
         clock: Callable[[], datetime] = wall_clock,
         start: datetime | None = None,
+        session_id: str | None = None,
     ) -> ProtocolLogSession:
         """A new session on this log (Receive: the client is `remote`; Send: the remote server is) that starts at
-        `start` (default: the clock's now): its id, and the time of its first event."""
+        `start` (default: the clock's now): its id (`session_id` when the caller knows it already: a run's Receive
+        sessions take the id the tracking log gives them), and the time of its first event."""
         start = start or clock()
-        return ProtocolLogSession(self, connector_id, self.next_session_id(start), local, remote, clock, start)
+        sid = session_id or self.next_session_id(start)
+        return ProtocolLogSession(self, connector_id, sid, local, remote, clock, start)
 
 
 class ProtocolLogSession:

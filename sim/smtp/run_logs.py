@@ -20,7 +20,8 @@ and its address one of RFC 5737's documentation range 203.0.113.0/24, the same f
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
@@ -54,8 +55,11 @@ class _Clock:
 class RunLogs:
     """Writes the recorded sessions of one run under `out`, one writer per server and kind."""
 
-    def __init__(self, scenario: Scenario, text: Callable[[int], str], start: datetime, out: Path) -> None:
+    def __init__(self, scenario: Scenario, text: Callable[[int], str], start: datetime, out: Path,
+                 receive_ids: Mapping[tuple[str, int], Sequence[str]] | None = None) -> None:  # fmt: skip
         self.scenario = scenario
+        # the ids the tracking log's SMTP RECEIVE rows give each (server, message)'s sessions, taken in turn
+        self._receive_ids = {key: deque(ids) for key, ids in (receive_ids or {}).items()}
         self.text = text
         self.start = start
         self.out = Path(out)
@@ -95,25 +99,33 @@ class RunLogs:
             return None
         return self.writer(server, SEND).session(connector, local, remote, self.clock, start=self.clock.now)
 
+    def _receive_id(self, server: str, message: int) -> str | None:
+        """The id the tracking log gave this message's next SMTP RECEIVE at `server` (None: the writer numbers it)."""
+        ids = self._receive_ids.get((server, message))
+        return ids.popleft() if ids else None
+
     def _at(self, seconds: float) -> datetime:
         return self.start + timedelta(seconds=seconds)
 
     # -- the sessions -----------------------------------------------------------------------------------
     def write(self, recorded: tuple) -> None:
         """Write one recorded session (sim.model.protocol's tuple) to the logs that want it."""
-        kind, start, end, sender, receiver, connector, mail_from, recipients, size = recorded
+        kind, start, end, sender, receiver, connector, mail_from, recipients, size, message = recorded
         self.clock.now = self._at(start)
         envelope = (self.text(mail_from), [self.text(r) for r in recipients], int(size))
-        if kind == "relay":
-            self._relay(sender, receiver, connector, envelope, self._at(end))
-        elif kind == "internet":
+        if kind == "internet":
             self._internet(sender, receiver, connector, envelope, self._at(end))
+            return
+        sid = self._receive_id(receiver, message)
+        if kind == "relay":
+            self._relay(sender, receiver, connector, envelope, self._at(end), sid)
         elif kind == "inbound":
-            self._inbound(receiver, envelope)
+            self._inbound(receiver, envelope, sid)
         else:
-            self._client(sender, receiver, envelope)
+            self._client(sender, receiver, envelope, sid)
 
-    def _relay(self, sender: str, receiver: str, connector: str, envelope: tuple, end: datetime) -> None:
+    def _relay(self, sender: str, receiver: str, connector: str, envelope: tuple, end: datetime, sid: str | None,
+               ) -> None:  # fmt: skip
         decisions, ip, port = self.decisions(receiver), self.servers[sender].ip, self._port()
         chosen = decisions.select(ip, 25).connector
         receive_on = chosen is not None and chosen.protocol_logging_level == "Verbose"
@@ -121,7 +133,8 @@ class RunLogs:
         if send is None and not receive_on:
             return
         writer = self.writer(receiver, RECEIVE) if receive_on else None
-        conversation = Conversation.open(decisions, ip, 25, writer=writer, remote_port=port, clock=self.clock)
+        conversation = Conversation.open(decisions, ip, 25, writer=writer, remote_port=port, clock=self.clock,
+                                         session_id=sid)  # fmt: skip
         _exchange(conversation, send, f"{sender}.{self.scenario.domain}", sender, envelope, end, self.clock)
 
     def _internet(self, sender: str, host: str, connector: str, envelope: tuple, end: datetime) -> None:
@@ -141,7 +154,7 @@ class RunLogs:
         _mirror(send, [("", _REMOTE_OK), ("QUIT", BYE)])
         send.disconnect("Local")
 
-    def _inbound(self, server: str, envelope: tuple) -> None:
+    def _inbound(self, server: str, envelope: tuple, sid: str | None) -> None:
         """A host of the Internet sends to `server`: Receive log only (its address a documentation one)."""
         mail_from, recipients, size = envelope
         domain = mail_from.rpartition("@")[2] or "internet.example"
@@ -153,9 +166,9 @@ class RunLogs:
         steps = [("EHLO", f"mail.{domain}"), ("MAIL", mail_from, size), *(("RCPT", r) for r in recipients)]
         steps += [("DATA", size), ("QUIT",)]
         session(self.scenario, server, ip, 25, steps, decisions=decisions, protocol_log=self.writer(server, RECEIVE),
-                clock=self.clock, remote_port=self._port())  # fmt: skip
+                clock=self.clock, remote_port=self._port(), session_id=sid)  # fmt: skip
 
-    def _client(self, client: str, server: str, envelope: tuple) -> None:
+    def _client(self, client: str, server: str, envelope: tuple, sid: str | None) -> None:
         spec, (mail_from, recipients, size) = self.clients[client], envelope
         decisions = self.decisions(server)
         chosen = decisions.select(spec.client_ip, spec.port).connector
@@ -169,7 +182,7 @@ class RunLogs:
         steps.append(("QUIT",))
         writer = self.writer(server, RECEIVE)
         session(self.scenario, server, spec.client_ip, spec.port, steps, decisions=decisions, protocol_log=writer,
-                clock=self.clock, remote_port=self._port())  # fmt: skip
+                clock=self.clock, remote_port=self._port(), session_id=sid)  # fmt: skip
 
 
 def _mirror(send: ProtocolLogSession | None, turns: list[tuple[str, Reply]]) -> None:
@@ -222,10 +235,17 @@ def _after_ehlo(conversation: Conversation, ehlo: Reply, fqdn: str, server: str,
 
 
 def write_run_logs(
-    scenario: Scenario, sessions: Sequence[tuple], text: Callable[[int], str], start: datetime, out: Path
+    scenario: Scenario,
+    sessions: Sequence[tuple],
+    text: Callable[[int], str],
+    start: datetime,
+    out: Path,
+    receive_ids: Mapping[tuple[str, int], Sequence[str]] | None = None,
 ) -> list[Path]:
-    """Write a run's recorded sessions (in the order they happened) as protocol logs; the files written."""
-    logs = RunLogs(scenario, text, start, out)
+    """Write a run's recorded sessions (in the order they happened) as protocol logs; the files written.
+    `receive_ids` (sim.formats.tracking_format.receive_session_ids): the session ids the tracking log's SMTP RECEIVE
+    rows hold, so a Receive session is found in both logs by its id, as in Exchange."""
+    logs = RunLogs(scenario, text, start, out, receive_ids)
     for recorded in sessions:
         logs.write(recorded)
     return logs.files()

@@ -162,6 +162,7 @@ def session(
     protocol_log: ProtocolLogWriter | None = None,
     clock: Callable[[], datetime] = wall_clock,
     remote_port: int = 0,
+    session_id: str | None = None,
 ) -> Transcript:
     """Connect client_ip to server's port (on local_ip, default the server's IP) and play the steps.
 
@@ -173,11 +174,18 @@ def session(
     `Transcript.replies[i]` answers steps[i] (for DATA, the reply after the message).
 
     protocol_log: where a Verbose connector writes its SMTP Receive log (times from `clock`; `remote_port`: the
-    client's source port it shows).
+    client's source port it shows; `session_id`: its id there, when the caller has one).
     """
     decisions = decisions or SmtpDecisions(scenario, server, back_pressure)
     conversation = Conversation.open(
-        decisions, client_ip, port, local_ip, writer=protocol_log, remote_port=remote_port, clock=clock
+        decisions,
+        client_ip,
+        port,
+        local_ip,
+        writer=protocol_log,
+        remote_port=remote_port,
+        clock=clock,
+        session_id=session_id,
     )
     state = conversation.state
     replies, turns = [], []
