@@ -33,7 +33,7 @@ SLOWEST = 10
 CSS = """body{font-family:system-ui,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1180px;color:#222}
 h1{font-size:24px;margin-bottom:2px}h2{font-size:18px;border-bottom:2px solid #1f77b4;padding-bottom:3px;margin-top:28px}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{padding:3px 12px;border-bottom:1px solid #ddd;text-align:right}
-th:first-child,td:first-child{text-align:left}td.path{text-align:left;font-family:monospace}
+th:first-child,td:first-child{text-align:left;white-space:nowrap}td.path{text-align:left;font-family:monospace}
 img{max-width:100%;height:auto;border:1px solid #eee}.note{color:#555}.warn{color:#b00020;font-weight:bold}
 .ok{color:#1a7f37;font-weight:bold}h2.answer{font-size:20px;border-bottom:3px solid #222}pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto;max-height:420px}"""
 
@@ -130,12 +130,15 @@ def _counters(summary: dict) -> str:
     rows = []
     for server, entry in (summary.get("perfmon") or {}).items():
         css = "warn" if entry["verdict"] == "over" else "ok"
-        worst = "; ".join(f"{o['counter']} {o['worst']:,.0f} at {o['at']} (limit {o['limit']:,.0f}: {o['wording']}, "
-                          f"{o['kind']})" for o in entry["over"]) or "every counter within its threshold"  # fmt: skip
+        worst = "<br>".join(escape(f"{o['counter']} {o['worst']:,.0f} at {o['at']} (limit {o['limit']:,.0f}: "
+                                   f"{o['wording']}, {o['kind']})") for o in entry["over"]
+                            ) or "every counter within its threshold"  # fmt: skip
         rows.append(f'<tr><td>{escape(server)}</td><td>{escape(entry["role"])}</td>'
-                    f'<td class="{css}">{escape(entry["verdict"])}</td><td class="path">{escape(worst)}</td></tr>')  # fmt: skip
-    table = ("<table><tr><th>server</th><th>role</th><th>verdict</th><th>over (worst value, when)</th></tr>"
-             + "".join(rows) + "</table>") if rows else "<p>No Hub or Edge.</p>"  # fmt: skip
+                    f'<td class="{css}">{escape(entry["verdict"])}</td><td class="path">{worst}</td></tr>')  # fmt: skip
+    head = (
+        '<tr><th>server</th><th>role</th><th>verdict</th><th style="text-align:left">over (worst value, when)</th></tr>'
+    )
+    table = f"<table>{head}{''.join(rows)}</table>" if rows else "<p>No Hub or Edge.</p>"
     note = _note(
         "The counters an Exchange 2007 administrator watches (Microsoft, Monitoring Hub Transport Servers, "
         "bb201704), computed from the run and judged after the warm-up; the files are in perfmon/."
