@@ -43,3 +43,18 @@ def undated(line: str) -> str:
     """A reply line with the 220 banner's RFC 2822 date cut off (a live banner and the model's are made a moment
     apart); other lines as they are."""
     return BANNER_DATE.sub(r"\1<date>", line)
+
+
+def startup_text(process, seconds: float = 20.0) -> str:
+    """What a started `exsim smtpd` prints up to its "Ctrl-C stops" line (or until it exits or `seconds` pass)."""
+    import time
+
+    lines, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("Ctrl-C stops"):
+            break
+    return "".join(lines)

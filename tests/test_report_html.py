@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
+from browser import chromium, require_chromium
 from matplotlib.image import imread
 from test_faults import chain
 
 from sim.cli import main
 from sim.results.report_html import SECTIONS
-
-BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "headless_shell")
 
 
 @pytest.fixture(scope="module")
@@ -51,24 +47,10 @@ def test_the_report_has_every_section_and_needs_nothing_outside_itself(report):
     assert "Retry Remote Delivery Queue Length" in counters and "bb201704" in counters
 
 
-def _browser() -> str | None:
-    return next((found for name in BROWSERS if (found := shutil.which(name))), None)
-
-
-def _chromium(browser: str, tmp_path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-
-
 def test_in_headless_chromium_the_report_is_not_blank_and_every_image_loads(report, tmp_path):
-    browser = _browser()
-    if browser is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must have Chromium ({' or '.join(BROWSERS)}): .ci/run installs chromium-headless-shell")
-        pytest.skip("no Chromium here (.ci/run installs chromium-headless-shell)")
+    browser = require_chromium()
     shot = tmp_path / "shot.png"
-    done = _chromium(browser, tmp_path, "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri())
+    done = chromium(browser, tmp_path, "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri())
     assert shot.exists(), done.stderr[-2000:]
     pixels = imread(shot)[..., :3]
     assert pixels.shape[:2] == (2400, 1280)
@@ -80,7 +62,7 @@ def test_in_headless_chromium_the_report_is_not_blank_and_every_image_loads(repo
               " document.body.dataset.images = all.length + ':' +"
               " all.filter(i => i.complete && i.naturalWidth > 0).length; });</script>")  # fmt: skip
     probe.write_text(report.read_text().replace("</body>", script + "</body>"))
-    dom = _chromium(browser, tmp_path, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()).stdout
+    dom = chromium(browser, tmp_path, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()).stdout
     counted = re.search(r'data-images="(\d+):(\d+)"', dom)
     assert counted, dom[:500]
     assert counted.group(1) == counted.group(2) == "7"

@@ -15,11 +15,10 @@ import smtplib
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from smtp_helpers import smtplib_view
+from smtp_helpers import smtplib_view, startup_text
 
 from sim.cli import main
 from sim.scenario.loading import load_scenario
@@ -508,21 +507,13 @@ def test_command_serves_and_stops_on_ctrl_c(tmp_path):
         cwd=Path(__file__).resolve().parents[1],
     )
     try:
-        lines = []
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("Ctrl-C stops"):
-                break
+        text = startup_text(process)
         found = re.search(
             r"127\.0\.0\.1:(\d+) stands for 10\.0\.0\.11:25: client 10\.0\.5\.20 gets Receive "
             r"connector 'Relay - app servers'",
-            "".join(lines),
+            text,
         )
-        assert found, "".join(lines) + process.stderr.read() if process.poll() is not None else "".join(lines)
+        assert found, text + process.stderr.read() if process.poll() is not None else text
         with smtplib.SMTP("127.0.0.1", int(found.group(1)), timeout=5) as client:
             client.sendmail("app@contoso.com", ["someone@fabrikam.com"], BODY)
         process.send_signal(signal.SIGINT)

@@ -9,10 +9,10 @@ import shlex
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import ROOT
+from smtp_helpers import startup_text
 
 from sim.scenario.loading import load_scenario
 from sim.smtp.hints import swaks_hint
@@ -46,15 +46,7 @@ def test_the_printed_hint_works_against_the_live_endpoint(tmp_path, swaks_tls):
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, cwd=ROOT)  # fmt: skip
     try:
-        lines, deadline = [], time.monotonic() + 20
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("Ctrl-C stops"):
-                break
-        text = "".join(lines)
+        text = startup_text(process)
         hint = re.search(r"^  try: (swaks .+)$", text, flags=re.M)
         assert hint, text
         port = re.search(r"127\.0\.0\.1:(\d+) stands for", text).group(1)

@@ -3,13 +3,11 @@ why, and `exsim trace --html` writes one self-contained page that plays it, chec
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
+from browser import chromium, require_chromium
 from conftest import shared_run
 from matplotlib.figure import Figure
 from matplotlib.image import imread
@@ -19,8 +17,6 @@ from test_faults import chain
 from sim.cli import main
 from sim.results.trip.html import trip_html
 from sim.results.trip.reasons import trip
-
-BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "headless_shell")
 
 
 @pytest.fixture(scope="module")
@@ -82,26 +78,12 @@ def test_trace_html_is_one_self_contained_file(result, held, tmp_path, root, cap
     assert "The trip, animated: " in capsys.readouterr().out
 
 
-def _browser() -> str | None:
-    return next((found for name in BROWSERS if (found := shutil.which(name))), None)
-
-
-def _chromium(browser: str, tmp_path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                           "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-
-
 def test_in_headless_chromium_the_trip_plays_to_the_end(result, held, tmp_path):
-    browser = _browser()
-    if browser is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must have Chromium ({' or '.join(BROWSERS)}): .ci/run installs chromium-headless-shell")
-        pytest.skip("no Chromium here (.ci/run installs chromium-headless-shell)")
+    browser = require_chromium()
     page = tmp_path / "trip.html"
     page.write_text(trip_html(result, held), encoding="utf-8")
     shot = tmp_path / "shot.png"
-    done = _chromium(browser, tmp_path, "--window-size=1400,800", "--virtual-time-budget=4000",
+    done = chromium(browser, tmp_path, "--window-size=1400,800", "--virtual-time-budget=4000",
                      f"--screenshot={shot}", page.as_uri())  # fmt: skip
     assert shot.exists(), done.stderr[-2000:]
     pixels = imread(shot)[..., :3]
@@ -110,7 +92,7 @@ def test_in_headless_chromium_the_trip_plays_to_the_end(result, held, tmp_path):
     assert ink > 0.02 and pixels.std() > 0.05, (ink, pixels.std())
     red = (pixels[..., 0] > 0.7) & (pixels[..., 1] < 0.3) & (pixels[..., 2] < 0.3)
     assert red.sum() > 50  # the message (a red dot), the cut link, the wait: the animation is on the page
-    dom = _chromium(browser, tmp_path, "--virtual-time-budget=60000", "--dump-dom", page.as_uri()).stdout
+    dom = chromium(browser, tmp_path, "--virtual-time-budget=60000", "--dump-dom", page.as_uri()).stdout
     body = re.search(r"<body([^>]*)>", dom)
     assert body, dom[:500]
     assert 'data-moves="4"' in body.group(1) and 'data-total="4"' in body.group(1), body.group(1)
