@@ -52,6 +52,10 @@ def test_the_docs_build_without_a_warning(built):
         assert f'id="{name}"' in api, f"{name} is missing from the API reference"
     fields = (html / "scenario-reference.html").read_text(encoding="utf-8")
     assert "max_concurrent_mailbox_submissions" in fields and 'id="scenario-backpressure"' in fields
+    assert re.search(r'<table class="[^"]*scenario-fields', fields) and "<th" in fields
+    formats = (html / "data-formats.html").read_text(encoding="utf-8")  # made from sim.formats' declarations
+    assert re.search(r'<table class="[^"]*table-columns', formats)
+    assert "<code" in formats and "latency_s" in formats and "(may be missing: NaN)" in formats
 
 
 def test_the_examples_on_the_pages_run_and_print_what_they_show(built):

@@ -167,29 +167,34 @@ def _row(cells: list[list[nodes.Node] | nodes.Node]) -> nodes.row:
     return row
 
 
-def fields_table(model: type[BaseModel]) -> nodes.table:
-    """The table of one model's fields: key, type, default, description."""
-    widths = (20, 20, 17, 43)
+def grid(widths: tuple[int, ...], titles: tuple[str, ...], rows: list[list], css: str) -> nodes.table:
+    """A docutils table: column widths (relative), a header row of titles, one row per list of cells."""
     group = nodes.tgroup(cols=len(widths))
     group.extend(nodes.colspec(colwidth=width) for width in widths)
     head = nodes.thead()
-    head += _row([[nodes.Text(title)] for title in ("key", "type", "default", "description")])
+    head += _row([[nodes.Text(title)] for title in titles])
     body = nodes.tbody()
-    for name, field in model.model_fields.items():
-        text, is_value = default_text(field)
-        body += _row(
-            [
-                [nodes.literal(text=field.alias or name)],
-                type_nodes(field.annotation, field.metadata),
-                [nodes.literal(text=text) if is_value else nodes.Text(text)],
-                described(field.description or ""),
-            ]
-        )
+    for cells in rows:
+        body += _row(cells)
     group += head
     group += body
-    table = nodes.table(classes=["scenario-fields", "colwidths-given"])
+    table = nodes.table(classes=[css, "colwidths-given"])
     table += group
     return table
+
+
+def fields_table(model: type[BaseModel]) -> nodes.table:
+    """The table of one model's fields: key, type, default, description."""
+    rows = []
+    for name, field in model.model_fields.items():
+        text, is_value = default_text(field)
+        rows.append([
+            [nodes.literal(text=field.alias or name)],
+            type_nodes(field.annotation, field.metadata),
+            [nodes.literal(text=text) if is_value else nodes.Text(text)],
+            described(field.description or ""),
+        ])  # fmt: skip
+    return grid((20, 20, 17, 43), ("key", "type", "default", "description"), rows, "scenario-fields")
 
 
 class ScenarioFields(SphinxDirective):

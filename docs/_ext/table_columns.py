@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 
 from docutils import nodes
-from scenario_fields import described
+from scenario_fields import described, grid
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
@@ -40,32 +40,12 @@ def tables() -> list:
     return found
 
 
-def _row(cells: list[nodes.Node]) -> nodes.row:
-    row = nodes.row()
-    for cell in cells:
-        entry = nodes.entry()
-        entry += cell if isinstance(cell, nodes.paragraph) else nodes.paragraph("", "", cell)
-        row += entry
-    return row
-
-
 def columns_table(table) -> nodes.table:
-    """The table of one declaration's columns: column, type, unit, meaning."""
-    widths = (24, 16, 12, 48)
-    group = nodes.tgroup(cols=len(widths))
-    group.extend(nodes.colspec(colwidth=width) for width in widths)
-    head = nodes.thead()
-    head += _row([nodes.Text(title) for title in ("column", "type", "unit", "meaning")])
-    body = nodes.tbody()
-    for column in table.columns:
-        meaning = column.meaning + (" (may be missing: NaN)" if column.optional else "")
-        body += _row([nodes.literal(text=column.name), nodes.literal(text=column.dtype), nodes.Text(column.unit),
-                      described(meaning)])  # fmt: skip
-    group += head
-    group += body
-    result = nodes.table(classes=["table-columns", "colwidths-given"])
-    result += group
-    return result
+    """The table of one declared table's columns: name, type, unit, meaning."""
+    rows = [[[nodes.literal(text=column.name)], [nodes.literal(text=column.dtype)], [nodes.Text(column.unit)],
+             described(column.meaning + (" (may be missing: NaN)" if column.optional else ""))]
+            for column in table.columns]  # fmt: skip
+    return grid((24, 16, 12, 48), ("column", "type", "unit", "meaning"), rows, "table-columns")
 
 
 class TableColumns(SphinxDirective):
