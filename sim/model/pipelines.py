@@ -90,11 +90,7 @@ EDGE: dict[str, Stage] = {
                           "Unreachable", NDR, POISON)),
     "inbound": Stage("EdgeSync - Inbound to SITE", "SmtpRelayToRemoteAdSite", "max_per_domain_outbound_connections",
                      "smtp_send", "finish", ("next:Hub SmtpReceive",)),
-    "to_internet": Stage("the remote domain (by MX)", "DnsConnectorDelivery", "max_per_domain_outbound_connections",
-                         "smtp_send", "finish", (SENT_OUT,)),
-    "to_smart_host": Stage("the smart host", "SmartHostConnectorDelivery", "max_per_domain_outbound_connections",
-                           "smtp_send", "finish", (SENT_OUT,)),
-    "unreachable": Stage("Unreachable", "Unreachable", "none (held)", "none", "resubmit", ("Submission", NDR)),
+    **{name: HUB[name] for name in ("to_internet", "to_smart_host", "unreachable")},  # as on a Hub
 }  # fmt: skip
 """Edge Transport (DOMAIN.md 1.3)."""
 

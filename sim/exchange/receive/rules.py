@@ -34,6 +34,9 @@ from ...scenario.receive import (
     parse_range,
 )
 
+EXCHANGE_SERVER_RIGHTS = frozenset({SUBMIT, ACCEPT_ANY_SENDER, ACCEPT_ANY_RECIPIENT, ACCEPT_AUTHORITATIVE_SENDER,
+                                    BYPASS_ANTI_SPAM, HEADERS_ROUTING, HEADERS_ORGANIZATION, HEADERS_FOREST})  # fmt: skip
+
 GROUP_RIGHTS: dict[str, frozenset[str]] = {
     # bb629484 (German RTM edition): the exchangeninjas page omits Accept-Authoritative-Domain-Sender.
     # Not Accept-Any-Recipient: granting AnonymousUsers alone never allows relay.
@@ -41,28 +44,8 @@ GROUP_RIGHTS: dict[str, frozenset[str]] = {
     "ExchangeUsers": frozenset({SUBMIT, ACCEPT_ANY_RECIPIENT, BYPASS_ANTI_SPAM, HEADERS_ROUTING}),
     # "all except send permissions"; the full list was not available (DOMAIN.md 3): the listed rights
     # plus the two header rights, which ExchangeLegacyServers lacks.
-    "ExchangeServers": frozenset(
-        {
-            SUBMIT,
-            ACCEPT_ANY_SENDER,
-            ACCEPT_ANY_RECIPIENT,
-            ACCEPT_AUTHORITATIVE_SENDER,
-            BYPASS_ANTI_SPAM,
-            HEADERS_ROUTING,
-            HEADERS_ORGANIZATION,
-            HEADERS_FOREST,
-        }
-    ),
-    "ExchangeLegacyServers": frozenset(
-        {
-            SUBMIT,
-            ACCEPT_ANY_SENDER,
-            ACCEPT_ANY_RECIPIENT,
-            ACCEPT_AUTHORITATIVE_SENDER,
-            BYPASS_ANTI_SPAM,
-            HEADERS_ROUTING,
-        }
-    ),
+    "ExchangeServers": EXCHANGE_SERVER_RIGHTS,
+    "ExchangeLegacyServers": EXCHANGE_SERVER_RIGHTS - {HEADERS_ORGANIZATION, HEADERS_FOREST},
     # DOMAIN.md 3: "not detailed in the available sources". Submit and routing headers, the two rights
     # 1ask2.com/ex2007/PermissionGroups.html [E2007, 3rd-party] grants the Exchange partner SID: UNCONFIRMED.
     # A Domain Security partner may therefore send to the accepted domains but never relay.
